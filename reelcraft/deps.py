@@ -1,0 +1,69 @@
+"""The one object that carries settings, cache, model and progress to every tool (no globals)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from reelcraft.cache import AssetCache
+from reelcraft.config import Settings
+from reelcraft.errors import ConfigError
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+ProgressFn = Callable[[str, str], None]
+"""Called as progress(stage, message) when a stage starts or reports."""
+
+
+def _no_progress(stage: str, message: str) -> None:
+    return None
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    cache: AssetCache
+    llm: BaseChatModel | None = None
+    progress: ProgressFn = _no_progress
+    warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **kwargs: object) -> Deps:
+        settings.ensure_dirs()
+        return cls(settings=settings, cache=AssetCache(settings.cache_dir), **kwargs)  # type: ignore[arg-type]
+
+    def chat_model(self) -> BaseChatModel:
+        """The configured chat model, created on first use (the embedded one loads lazily)."""
+        if self.llm is None:
+            from reelcraft.models.llm import LLMConfigError, create_chat_model
+
+            cfg = self.settings.llm
+            try:
+                self.llm = create_chat_model(
+                    cfg.provider,
+                    models_dir=self.settings.models_dir,
+                    model=cfg.model,
+                    base_url=cfg.base_url,
+                    api_key=cfg.api_key.get_secret_value(),
+                    temperature=cfg.temperature,
+                    threads=cfg.threads,
+                    context_tokens=cfg.context_tokens,
+                    timeout_s=cfg.timeout_s,
+                )
+            except LLMConfigError as exc:
+                raise ConfigError(str(exc), "set the LLM options in reelcraft.toml or the environment") from exc
+            except RuntimeError as exc:  # embedded weights missing or corrupt
+                raise ConfigError(str(exc), "run `make install` (installs the embedded model)") from exc
+        return self.llm
+
+    def warn(self, stage: str, message: str) -> None:
+        self.warnings.append(f"[{stage}] {message}")
+        self.progress(stage, f"warning: {message}")
+
+    def llm_identity(self) -> str:
+        """What makes a cached plan reusable: the provider, model and sampling."""
+        llm = self.chat_model()
+        params = getattr(llm, "_identifying_params", {})
+        return f"{type(llm).__name__}:{sorted((k, str(v)) for k, v in params.items())}"

@@ -1,0 +1,76 @@
+"""Errors by pipeline stage and by who must act.
+
+Every error a person can see names the stage that failed and what to do about it. Constructing an
+exception never logs; the CLI and UI decide how to show it.
+"""
+
+from __future__ import annotations
+
+
+class ReelcraftError(Exception):
+    """Base error: a stage, what went wrong, and the fix."""
+
+    stage: str = "reelcraft"
+
+    def __init__(self, message: str, fix: str = "", *, stage: str | None = None) -> None:
+        self.message = message
+        self.fix = fix
+        if stage is not None:
+            self.stage = stage
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        text = f"[{self.stage}] {self.message}"
+        return f"{text} — fix: {self.fix}" if self.fix else text
+
+
+class ConfigError(ReelcraftError):
+    """Settings or installation are wrong; the person must change them."""
+
+    stage = "config"
+
+
+class BriefError(ReelcraftError):
+    """The brief or its options (duration, language, platform) cannot be made into a video."""
+
+    stage = "brief"
+
+
+class ScriptError(ReelcraftError):
+    """The script writer (LLM) could not produce a valid plan within its retry budget."""
+
+    stage = "script"
+
+
+class ModelBehaviorError(ScriptError):
+    """The model answered, but with something that fails validation."""
+
+
+class VoiceoverError(ReelcraftError):
+    """Text-to-speech failed or is not installed."""
+
+    stage = "voiceover"
+
+
+class CaptionError(ReelcraftError):
+    """Captions could not be laid out (e.g. no font covers the script's characters)."""
+
+    stage = "captions"
+
+
+class VisualsError(ReelcraftError):
+    """Media could not be read or a visual could not be generated."""
+
+    stage = "visuals"
+
+
+class RenderError(ReelcraftError):
+    """ffmpeg failed to compose or encode the timeline."""
+
+    stage = "render"
+
+
+class StoreError(ReelcraftError):
+    """A draft or asset could not be read or written."""
+
+    stage = "store"

@@ -1,0 +1,86 @@
+"""Find a font that covers the script's characters, for both libass and Pillow measurements."""
+
+from __future__ import annotations
+
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+from fontTools.ttLib import TTCollection, TTFont
+from pydantic import BaseModel
+
+from reelcraft.errors import CaptionError
+
+# Noto Sans CJK covers Latin, Simplified Chinese and punctuation with one consistent design.
+_CANDIDATES: list[tuple[str, str]] = [
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", "Noto Sans CJK SC"),
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Black.ttc", "Noto Sans CJK SC"),
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "Noto Sans CJK SC"),
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "WenQuanYi Micro Hei"),
+]
+
+
+class FontChoice(BaseModel):
+    path: Path
+    index: int
+    """Face index inside a .ttc collection."""
+    family: str
+    """Family name libass looks up."""
+
+    @property
+    def directory(self) -> Path:
+        return self.path.parent
+
+
+def _faces(path: Path) -> list[TTFont]:
+    if path.suffix.lower() in (".ttc", ".otc"):
+        return list(TTCollection(str(path), lazy=True).fonts)
+    return [TTFont(str(path), lazy=True)]
+
+
+def _family(face: TTFont) -> str:
+    name = face["name"]
+    return str(name.getDebugName(16) or name.getDebugName(1) or "")
+
+
+@lru_cache(maxsize=16)
+def _cmap(path: str, index: int) -> frozenset[int]:
+    return frozenset(_faces(Path(path))[index].getBestCmap() or {})
+
+
+def _locate(path: Path, family: str) -> FontChoice | None:
+    if not path.is_file():
+        return None
+    for index, face in enumerate(_faces(path)):
+        if _family(face) == family:
+            return FontChoice(path=path, index=index, family=family)
+    return None
+
+
+def find_caption_font(configured: Path | None = None) -> FontChoice:
+    """The configured font, else Noto Sans CJK SC / WenQuanYi, else what fontconfig offers for zh."""
+    if configured is not None:
+        faces = _faces(configured) if configured.is_file() else []
+        if not faces:
+            raise CaptionError(f"font {configured} does not exist", "fix REELCRAFT_FONT_CJK")
+        return FontChoice(path=configured, index=0, family=_family(faces[0]))
+    for path, family in _CANDIDATES:
+        found = _locate(Path(path), family)
+        if found:
+            return found
+    try:
+        out = subprocess.run(
+            ["fc-match", "-f", "%{file}\n%{family[0]}", ":lang=zh-cn:weight=bold"],
+            capture_output=True, text=True, timeout=10,
+        ).stdout.splitlines()  # fmt: skip
+        if len(out) == 2 and _locate(Path(out[0]), out[1]):
+            return _locate(Path(out[0]), out[1])  # type: ignore[return-value]
+    except (OSError, subprocess.SubprocessError):
+        pass
+    raise CaptionError("no font with Chinese glyphs is installed", "apt-get install fonts-noto-cjk (make install)")
+
+
+def missing_glyphs(font: FontChoice, text: str) -> set[str]:
+    """Characters the font cannot draw (they would render as boxes)."""
+    cmap = _cmap(str(font.path), font.index)
+    return {ch for ch in set(text) if not ch.isspace() and ord(ch) not in cmap}

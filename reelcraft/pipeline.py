@@ -1,0 +1,181 @@
+"""plan → assets → timeline → rendered draft, each step through a tool's typed interface and cached.
+
+Only what changed is re-made: every tool keys its output by the hash of its inputs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from reelcraft.deps import Deps
+from reelcraft.errors import VoiceoverError
+from reelcraft.plan import AssetRef, Draft, DraftOutputs, DraftStatus, VideoPlan
+from reelcraft.render import extract_thumbnail, render_timeline
+from reelcraft.store import DraftStore
+from reelcraft.timeline import AudioClip, CaptionTrack, Motion, Timeline, VisualClip
+from reelcraft.tools.captions import CaptionInput, CaptionOutput, SceneCaptionSource, TimedWord, make_captions
+from reelcraft.tools.visuals import SceneVisualSpec, VisualsInput, VisualsOutput, pick_visuals
+from reelcraft.tools.voiceover import VoiceoverInput, VoiceoverOutput, make_voiceover
+
+VOICE_LEAD_S = 0.15
+"""Silence before each scene's narration starts."""
+VOICE_TAIL_S = 0.35
+"""Breathing room after it, before the cut."""
+MAX_SPEEDUP = 1.3
+MOTIONS = [Motion.ZOOM_IN, Motion.PAN_RIGHT, Motion.ZOOM_OUT, Motion.PAN_LEFT]
+RENDER_VERSION = 1
+
+
+def fit_scene_durations(planned: list[float], voice: list[float], target: float, fps: int) -> list[float] | None:
+    """Scene lengths that sum to `target`, keep the plan's proportions where they can, and give every
+    scene room for its narration; None when the narration cannot fit at all."""
+    need = [v + VOICE_LEAD_S + VOICE_TAIL_S for v in voice]
+    if sum(need) > target:
+        return None
+    durations = [p * target / sum(planned) for p in planned]
+    fixed: set[int] = set()
+    for _ in range(len(planned) + 1):
+        short = {i for i, d in enumerate(durations) if d < need[i] - 1e-9} | fixed
+        if short == fixed and all(durations[i] >= need[i] - 1e-9 for i in range(len(durations))):
+            break
+        fixed = short
+        free = [i for i in range(len(planned)) if i not in fixed]
+        remaining = target - sum(need[i] for i in fixed)
+        weight = sum(planned[i] for i in free)
+        durations = [need[i] if i in fixed else planned[i] * remaining / weight for i in range(len(planned))]
+    frames_total = round(target * fps)
+    bounds, acc = [0], 0.0
+    for d in durations[:-1]:
+        acc += d
+        bounds.append(round(acc * fps))
+    bounds.append(frames_total)
+    return [(b - a) / fps for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+def voice_and_timing(plan: VideoPlan, deps: Deps, voice: str | None) -> tuple[VoiceoverOutput, list[float]]:
+    """Narrate every scene, speeding the voice up (within reason) when the script runs long."""
+    texts = [s.voiceover for s in plan.scenes]
+    planned = [s.duration for s in plan.scenes]
+    spoken = make_voiceover(VoiceoverInput(language=plan.language, texts=texts, voice=voice), deps)
+    lengths = [s.asset.duration or 0.0 for s in spoken.scenes]
+    durations = fit_scene_durations(planned, lengths, plan.target_duration, plan.preset.fps)
+    if durations is None:
+        room = plan.target_duration - len(texts) * (VOICE_LEAD_S + VOICE_TAIL_S)
+        speed = min(MAX_SPEEDUP, round(sum(lengths) / max(room, 0.1) * 1.03, 2))
+        deps.warn("voiceover", f"narration runs {sum(lengths):.1f} s for {plan.target_duration:g} s: "
+                               f"speaking {speed:.2f}× faster")
+        spoken = make_voiceover(
+            VoiceoverInput(language=plan.language, texts=texts, voice=voice, speed=speed), deps
+        )
+        lengths = [s.asset.duration or 0.0 for s in spoken.scenes]
+        durations = fit_scene_durations(planned, lengths, plan.target_duration, plan.preset.fps)
+    if durations is None:
+        raise VoiceoverError(
+            f"the narration needs {sum(lengths):.1f} s even spoken faster, but the video is "
+            f"{plan.target_duration:g} s",
+            "shorten the voiceover or ask for a longer video",
+        )
+    return spoken, durations
+
+
+def build_timeline(
+    plan: VideoPlan, spoken: VoiceoverOutput, durations: list[float], visuals: VisualsOutput,
+    captions: CaptionOutput,
+) -> Timeline:
+    preset = plan.preset
+    clips, audio, start = [], [], 0.0
+    for index, (duration, visual, voice) in enumerate(zip(durations, visuals.scenes, spoken.scenes, strict=True)):
+        clips.append(VisualClip(
+            source=visual.asset.path, kind=visual.kind, start=round(start, 4), duration=duration,
+            source_duration=visual.source_duration, motion=MOTIONS[index % len(MOTIONS)], scene_index=index,
+        ))  # fmt: skip
+        audio.append(AudioClip(source=voice.asset.path, start=round(start + VOICE_LEAD_S, 4), role="voice"))
+        start += duration
+    return Timeline(
+        width=preset.width, height=preset.height, fps=preset.fps, duration=round(start, 4),
+        visuals=clips, audio=audio,
+        captions=CaptionTrack(ass=captions.ass.path, srt=captions.srt.path, vtt=captions.vtt.path,
+                              fonts_dir=captions.font.directory),
+    )  # fmt: skip
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    dst.unlink(missing_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def render_plan(
+    plan: VideoPlan,
+    deps: Deps,
+    store: DraftStore,
+    *,
+    brief: str = "",
+    media_dir: Path | None = None,
+    draft_id: str | None = None,
+    voice: str | None = None,
+) -> Draft:
+    """Make every asset for `plan` (reusing cached ones), render, and save a new draft version."""
+    deps.progress("voiceover", "narrating scenes")
+    spoken, durations = voice_and_timing(plan, deps, voice)
+    visuals = pick_visuals(
+        VisualsInput(
+            scenes=[SceneVisualSpec(description=s.visual, keywords=s.on_screen_text, duration=d)
+                    for s, d in zip(plan.scenes, durations, strict=True)],
+            media_dir=media_dir, preset=plan.preset, mood=plan.music_mood,
+        ),
+        deps,
+    )  # fmt: skip
+    deps.progress("captions", "laying out captions")
+    scene_sources, start = [], 0.0
+    for index, (scene, duration, voice_scene) in enumerate(zip(plan.scenes, durations, spoken.scenes, strict=True)):
+        offset = start + VOICE_LEAD_S
+        words = [TimedWord(text=w.text, start=offset + w.start, end=offset + w.end) for w in voice_scene.words]
+        overlay = plan.hook if index == 0 and plan.hook else scene.on_screen_text
+        scene_sources.append(SceneCaptionSource(start=start, duration=duration, words=words, overlay=overlay))
+        start += duration
+    captions = make_captions(
+        CaptionInput(language=plan.language, preset=plan.preset, scenes=scene_sources,
+                     call_to_action=plan.call_to_action),
+        deps,
+    )  # fmt: skip
+    timeline = build_timeline(plan, spoken, durations, visuals, captions)
+
+    def make_render(folder: Path) -> None:
+        deps.progress("render", f"rendering {timeline.width}×{timeline.height} at {timeline.fps} fps")
+        render_timeline(
+            timeline, folder / "video.mp4", folder / "work", x264_preset=deps.settings.x264_preset,
+            ffmpeg=deps.settings.ffmpeg, on_progress=lambda f: deps.progress("render", f"{f:.0%}"),
+        )  # fmt: skip
+        extract_thumbnail(folder / "video.mp4", min(1.0, timeline.duration / 2), folder / "thumbnail.jpg",
+                          ffmpeg=deps.settings.ffmpeg)
+        shutil.rmtree(folder / "work", ignore_errors=True)
+
+    render_key, render_dir = deps.cache.get_or_make(
+        "render", {"timeline": timeline, "preset": deps.settings.x264_preset, "v": RENDER_VERSION}, make_render
+    )
+    draft = store.new_version(draft_id, plan=plan, brief=brief)
+    folder = store.version_dir(draft.id, draft.version)
+    outputs = DraftOutputs(
+        video=folder / "video.mp4", srt=folder / "captions.srt", vtt=folder / "captions.vtt",
+        plan_json=folder / "plan.json", thumbnail=folder / "thumbnail.jpg",
+    )  # fmt: skip
+    _link_or_copy(render_dir / "video.mp4", outputs.video)
+    _link_or_copy(render_dir / "thumbnail.jpg", outputs.thumbnail)
+    _link_or_copy(captions.srt.path, outputs.srt)
+    _link_or_copy(captions.vtt.path, outputs.vtt)
+    outputs.plan_json.write_text(plan.model_dump_json(indent=2), encoding="utf-8")
+    assets = [
+        *(s.asset for s in spoken.scenes), *(v.asset for v in visuals.scenes), captions.ass, captions.srt,
+        AssetRef(kind="video", key=render_key, path=render_dir / "video.mp4", duration=timeline.duration),
+    ]  # fmt: skip
+    draft = draft.model_copy(update={
+        "assets": assets, "outputs": outputs, "status": DraftStatus.RENDERED, "notes": list(deps.warnings),
+        "scene_durations": durations,
+    })  # fmt: skip
+    store.save(draft)
+    return draft

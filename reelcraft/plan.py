@@ -1,0 +1,234 @@
+"""The typed plan a brief becomes, and the draft a plan becomes.
+
+Field docstrings double as the schema the LLM sees, so they are written for both readers.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from reelcraft.errors import BriefError
+
+MIN_DURATION_S = 5.0
+MAX_DURATION_S = 180.0
+MAX_BRIEF_CHARS = 4000
+
+
+class Language(StrEnum):
+    """Languages the whole pipeline (script, voice, captions, fonts) supports."""
+
+    EN = "en"
+    ZH = "zh"
+
+
+class Platform(StrEnum):
+    """Publishing targets; each maps to an output preset."""
+
+    TIKTOK = "tiktok"
+    REELS = "reels"
+    SHORTS = "shorts"
+    SQUARE = "square"
+    LANDSCAPE = "landscape"
+
+
+class OutputPreset(BaseModel):
+    """Frame size, rate and safe area of a platform."""
+
+    model_config = ConfigDict(frozen=True)
+
+    width: int
+    height: int
+    fps: int = 30
+    safe_top: float = 0.15
+    """Fraction of the height covered by platform UI at the top."""
+    safe_bottom: float = 0.25
+    """Fraction of the height covered by captions/buttons of the platform at the bottom."""
+    safe_side: float = 0.06
+    """Fraction of the width kept clear at each side."""
+
+    def safe_box(self) -> tuple[int, int, int, int]:
+        """(left, top, right, bottom) pixel box where text may go."""
+        return (
+            round(self.width * self.safe_side),
+            round(self.height * self.safe_top),
+            round(self.width * (1 - self.safe_side)),
+            round(self.height * (1 - self.safe_bottom)),
+        )
+
+
+PRESETS: dict[Platform, OutputPreset] = {
+    Platform.TIKTOK: OutputPreset(width=1080, height=1920),
+    Platform.REELS: OutputPreset(width=1080, height=1920),
+    Platform.SHORTS: OutputPreset(width=1080, height=1920),
+    Platform.SQUARE: OutputPreset(width=1080, height=1080, safe_top=0.08, safe_bottom=0.15),
+    Platform.LANDSCAPE: OutputPreset(width=1920, height=1080, safe_top=0.06, safe_bottom=0.12, safe_side=0.05),
+}
+
+
+def parse_language(value: str | Language) -> Language:
+    try:
+        return Language(str(value).lower().strip())
+    except ValueError:
+        supported = ", ".join(x.value for x in Language)
+        raise BriefError(f"unsupported language {value!r}", f"use one of: {supported}") from None
+
+
+def parse_platform(value: str | Platform) -> Platform:
+    try:
+        return Platform(str(value).lower().strip())
+    except ValueError:
+        supported = ", ".join(x.value for x in Platform)
+        raise BriefError(f"unknown platform {value!r}", f"use one of: {supported}") from None
+
+
+def check_duration(seconds: float) -> float:
+    if not (MIN_DURATION_S <= seconds <= MAX_DURATION_S):
+        raise BriefError(
+            f"duration {seconds:g} s is outside what a short video can be",
+            f"ask for {MIN_DURATION_S:g}–{MAX_DURATION_S:g} seconds",
+        )
+    return float(seconds)
+
+
+def check_brief(brief: str) -> str:
+    text = " ".join(brief.split())
+    if not text:
+        raise BriefError("the brief is empty", 'describe the video, e.g. "30 s TikTok: a budget morning routine"')
+    if len(text) > MAX_BRIEF_CHARS:
+        raise BriefError(
+            f"the brief is {len(text):,} characters long",
+            f"keep it under {MAX_BRIEF_CHARS:,} characters: the idea, audience and tone are enough",
+        )
+    if not any(ch.isalpha() for ch in text):
+        raise BriefError("the brief has no words in it", "describe the video in English or Chinese")
+    return text
+
+
+def detect_language(text: str) -> Language:
+    """Chinese if a fair share of the letters are CJK ideographs, else English."""
+    letters = [ch for ch in text if ch.isalpha()]
+    cjk = sum(1 for ch in letters if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf")
+    return Language.ZH if letters and cjk / len(letters) >= 0.2 else Language.EN
+
+
+class Scene(BaseModel):
+    """One shot of the video: what is said, shown as text, and seen."""
+
+    voiceover: str = Field(min_length=1)
+    """What the narrator says during this scene, in the video's language."""
+    on_screen_text: str = ""
+    """Short text overlaid on screen (a few words), in the video's language."""
+    visual: str = ""
+    """What the viewer sees: a description used to pick or generate footage."""
+    duration: float = Field(gt=0, le=MAX_DURATION_S)
+    """Seconds this scene lasts."""
+
+    @field_validator("voiceover", "on_screen_text", "visual")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return " ".join(value.split())
+
+
+class VideoPlan(BaseModel):
+    """Everything needed to make the video, before any asset exists."""
+
+    title: str = Field(min_length=1)
+    """Working title of the video."""
+    language: Language
+    """Language of every text in the plan."""
+    platform: Platform = Platform.TIKTOK
+    """Where the video will be published."""
+    target_duration: float = Field(ge=MIN_DURATION_S, le=MAX_DURATION_S)
+    """Requested length in seconds."""
+    hook: str = ""
+    """The first line that stops the scroll; shown big in the first scene."""
+    scenes: list[Scene] = Field(min_length=1)
+    """Scenes in playback order."""
+    call_to_action: str = ""
+    """What the viewer should do at the end (follow, comment, save…)."""
+    music_mood: str = "upbeat"
+    """Mood of the background music, a few words."""
+    hashtags: list[str] = Field(default_factory=list)
+    """Hashtags without spaces, with or without a leading #."""
+
+    @property
+    def preset(self) -> OutputPreset:
+        return PRESETS[self.platform]
+
+    @property
+    def scenes_duration(self) -> float:
+        return sum(s.duration for s in self.scenes)
+
+    def with_fitted_durations(self) -> VideoPlan:
+        """Scale scene durations so they sum to the target; LLMs rarely get the sum right."""
+        total = self.scenes_duration
+        factor = self.target_duration / total
+        scenes = [s.model_copy(update={"duration": round(s.duration * factor, 3)}) for s in self.scenes]
+        drift = self.target_duration - sum(s.duration for s in scenes)
+        scenes[-1] = scenes[-1].model_copy(update={"duration": round(scenes[-1].duration + drift, 3)})
+        return self.model_copy(update={"scenes": scenes})
+
+
+class AssetRef(BaseModel):
+    """A reference to a cached asset: tools pass these, never raw media."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    """What the asset is: voice, captions, visual, audio_mix, video, thumbnail…"""
+    key: str
+    """Content hash of the inputs that made it (the cache key)."""
+    path: Path
+    """Where the file lives."""
+    duration: float | None = None
+    """Seconds of media, when it has a duration."""
+
+
+class DraftStatus(StrEnum):
+    PLANNED = "planned"
+    RENDERED = "rendered"
+    FAILED = "failed"
+
+
+class DraftOutputs(BaseModel):
+    video: Path
+    """The rendered MP4."""
+    srt: Path
+    """Captions as SubRip."""
+    vtt: Path
+    """Captions as WebVTT."""
+    plan_json: Path
+    """The plan the video was made from."""
+    thumbnail: Path
+    """A still for previews and storyboards."""
+
+
+class Draft(BaseModel):
+    """One rendered version of a plan."""
+
+    id: str
+    """Stable id of the draft across versions."""
+    version: int = 1
+    """Increases with every re-render of an edited plan."""
+    plan: VideoPlan
+    brief: str = ""
+    """The brief the plan was written from."""
+    assets: list[AssetRef] = Field(default_factory=list)
+    """Every cached asset the render used."""
+    outputs: DraftOutputs | None = None
+    scene_durations: list[float] = Field(default_factory=list)
+    """Rendered length of each scene (fitted to its narration), seconds."""
+    status: DraftStatus = DraftStatus.PLANNED
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    notes: list[str] = Field(default_factory=list)
+    """Warnings and defaults chosen, for the person to read."""
+
+    @model_validator(mode="after")
+    def _rendered_has_outputs(self) -> Draft:
+        if self.status == DraftStatus.RENDERED and self.outputs is None:
+            raise ValueError("a rendered draft needs its outputs")
+        return self

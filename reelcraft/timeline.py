@@ -1,0 +1,92 @@
+"""The edit as data: tracks of clips with in/out points, motion, captions and audio roles.
+
+Testable without pixels, hashable for the cache, and the one thing renderers consume. Later
+issues add music (with ducking), GAN frame sources and crossfades without changing its shape.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Motion(StrEnum):
+    """Slow camera moves over stills, so a photo reads as video."""
+
+    NONE = "none"
+    ZOOM_IN = "zoom_in"
+    ZOOM_OUT = "zoom_out"
+    PAN_LEFT = "pan_left"
+    PAN_RIGHT = "pan_right"
+
+
+class VisualClip(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    source: Path
+    """Image or video file (already validated)."""
+    kind: Literal["image", "video"]
+    start: float = Field(ge=0)
+    """Seconds into the timeline."""
+    duration: float = Field(gt=0)
+    source_in: float = Field(default=0.0, ge=0)
+    """Seconds into a video source where the clip begins."""
+    source_duration: float | None = None
+    """Length of a video source, so short clips can loop."""
+    motion: Motion = Motion.NONE
+    scene_index: int | None = None
+
+
+class AudioClip(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    source: Path
+    start: float = Field(ge=0)
+    role: Literal["voice", "music", "sfx"]
+    gain_db: float = 0.0
+    duck_under_voice: bool = False
+    """Music dips while a voice clip plays."""
+
+
+class CaptionTrack(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    ass: Path
+    """Styled subtitles burned into the picture (libass)."""
+    srt: Path
+    vtt: Path
+    fonts_dir: Path | None = None
+
+
+class Timeline(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    width: int
+    height: int
+    fps: int
+    duration: float = Field(gt=0)
+    visuals: list[VisualClip]
+    audio: list[AudioClip] = Field(default_factory=list)
+    captions: CaptionTrack | None = None
+    loudness_lufs: float = -14.0
+    true_peak_db: float = -1.0
+
+    @model_validator(mode="after")
+    def _visuals_cover_duration(self) -> Timeline:
+        if not self.visuals:
+            raise ValueError("a timeline needs at least one visual clip")
+        cursor = 0.0
+        for clip in sorted(self.visuals, key=lambda c: c.start):
+            if abs(clip.start - cursor) > 1.5 / self.fps:
+                raise ValueError(f"visual track has a gap or overlap at {cursor:.3f} s")
+            cursor = clip.start + clip.duration
+        if abs(cursor - self.duration) > 1.5 / self.fps:
+            raise ValueError(f"visuals end at {cursor:.3f} s but the timeline lasts {self.duration:.3f} s")
+        return self
+
+    def scene_cuts(self) -> list[float]:
+        """Times where one visual clip ends and the next starts."""
+        return [c.start for c in sorted(self.visuals, key=lambda c: c.start)[1:]]

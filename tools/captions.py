@@ -1,0 +1,273 @@
+"""Captions tool: word-timed voiceover → styled, word-highlighted ASS (burned in) plus SRT and VTT.
+
+Lines are wrapped by measuring the real font, so every line stays inside the platform's safe area
+in English and Chinese alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import srt
+from PIL import ImageFont
+from pydantic import BaseModel, Field
+
+from reelcraft.deps import Deps
+from reelcraft.fonts import FontChoice, find_caption_font, missing_glyphs
+from reelcraft.plan import AssetRef, Language, OutputPreset
+
+CAPTION_SIZE = 66
+OVERLAY_SIZE = 84
+CAPTION_OUTLINE = 5
+OVERLAY_BOX = 16
+MAX_LINES = 2
+SENTENCE_END = tuple(".!?;。！？；…")
+
+
+class TimedWord(BaseModel):
+    text: str
+    start: float
+    end: float
+
+
+class SceneCaptionSource(BaseModel):
+    start: float
+    """Scene start on the timeline, seconds."""
+    duration: float
+    words: list[TimedWord]
+    """Voiceover words with times on the timeline (not relative to the scene)."""
+    overlay: str = ""
+    """Big on-screen text for the scene."""
+
+
+class CaptionInput(BaseModel):
+    """Word-timed voiceover for every scene, and the frame the captions must fit in."""
+
+    language: Language
+    preset: OutputPreset
+    scenes: list[SceneCaptionSource]
+    call_to_action: str = ""
+    """Shown over the last seconds of the video."""
+
+
+class CaptionEvent(BaseModel):
+    start: float
+    end: float
+    lines: list[str]
+    words: list[TimedWord] = Field(default_factory=list)
+    line_sizes: list[int] = Field(default_factory=list)
+    """How many of `words` each line holds."""
+    style: str = "Caption"
+    x: int = 0
+    y: int = 0
+    """Anchor point: bottom centre for captions, top centre for overlays."""
+
+
+class CaptionOutput(BaseModel):
+    ass: AssetRef
+    srt: AssetRef
+    vtt: AssetRef
+    font: FontChoice
+    events: list[CaptionEvent]
+
+
+def joiner(language: Language) -> str:
+    return "" if language == Language.ZH else " "
+
+
+class LineMeasurer:
+    """Pixel width of text as libass will draw it (libass sizes fonts by ascent+descent, not em)."""
+
+    def __init__(self, font: FontChoice, size: int) -> None:
+        probe = ImageFont.truetype(str(font.path), 1000, index=font.index)
+        ascent, descent = probe.getmetrics()
+        em = size * 1000 / (ascent + descent)
+        self.font = ImageFont.truetype(str(font.path), max(1, round(em)), index=font.index)
+
+    def width(self, text: str) -> float:
+        return self.font.getlength(text)
+
+
+def wrap(tokens: list[str], sep: str, measure: LineMeasurer, max_width: float) -> list[list[int]]:
+    """Greedy line breaking over token indices."""
+    lines: list[list[int]] = [[]]
+    for i, token in enumerate(tokens):
+        candidate = sep.join(tokens[j] for j in [*lines[-1], i])
+        if lines[-1] and measure.width(candidate) > max_width:
+            lines.append([i])
+        else:
+            lines[-1].append(i)
+    return [line for line in lines if line]
+
+
+def _chunk_events(words: list[TimedWord], language: Language, measure: LineMeasurer, max_width: float,
+                  scene_end: float) -> list[CaptionEvent]:
+    sep = joiner(language)
+    events: list[CaptionEvent] = []
+    pending: list[TimedWord] = []
+    min_units = 6 if language == Language.ZH else 3
+
+    def flush() -> None:
+        if not pending:
+            return
+        lines = wrap([w.text for w in pending], sep, measure, max_width)
+        texts = [sep.join(pending[i].text for i in line) for line in lines]
+        events.append(CaptionEvent(start=pending[0].start, end=pending[-1].end, lines=texts, words=list(pending),
+                                   line_sizes=[len(line) for line in lines]))
+        pending.clear()
+
+    for word in words:
+        trial = [*pending, word]
+        if pending and len(wrap([w.text for w in trial], sep, measure, max_width)) > MAX_LINES:
+            flush()
+        pending.append(word)
+        if word.text.endswith(SENTENCE_END) and len(pending) >= min_units:
+            flush()
+    flush()
+    for current, following in zip(events, events[1:], strict=False):
+        current.end = max(current.end, min(following.start, current.end + 0.6))
+    if events:
+        events[-1].end = min(scene_end, events[-1].end + 0.4)
+    return events
+
+
+def _ass_time(seconds: float) -> str:
+    cs = max(0, round(seconds * 100))
+    return f"{cs // 360000}:{cs // 6000 % 60:02d}:{cs // 100 % 60:02d}.{cs % 100:02d}"
+
+
+def _ass_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("{", "(").replace("}", ")").replace("\n", " ")
+
+
+def _karaoke_text(event: CaptionEvent, sep: str) -> str:
+    """Each word fills from white to yellow while it is spoken (\\kf in centiseconds)."""
+    lines: list[str] = []
+    cursor = event.start
+    index = 0
+    for size in event.line_sizes:
+        pieces: list[str] = []
+        for word in event.words[index : index + size]:
+            gap = max(0, round((word.start - cursor) * 100))
+            fill = max(1, round((word.end - word.start) * 100))
+            lead = f"{{\\k{gap}}}" if gap else ""
+            pieces.append(f"{lead}{{\\kf{fill}}}{_ass_escape(word.text)}")
+            cursor += (gap + fill) / 100
+        index += size
+        lines.append(sep.join(pieces))
+    return "\\N".join(lines)
+
+
+def build_ass(events: list[CaptionEvent], preset: OutputPreset, font: FontChoice, language: Language) -> str:
+    sep = joiner(language)
+    header = f"""[Script Info]
+ScriptType: v4.00+
+PlayResX: {preset.width}
+PlayResY: {preset.height}
+WrapStyle: 2
+ScaledBorderAndShadow: yes
+YCbCr Matrix: TV.709
+
+[V4+ Styles]
+Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, \
+Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, \
+MarginV, Encoding
+Style: Caption,{font.family},{CAPTION_SIZE},&H0000E5FF,&H00FFFFFF,&H00101010,&H96000000,-1,0,0,0,100,100,0,0,1,\
+{CAPTION_OUTLINE},2,2,0,0,0,1
+Style: Overlay,{font.family},{OVERLAY_SIZE},&H00FFFFFF,&H00FFFFFF,&H64000000,&H64000000,-1,0,0,0,100,100,0,0,3,\
+{OVERLAY_BOX},0,8,0,0,0,1
+
+[Events]
+Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
+"""
+    rows = []
+    for event in events:
+        if event.style == "Caption":
+            body = _karaoke_text(event, sep)
+            layer = 1
+        else:
+            body = "\\N".join(_ass_escape(line) for line in event.lines)
+            layer = 0
+        anchor = 2 if event.style == "Caption" else 8
+        rows.append(
+            f"Dialogue: {layer},{_ass_time(event.start)},{_ass_time(event.end)},{event.style},,0,0,0,,"
+            f"{{\\an{anchor}\\pos({event.x},{event.y})}}{body}"
+        )
+    return header + "\n".join(rows) + "\n"
+
+
+def _overlay_events(inp: CaptionInput, font: FontChoice, total: float) -> list[CaptionEvent]:
+    left, top, right, _ = inp.preset.safe_box()
+    measure = LineMeasurer(font, OVERLAY_SIZE)
+    max_width = right - left - 2 * OVERLAY_BOX - 8
+    sep = joiner(inp.language)
+    events: list[CaptionEvent] = []
+    cta_start = max(0.0, total - 3.0) if inp.call_to_action else total
+    for scene in inp.scenes:
+        end = min(scene.start + scene.duration, cta_start)
+        if scene.overlay and end - scene.start > 0.3:
+            tokens = list(scene.overlay) if sep == "" else scene.overlay.split()
+            lines = [sep.join(tokens[i] for i in line) for line in wrap(tokens, sep, measure, max_width)]
+            events.append(CaptionEvent(start=scene.start, end=end, lines=lines[:MAX_LINES], style="Overlay",
+                                       x=inp.preset.width // 2, y=top + OVERLAY_BOX + 8))
+    if inp.call_to_action:
+        tokens = list(inp.call_to_action) if sep == "" else inp.call_to_action.split()
+        lines = [sep.join(tokens[i] for i in line) for line in wrap(tokens, sep, measure, max_width)]
+        events.append(CaptionEvent(start=cta_start, end=total, lines=lines[:MAX_LINES], style="Overlay",
+                                   x=inp.preset.width // 2, y=top + OVERLAY_BOX + 8))
+    return events
+
+
+def caption_lines_text(events: list[CaptionEvent], language: Language) -> str:
+    """The spoken captions as one string, for checks against the plan's voiceover."""
+    sep = joiner(language)
+    return sep.join(sep.join(e.lines) for e in events if e.style == "Caption")
+
+
+def make_captions(inp: CaptionInput, deps: Deps) -> CaptionOutput:
+    """Lay out word-timed captions (and each scene's on-screen text) inside the safe area; write
+    ASS for burning in, plus SRT and VTT files for platforms and editors."""
+    font = find_caption_font(deps.settings.font_cjk)
+    all_text = "".join(w.text for s in inp.scenes for w in s.words) + "".join(s.overlay for s in inp.scenes)
+    missing = missing_glyphs(font, all_text + inp.call_to_action)
+    if missing:
+        deps.warn("captions", f"font {font.family} has no glyphs for {''.join(sorted(missing))!r}")
+    total = max(s.start + s.duration for s in inp.scenes)
+    left, _, right, bottom = inp.preset.safe_box()
+    measure = LineMeasurer(font, CAPTION_SIZE)
+    max_width = right - left - 2 * CAPTION_OUTLINE - 16
+    spoken: list[CaptionEvent] = []
+    for scene in inp.scenes:
+        for event in _chunk_events(scene.words, inp.language, measure, max_width, scene.start + scene.duration):
+            spoken.append(event.model_copy(update={"x": inp.preset.width // 2, "y": bottom - 24}))
+    events = _overlay_events(inp, font, total) + spoken
+
+    def make(folder: Path) -> None:
+        (folder / "captions.ass").write_text(build_ass(events, inp.preset, font, inp.language), encoding="utf-8")
+        subs = [
+            srt.Subtitle(index=i + 1, start=dt.timedelta(seconds=e.start), end=dt.timedelta(seconds=e.end),
+                         content="\n".join(e.lines))
+            for i, e in enumerate(spoken)
+        ]
+        (folder / "captions.srt").write_text(srt.compose(subs), encoding="utf-8")
+        vtt = ["WEBVTT", ""]
+        for e in spoken:
+            vtt += [f"{_vtt_time(e.start)} --> {_vtt_time(e.end)}", *e.lines, ""]
+        (folder / "captions.vtt").write_text("\n".join(vtt), encoding="utf-8")
+
+    key, folder = deps.cache.get_or_make(
+        "captions", {"events": events, "font": font, "preset": inp.preset, "v": 1}, make
+    )
+    return CaptionOutput(
+        ass=AssetRef(kind="captions_ass", key=key, path=folder / "captions.ass"),
+        srt=AssetRef(kind="captions_srt", key=key, path=folder / "captions.srt"),
+        vtt=AssetRef(kind="captions_vtt", key=key, path=folder / "captions.vtt"),
+        font=font,
+        events=events,
+    )
+
+
+def _vtt_time(seconds: float) -> str:
+    ms = max(0, round(seconds * 1000))
+    return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"

@@ -1,0 +1,192 @@
+"""Script writing tool: a brief becomes a validated `VideoPlan` in the brief's language."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from pydantic import BaseModel, Field, ValidationError
+
+from reelcraft.deps import Deps
+from reelcraft.errors import ModelBehaviorError, ScriptError
+from reelcraft.plan import Language, Platform, Scene, VideoPlan, check_brief, check_duration
+from reelcraft.prompts import load_prompt
+
+SPEECH_RATE = {Language.EN: 2.5, Language.ZH: 4.2}
+"""Words (en) or characters (zh) per second the voices speak; measured in docs/models.md."""
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+class ScriptInput(BaseModel):
+    """A brief and the frame it must fit."""
+
+    brief: str
+    """The creator's idea, in their words."""
+    language: Language
+    platform: Platform = Platform.TIKTOK
+    duration: float = 30.0
+    """Target length in seconds."""
+
+
+class _SceneDraft(BaseModel):
+    voiceover: str = Field(min_length=2, max_length=400)
+    on_screen_text: str = Field(max_length=80)
+    visual: str = Field(max_length=300)
+    duration: float = Field(ge=1, le=60)
+
+
+class _PlanDraft(BaseModel):
+    """What the LLM writes; language, platform and length are fixed by the caller."""
+
+    title: str = Field(min_length=2, max_length=120)
+    hook: str = Field(min_length=2, max_length=200)
+    scenes: list[_SceneDraft]
+    call_to_action: str = Field(max_length=160)
+    music_mood: str = Field(max_length=60)
+    hashtags: list[str] = Field(max_length=10)
+
+
+def scene_bounds(duration: float) -> tuple[int, int]:
+    """At least 3 scenes; roughly one per 3–10 s."""
+    return max(3, min(8, math.ceil(duration / 10))), max(3, min(10, math.floor(duration / 3)))
+
+
+def speech_units(text: str, language: Language) -> int:
+    if language == Language.ZH:
+        return len(_CJK.findall(text)) + len(_LATIN_WORD.findall(text))
+    return len(text.split())
+
+
+def plan_schema(duration: float) -> dict[str, Any]:
+    schema = _PlanDraft.model_json_schema()
+    low, high = scene_bounds(duration)
+    schema["properties"]["scenes"].update(minItems=low, maxItems=high)
+    schema["properties"]["hashtags"].update(minItems=3)
+    return schema
+
+
+def _language_problems(texts: list[str], language: Language) -> list[str]:
+    problems = []
+    for text in texts:
+        cjk = len(_CJK.findall(text))
+        letters = sum(ch.isalpha() for ch in text)
+        if language == Language.ZH and letters and cjk / letters < 0.5:
+            problems.append(f"not written in Chinese: {text[:60]!r}")
+        if language == Language.EN and cjk:
+            problems.append(f"contains Chinese characters but must be English: {text[:60]!r}")
+    return problems
+
+
+def check_plan_draft(draft: _PlanDraft, inp: ScriptInput) -> list[str]:
+    """Semantic rules a schema cannot express; each problem is phrased for the model to fix."""
+    problems: list[str] = []
+    low, high = scene_bounds(inp.duration)
+    if not low <= len(draft.scenes) <= high:
+        problems.append(f"write {low} to {high} scenes, not {len(draft.scenes)}")
+    texts = [draft.title, draft.hook, draft.call_to_action] + [
+        t for s in draft.scenes for t in (s.voiceover, s.on_screen_text)
+    ]
+    problems += _language_problems([t for t in texts if t.strip()], inp.language)[:3]
+    voiceovers = [" ".join(s.voiceover.split()).lower() for s in draft.scenes]
+    if len(set(voiceovers)) < len(voiceovers):
+        problems.append("two scenes have the same voiceover; every scene must say something new")
+    units = sum(speech_units(s.voiceover, inp.language) for s in draft.scenes)
+    budget = inp.duration * SPEECH_RATE[inp.language]
+    if units > budget * 1.15:
+        unit = "characters" if inp.language == Language.ZH else "words"
+        problems.append(
+            f"the voiceover has {units} {unit}, too long for {inp.duration:g} s: "
+            f"cut it to at most {int(budget * 0.9)} {unit} in total"
+        )
+    return problems
+
+
+def _to_plan(draft: _PlanDraft, inp: ScriptInput) -> VideoPlan:
+    tags = []
+    for tag in draft.hashtags:
+        cleaned = "#" + re.sub(r"\s+", "", tag).lstrip("#")
+        if len(cleaned) > 1 and cleaned not in tags:
+            tags.append(cleaned)
+    plan = VideoPlan(
+        title=draft.title.strip(),
+        language=inp.language,
+        platform=inp.platform,
+        target_duration=inp.duration,
+        hook=draft.hook.strip(),
+        scenes=[Scene(**s.model_dump()) for s in draft.scenes],
+        call_to_action=draft.call_to_action.strip(),
+        music_mood=draft.music_mood.strip() or "upbeat",
+        hashtags=tags,
+    )
+    return plan.with_fitted_durations()
+
+
+def write_script(inp: ScriptInput, deps: Deps) -> VideoPlan:
+    """Write a short-video plan (title, hook, 3+ scenes with voiceover, on-screen text and visuals,
+    call to action, music mood, hashtags) for a brief, in the requested language and length."""
+    brief = check_brief(inp.brief)
+    inp = inp.model_copy(update={"brief": brief, "duration": check_duration(inp.duration)})
+    prompt = load_prompt("script", inp.language.value)
+    low, high = scene_bounds(inp.duration)
+    budget = int(inp.duration * SPEECH_RATE[inp.language] * 0.9)
+    system, user = prompt.render(
+        brief=brief,
+        platform=inp.platform.value,
+        duration=f"{inp.duration:g}",
+        min_scenes=low,
+        max_scenes=high,
+        word_budget=budget,
+        char_budget=budget,
+    )
+    key_inputs = {"input": inp, "system": system, "user": user, "llm": deps.llm_identity()}
+
+    def make(folder: Any) -> None:
+        plan = _ask_until_valid(deps, inp, [SystemMessage(system), HumanMessage(user)])
+        (folder / "plan.json").write_text(plan.model_dump_json(indent=2), encoding="utf-8")
+
+    deps.progress("script", "writing the plan")
+    _, folder = deps.cache.get_or_make("script", key_inputs, make)
+    return VideoPlan.model_validate_json((folder / "plan.json").read_text(encoding="utf-8"))
+
+
+def _ask_until_valid(deps: Deps, inp: ScriptInput, messages: list[BaseMessage]) -> VideoPlan:
+    """Bounded retries: each failure goes back to the model as feedback, then we give up clearly."""
+    model = deps.chat_model().with_structured_output(plan_schema(inp.duration), method="json_schema",
+                                                       include_raw=True)
+    attempts = deps.settings.llm.max_retries
+    last_problem = ""
+    for attempt in range(1, attempts + 1):
+        try:
+            result = model.invoke(messages)
+        except Exception as exc:  # provider/network failure: not the model's fault, do not loop
+            raise ScriptError(
+                f"the LLM call failed: {type(exc).__name__}: {exc}",
+                "check the LLM provider settings (--llm local works offline)",
+            ) from exc
+        raw: AIMessage = result["raw"]
+        problems: list[str]
+        if result["parsed"] is None:
+            problems = [f"the answer was not valid JSON ({result['parsing_error']})"]
+        else:
+            try:
+                draft = _PlanDraft.model_validate(result["parsed"])
+                problems = check_plan_draft(draft, inp)
+            except ValidationError as exc:
+                problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5]]
+        if not problems:
+            return _to_plan(draft, inp)
+        last_problem = "; ".join(problems)
+        deps.progress("script", f"attempt {attempt}/{attempts} rejected: {last_problem[:160]}")
+        messages = [
+            *messages,
+            AIMessage(content=raw.content if isinstance(raw.content, str) else json.dumps(raw.content)),
+            HumanMessage(f"That plan has problems: {last_problem}. Answer again with the whole corrected JSON."),
+        ]
+    raise ModelBehaviorError(
+        f"the LLM gave no valid plan in {attempts} attempts; last problem: {last_problem[:300]}",
+        "rephrase the brief more simply, or use a stronger model (--llm openai / ollama)",
+    )
