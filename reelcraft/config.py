@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     x264_preset: str = "veryfast"
     font_latin: Path | None = None
     font_cjk: Path | None = None
+    models_home: Path | None = None
+    """Where joined model weights live; defaults to `<home>/models` (tests share one copy)."""
 
     @classmethod
     def settings_customise_sources(
@@ -84,7 +86,7 @@ class Settings(BaseSettings):
 
     @property
     def models_dir(self) -> Path:
-        return self.home / "models"
+        return self.models_home or self.home / "models"
 
     def ensure_dirs(self) -> None:
         for path in (self.home, self.cache_dir, self.drafts_dir, self.models_dir):

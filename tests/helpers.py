@@ -1,0 +1,44 @@
+"""Plans the scripted model answers with (what a good LLM would write)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+EN_BRIEF = "30 s TikTok: a budget morning routine for college students, upbeat"
+ZH_BRIEF = "30秒抖音：大学生的省钱早晨日常，轻快"
+
+EN_PLAN: dict[str, Any] = {
+    "title": "Budget Morning Routine",
+    "hook": "Your mornings cost too much.",
+    "scenes": [
+        {"voiceover": "Your mornings cost too much. Here is a routine that costs almost nothing.",
+         "on_screen_text": "Cheap mornings", "visual": "alarm clock in a dorm room", "duration": 6},
+        {"voiceover": "Start with a glass of water and a big stretch before you touch your phone.",
+         "on_screen_text": "Water first", "visual": "glass of water and a stretch", "duration": 7},
+        {"voiceover": "Overnight oats cost fifty cents and keep you full until lunch.",
+         "on_screen_text": "Oats for 50 cents", "visual": "oats jar on a desk", "duration": 8},
+        {"voiceover": "Brew coffee in your room instead of buying a latte.",
+         "on_screen_text": "Skip the latte", "visual": "coffee mug steaming", "duration": 9},
+    ],
+    "call_to_action": "Follow for more student hacks!",
+    "music_mood": "upbeat pop",
+    "hashtags": ["#college", "#budget", "#morningroutine"],
+}
+
+ZH_PLAN: dict[str, Any] = {
+    "title": "大学生省钱早晨",
+    "hook": "你的早晨太贵了！",
+    "scenes": [
+        {"voiceover": "你的早晨太贵了！试试这个几乎不花钱的早晨日常。", "on_screen_text": "省钱早晨",
+         "visual": "宿舍里的闹钟", "duration": 7},
+        {"voiceover": "起床先喝一杯温水，再伸个懒腰。", "on_screen_text": "先喝温水", "visual": "一杯温水",
+         "duration": 7},
+        {"voiceover": "隔夜燕麦只要三块钱，能撑到中午。", "on_screen_text": "燕麦三块钱", "visual": "一罐燕麦",
+         "duration": 8},
+        {"voiceover": "在宿舍自己冲咖啡，省下买奶茶的钱。", "on_screen_text": "自己冲咖啡",
+         "visual": "冒着热气的咖啡", "duration": 8},
+    ],
+    "call_to_action": "关注我，学更多省钱技巧！",
+    "music_mood": "轻快 流行",
+    "hashtags": ["#大学生", "#省钱", "#早晨日常"],
+}

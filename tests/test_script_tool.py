@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from helpers import EN_BRIEF, EN_PLAN, ZH_BRIEF, ZH_PLAN
+from reelcraft.config import Settings
+from reelcraft.deps import Deps
+from reelcraft.errors import BriefError, ModelBehaviorError
+from reelcraft.models.llm import ScriptedChatModel, UnexpectedCall
+from reelcraft.plan import Language
+from reelcraft.tools.script import ScriptInput, write_script
+
+
+def _deps(settings: Settings, turns: list) -> tuple[Deps, ScriptedChatModel]:
+    model = ScriptedChatModel(turns=turns)
+    return Deps.from_settings(settings, llm=model), model
+
+
+def test_plan_from_model_is_validated_and_fitted(settings: Settings) -> None:
+    deps, model = _deps(settings, [EN_PLAN])
+    plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
+    model.assert_all_used()
+    assert plan.language == Language.EN and len(plan.scenes) == 4
+    assert sum(s.duration for s in plan.scenes) == pytest.approx(30)
+    schema = model.calls[0]["schema"]
+    assert schema["properties"]["scenes"]["minItems"] == 3
+    system = model.calls[0]["messages"][0].content
+    assert "English" in system and "30 seconds" in system  # prompt from prompts/script.en.md
+
+
+def test_chinese_prompt_file_is_used_for_chinese(settings: Settings) -> None:
+    deps, model = _deps(settings, [ZH_PLAN])
+    plan = write_script(ScriptInput(brief=ZH_BRIEF, language=Language.ZH, duration=30), deps)
+    assert plan.title == "大学生省钱早晨"
+    assert "简体中文" in model.calls[0]["messages"][0].content
+
+
+def test_wrong_language_goes_back_to_the_model_then_succeeds(settings: Settings) -> None:
+    deps, model = _deps(settings, [EN_PLAN, ZH_PLAN])
+    plan = write_script(ScriptInput(brief=ZH_BRIEF, language=Language.ZH, duration=30), deps)
+    assert plan.language == Language.ZH and len(model.calls) == 2
+    feedback = model.calls[1]["messages"][-1].content
+    assert "not written in Chinese" in feedback
+
+
+def test_garbage_is_retried_a_bounded_number_of_times_then_fails_clearly(settings: Settings) -> None:
+    settings.llm.max_retries = 3
+    deps, model = _deps(settings, ["I cannot do that", "{\"title\": 5}", "[1, 2, 3]", EN_PLAN])
+    with pytest.raises(ModelBehaviorError) as err:
+        write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
+    assert len(model.calls) == 3  # never the 4th: bounded
+    assert err.value.stage == "script" and "3 attempts" in err.value.message and err.value.fix
+
+
+def test_too_long_voiceover_is_sent_back(settings: Settings) -> None:
+    long_plan = copy.deepcopy(EN_PLAN)
+    for scene in long_plan["scenes"]:
+        scene["voiceover"] = " ".join(["word"] * 40) + f" {scene['on_screen_text']}."
+    deps, model = _deps(settings, [long_plan, EN_PLAN])
+    write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
+    assert "too long" in model.calls[1]["messages"][-1].content
+
+
+def test_same_brief_twice_asks_the_model_once(settings: Settings) -> None:
+    deps, model = _deps(settings, [EN_PLAN])
+    first = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN), deps)
+    second = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN), deps)
+    assert first == second and len(model.calls) == 1
+    with pytest.raises(UnexpectedCall):
+        write_script(ScriptInput(brief=EN_BRIEF + " with cats", language=Language.EN), deps)
+
+
+def test_bad_brief_never_reaches_the_model(settings: Settings) -> None:
+    deps, model = _deps(settings, [])
+    with pytest.raises(BriefError):
+        write_script(ScriptInput(brief="   ", language=Language.EN), deps)
+    assert model.calls == []
