@@ -88,14 +88,14 @@ def mix_audio(timeline: Timeline, out_wav: Path) -> dict[str, float]:
     loudness = meter.integrated_loudness(mix.astype(np.float64))
     if not np.isfinite(loudness):
         raise RenderError("the audio mix is silent", "check that the voiceover was generated")
-    limiter = Pedalboard([Limiter(threshold_db=timeline.true_peak_db - 1.0, release_ms=80)])
+    limiter = Pedalboard([Limiter(threshold_db=timeline.true_peak_db - 1.5, release_ms=80)])
     out = mix
     for _ in range(4):  # gain, limit, re-measure: converges in one or two passes
         out = mix * np.float32(10 ** ((timeline.loudness_lufs - loudness) / 20))
         out = limiter(out.T.copy(), SAMPLE_RATE).T
         peak = true_peak_db(out)
         if peak > timeline.true_peak_db:
-            out = out * np.float32(10 ** ((timeline.true_peak_db - 0.1 - peak) / 20))
+            out = out * np.float32(10 ** ((timeline.true_peak_db - 0.5 - peak) / 20))
         measured = meter.integrated_loudness(out.astype(np.float64))
         if abs(measured - timeline.loudness_lufs) <= 0.3:
             break

@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-
 from reelcraft.models.tts import (
     SpeechRequest,
     SpeechResult,

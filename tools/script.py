@@ -15,7 +15,7 @@ from reelcraft.errors import ModelBehaviorError, ScriptError
 from reelcraft.plan import Language, Platform, Scene, VideoPlan, check_brief, check_duration
 from reelcraft.prompts import load_prompt
 
-SPEECH_RATE = {Language.EN: 2.5, Language.ZH: 4.2}
+SPEECH_RATE = {Language.EN: 3.2, Language.ZH: 4.3}
 """Words (en) or characters (zh) per second the voices speak; measured in docs/models.md."""
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")

@@ -145,7 +145,15 @@ def match_media(scenes: list[SceneVisualSpec], media: list[_Media]) -> list[int 
     return assigned
 
 
+ZH_MOODS = {"轻快": "upbeat", "欢快": "upbeat", "活力": "energetic", "动感": "energetic", "舒缓": "calm",
+            "安静": "calm", "放松": "chill", "史诗": "epic", "热血": "epic", "暗黑": "dark", "悬疑": "dark",
+            "温暖": "warm", "温馨": "warm", "清新": "fresh"}
+
+
 def palette_for(mood: str) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    for word, english in ZH_MOODS.items():
+        if word in mood:
+            return PALETTES[english]
     words = _tokens(mood.replace("-", ""))
     for word in words:
         if word in PALETTES:
