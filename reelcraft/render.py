@@ -18,7 +18,7 @@ from scipy.signal import resample_poly
 
 from reelcraft.errors import RenderError
 from reelcraft.media import run_ffmpeg
-from reelcraft.timeline import AudioClip, Motion, Timeline, VisualClip
+from reelcraft.timeline import Motion, Timeline, VisualClip
 
 SAMPLE_RATE = 48_000
 ZOOM_AMOUNT = 0.08

@@ -9,14 +9,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-
 from helpers import EN_BRIEF, EN_PLAN
+from reelcraft.models.llm import LLMConfigError, create_chat_model
+from reelcraft.tools.script import ScriptInput, write_script
+
 from reelcraft.config import Settings
 from reelcraft.deps import Deps
 from reelcraft.errors import ConfigError, ScriptError
-from reelcraft.models.llm import LLMConfigError, create_chat_model
 from reelcraft.plan import Language
-from reelcraft.tools.script import ScriptInput, write_script
 
 
 class FakeLLMServer:
@@ -34,7 +34,8 @@ class FakeLLMServer:
 
             def do_POST(self) -> None:  # noqa: N802 - http.server API
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                server.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                server.requests.append({"path": self.path, "headers": headers, "body": body})
                 if server.status != 200:
                     self.send_response(server.status)
                     self.send_header("Content-Type", "application/json")

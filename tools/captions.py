@@ -92,7 +92,7 @@ class LineMeasurer:
 def wrap(tokens: list[str], sep: str, measure: LineMeasurer, max_width: float) -> list[list[int]]:
     """Greedy line breaking over token indices."""
     lines: list[list[int]] = [[]]
-    for i, token in enumerate(tokens):
+    for i in range(len(tokens)):
         candidate = sep.join(tokens[j] for j in [*lines[-1], i])
         if lines[-1] and measure.width(candidate) > max_width:
             lines.append([i])

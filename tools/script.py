@@ -9,11 +9,11 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, Field, ValidationError
+from reelcraft.prompts import load_prompt
 
 from reelcraft.deps import Deps
 from reelcraft.errors import ModelBehaviorError, ScriptError
 from reelcraft.plan import Language, Platform, Scene, VideoPlan, check_brief, check_duration
-from reelcraft.prompts import load_prompt
 
 SPEECH_RATE = {Language.EN: 3.2, Language.ZH: 4.3}
 """Words (en) or characters (zh) per second the voices speak; measured in docs/models.md."""
@@ -51,8 +51,8 @@ class _PlanDraft(BaseModel):
 
 
 def scene_bounds(duration: float) -> tuple[int, int]:
-    """At least 3 scenes; roughly one per 3–10 s."""
-    return max(3, min(8, math.ceil(duration / 10))), max(3, min(10, math.floor(duration / 3)))
+    """At least 3 scenes; roughly one per 4–10 s."""
+    return max(3, min(8, math.ceil(duration / 10))), max(3, min(8, math.floor(duration / 4)))
 
 
 def speech_units(text: str, language: Language) -> int:
@@ -61,11 +61,22 @@ def speech_units(text: str, language: Language) -> int:
     return len(text.split())
 
 
+def _drop_length_caps(node: Any) -> Any:
+    """Grammar compilers expand maxLength into huge rules (slow) and cut words mid-way: pydantic checks
+    lengths after decoding instead, and any violation goes back to the model as feedback."""
+    if isinstance(node, dict):
+        return {k: _drop_length_caps(v) for k, v in node.items() if k not in ("maxLength", "minLength")}
+    if isinstance(node, list):
+        return [_drop_length_caps(v) for v in node]
+    return node
+
+
 def plan_schema(duration: float) -> dict[str, Any]:
-    schema = _PlanDraft.model_json_schema()
+    schema = _drop_length_caps(_PlanDraft.model_json_schema())
+    schema["title"] = "VideoPlanDraft"
     low, high = scene_bounds(duration)
     schema["properties"]["scenes"].update(minItems=low, maxItems=high)
-    schema["properties"]["hashtags"].update(minItems=3)
+    schema["properties"]["hashtags"].update(minItems=3, maxItems=6)
     return schema
 
 

@@ -9,9 +9,6 @@ from pathlib import Path
 
 import soundfile as sf
 from pydantic import BaseModel, Field
-
-from reelcraft.deps import Deps
-from reelcraft.errors import VoiceoverError
 from reelcraft.models.tts import (
     SpeechRequest,
     SpeechResult,
@@ -21,6 +18,9 @@ from reelcraft.models.tts import (
     engine_name,
     synthesize,
 )
+
+from reelcraft.deps import Deps
+from reelcraft.errors import VoiceoverError
 from reelcraft.plan import AssetRef, Language
 
 
@@ -67,7 +67,8 @@ def make_voiceover(inp: VoiceoverInput, deps: Deps) -> VoiceoverOutput:
         except TTSUnavailable as exc:
             raise VoiceoverError(f"no {language} voice is installed: {exc}", "run `make install`") from exc
         except TTSFailed as exc:
-            raise VoiceoverError(f"the {engine} voice failed: {exc}", "re-run; if it repeats, simplify the text") from exc
+            raise VoiceoverError(f"the {engine} voice failed: {exc}", "re-run; if it repeats, simplify the text") \
+                from exc
         by_key: dict[str, SpeechResult] = {r.key: r for r in results}
         for i, folder in pending:
             result = by_key.get(str(i))

@@ -130,11 +130,17 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def load(path: Path, threads: int, n_ctx: int) -> tuple[Any, float]:
+def load(path: Path, threads: int, n_ctx: int, batch_threads: int | None = None) -> tuple[Any, float]:
     from llama_cpp import Llama
 
     t0 = time.perf_counter()
-    llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, verbose=False)
+    llm = Llama(
+        model_path=str(path),
+        n_ctx=n_ctx,
+        n_threads=threads,
+        n_threads_batch=batch_threads or threads,
+        verbose=False,
+    )
     return llm, time.perf_counter() - t0
 
 
@@ -261,12 +267,17 @@ def bench(path: Path, args: argparse.Namespace) -> dict[str, Any]:
         row[f"prompt_tps_{threads}t"] = round(p, 1)
         row[f"gen_tps_{threads}t"] = round(g, 1)
         row[f"schema_tps_{threads}t"] = round(schema_speed(llm), 1)
-        if threads == args.quality_threads:
-            row["plans"] = [
-                plan_run(llm, lang, seed=run + 1, max_tokens=args.max_tokens)
-                for run in range(args.quality_runs)
-                for lang in ("en", "zh")
-            ]
+        del llm
+    if args.quality_runs:
+        # generation threads and prompt (batch) threads are set apart: see --quality-threads
+        llm, _ = load(path, args.quality_threads, args.n_ctx, args.batch_threads)
+        row["quality_cfg"] = f"n_threads={args.quality_threads} n_threads_batch={args.batch_threads}"
+        row["schema_tps_q"] = round(schema_speed(llm), 1)
+        row["plans"] = [
+            plan_run(llm, lang, seed=run + 1, max_tokens=args.max_tokens)
+            for run in range(args.quality_runs)
+            for lang in ("en", "zh")
+        ]
         del llm
     return row
 
@@ -289,7 +300,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-ctx", type=int, default=4096)
     ap.add_argument("--max-tokens", type=int, default=1200)
     ap.add_argument("--quality-runs", type=int, default=1, help="EN+ZH plan pairs per model")
-    ap.add_argument("--quality-threads", type=int, default=2, choices=(1, 2))
+    ap.add_argument(
+        "--quality-threads", type=int, default=1, help="n_threads for plans (2 collapses with a grammar)"
+    )
+    ap.add_argument("--batch-threads", type=int, default=2, help="n_threads_batch (prompt eval) for plans")
     ap.add_argument("--hash", action="store_true", help="also print each file's SHA-256")
     ap.add_argument("--dump", type=Path, help="write every plan and the raw figures here as JSON")
     args = ap.parse_args(argv)
@@ -317,6 +331,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['schema_tps_1t']} / {r['schema_tps_2t']} |"
         )
     print()
+    for r in rows:
+        if "quality_cfg" in r:
+            print(f"{r['name']}: plans with {r['quality_cfg']}, schema gen {r['schema_tps_q']} tok/s")
     print("| model | lang | run | plan | tokens |")
     print("|---|---|---|---|---|")
     for r in rows:
