@@ -129,7 +129,7 @@ def _to_plan(draft: _PlanDraft, inp: ScriptInput) -> VideoPlan:
         target_duration=inp.duration,
         hook=draft.hook.strip(),
         scenes=[Scene(**s.model_dump()) for s in draft.scenes],
-        call_to_action=draft.call_to_action.strip(),
+        call_to_action=re.sub(r"\s*#\S+", "", draft.call_to_action).strip(),
         music_mood=draft.music_mood.strip() or "upbeat",
         hashtags=tags,
     )

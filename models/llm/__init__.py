@@ -28,7 +28,7 @@ def create_chat_model(
     base_url: str = "",
     api_key: str = "",
     temperature: float = 0.7,
-    threads: int = 2,
+    threads: int = 1,
     context_tokens: int = 4096,
     timeout_s: float = 600.0,
     turns: list[Any] | None = None,

@@ -27,7 +27,7 @@ class ChatLocalLlama(BaseChatModel):
     """langchain chat model over `llama_cpp.Llama`, loaded lazily and shared per process."""
 
     model_path: Path
-    n_threads: int = 2
+    n_threads: int = 1
     n_ctx: int = 4096
     temperature: float = 0.7
     top_p: float = 0.8
@@ -57,6 +57,7 @@ class ChatLocalLlama(BaseChatModel):
                     model_path=str(self.model_path),
                     n_ctx=self.n_ctx,
                     n_threads=self.n_threads,
+                    n_threads_batch=self.n_threads,
                     n_batch=256,
                     seed=self.seed,
                     verbose=False,

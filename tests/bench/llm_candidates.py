@@ -256,7 +256,7 @@ def bench(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     row: dict[str, Any] = {"model": path.name, "size_mb": round(path.stat().st_size / 2**20)}
     if args.hash:
         row["sha256"] = sha256(path)
-    for threads in (1, 2):
+    for threads in args.threads:
         llm, secs = load(path, threads, args.n_ctx)
         row[f"load_s_{threads}t"] = round(secs, 2)
         if threads == 1:
@@ -303,7 +303,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--quality-threads", type=int, default=1, help="n_threads for plans (2 collapses with a grammar)"
     )
-    ap.add_argument("--batch-threads", type=int, default=2, help="n_threads_batch (prompt eval) for plans")
+    ap.add_argument("--batch-threads", type=int, default=1, help="n_threads_batch (prompt eval) for plans")
+    ap.add_argument(
+        "--threads",
+        type=lambda v: [int(x) for x in v.split(",")],
+        default=[1, 2],
+        help="thread counts for the speed table (2 stalls for minutes if another process holds a core)",
+    )
     ap.add_argument("--hash", action="store_true", help="also print each file's SHA-256")
     ap.add_argument("--dump", type=Path, help="write every plan and the raw figures here as JSON")
     args = ap.parse_args(argv)
@@ -325,10 +331,13 @@ def main(argv: list[str] | None = None) -> int:
     print(head)
     print("|---|---|---|---|---|---|")
     for r in rows:
+
+        def both(key: str, r: dict[str, Any] = r) -> str:
+            return " / ".join(str(r.get(f"{key}_{t}t", "-")) for t in (1, 2))
+
         print(
-            f"| {r['name']} ({r['model']}) | {r['size_mb']} | {r['load_s_1t']} | "
-            f"{r['prompt_tps_1t']} / {r['prompt_tps_2t']} | {r['gen_tps_1t']} / {r['gen_tps_2t']} | "
-            f"{r['schema_tps_1t']} / {r['schema_tps_2t']} |"
+            f"| {r['name']} ({r['model']}) | {r['size_mb']} | {r.get('load_s_1t', '-')} | "
+            f"{both('prompt_tps')} | {both('gen_tps')} | {both('schema_tps')} |"
         )
     print()
     for r in rows:
