@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from reelcraft.config import Settings
@@ -19,36 +20,51 @@ from reelcraft.errors import ReelcraftError
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Turn a short-video idea into a video.")
 console = Console(stderr=True)
 
-STAGES = ["script", "voiceover", "visuals", "captions", "render"]
-
-
 class StageProgress:
-    """One line per stage with its elapsed time; the render stage shows a percentage."""
+    """A live row per stage (spinner, message, bar for the render, elapsed time); warnings printed above."""
 
     def __init__(self) -> None:
+        self.progress = Progress(
+            SpinnerColumn(finished_text="[green]✓[/green]"),
+            TextColumn("[bold]{task.fields[stage]:<10}[/bold]"),
+            BarColumn(bar_width=24),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+        )
+        self.tasks: dict[str, TaskID] = {}
         self.current: str | None = None
-        self.started = time.perf_counter()
-        self.status = console.status("starting…")
 
     def __enter__(self) -> StageProgress:
-        self.status.__enter__()
+        self.progress.__enter__()
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self._finish()
-        self.status.__exit__(None, None, None)
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self._finish()
+        elif self.current is not None:
+            self.progress.update(self.tasks[self.current], description="[red]failed[/red]")
+            self.progress.stop_task(self.tasks[self.current])
+        self.progress.__exit__(None, None, None)
 
     def _finish(self) -> None:
-        if self.current:
-            console.print(f"[green]✓[/green] {self.current:<10} {time.perf_counter() - self.started:6.1f} s")
+        if self.current is not None:
+            task = self.tasks[self.current]
+            self.progress.update(task, total=1, completed=1)
+            self.progress.stop_task(task)
 
     def __call__(self, stage: str, message: str) -> None:
         if stage != self.current:
             self._finish()
-            self.current, self.started = stage, time.perf_counter()
+            self.current = stage
+            self.tasks[stage] = self.progress.add_task(message, total=None, stage=stage)
+        task = self.tasks[stage]
         if message.startswith("warning:"):
-            console.print(f"[yellow]![/yellow] {stage:<10} {message[8:].strip()}")
-        self.status.update(f"[bold]{stage}[/bold] {message}")
+            self.progress.console.print(f"[yellow]![/yellow] {stage}: {message[8:].strip()}")
+        elif message.endswith("%") and message[:-1].isdigit():
+            self.progress.update(task, total=100, completed=int(message[:-1]))
+        else:
+            self.progress.update(task, description=message)
 
 
 def _settings(llm: str | None) -> Settings:
@@ -76,7 +92,6 @@ def make(
     try:
         with StageProgress() as progress:
             studio = Studio(_settings(llm), progress=progress)
-            progress("script", "writing the plan")
             draft = studio.create(brief, duration=duration, language=language, platform=platform,
                                   media_dir=media, voice=voice)
     except ReelcraftError as exc:
