@@ -177,7 +177,8 @@ def doctor() -> None:
         row("caption font", True, f"{font.family} ({font.path.name})")
     except ReelcraftError as exc:
         row("caption font", False, exc.fix)
-    row("llama-cpp-python", importlib.util.find_spec("llama_cpp") is not None, "pip install -e . (make install)")
+    has_llama = importlib.util.find_spec("llama_cpp") is not None
+    row("llama-cpp-python", has_llama, "installed" if has_llama else "pip install -e . (make install)")
     try:
         from reelcraft.models.llm.weights import ensure_embedded_gguf
 

@@ -3,14 +3,14 @@ from __future__ import annotations
 import copy
 
 import pytest
-from helpers import EN_BRIEF, EN_PLAN, ZH_BRIEF, ZH_PLAN
-from reelcraft.models.llm import ScriptedChatModel, UnexpectedCall
-from reelcraft.tools.script import ScriptInput, write_script
 
+from helpers import EN_BRIEF, EN_PLAN, ZH_BRIEF, ZH_PLAN
 from reelcraft.config import Settings
 from reelcraft.deps import Deps
 from reelcraft.errors import BriefError, ModelBehaviorError
+from reelcraft.models.llm import ScriptedChatModel, UnexpectedCall
 from reelcraft.plan import Language
+from reelcraft.tools.script import ScriptInput, write_script
 
 
 def _deps(settings: Settings, turns: list) -> tuple[Deps, ScriptedChatModel]:

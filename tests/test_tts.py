@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+
 from reelcraft.models.tts import (
     SpeechRequest,
     SpeechResult,

@@ -23,6 +23,10 @@ CAPTION_OUTLINE = 5
 OVERLAY_BOX = 16
 MAX_LINES = 2
 SENTENCE_END = tuple(".!?;。！？；…")
+CLAUSE_END = tuple(",:，、：")
+OVERLAY_SIZES = (84, 72, 62, 54)
+"""Big text shrinks rather than being cut when it is long."""
+MAX_OVERLAY_LINES = 3
 
 
 class TimedWord(BaseModel):
@@ -59,6 +63,8 @@ class CaptionEvent(BaseModel):
     line_sizes: list[int] = Field(default_factory=list)
     """How many of `words` each line holds."""
     style: str = "Caption"
+    font_size: int | None = None
+    """Overrides the style's size (long overlays shrink to fit)."""
     x: int = 0
     y: int = 0
     """Anchor point: bottom centre for captions, top centre for overlays."""
@@ -124,6 +130,8 @@ def _chunk_events(words: list[TimedWord], language: Language, measure: LineMeasu
         pending.append(word)
         if word.text.endswith(SENTENCE_END) and len(pending) >= min_units:
             flush()
+        elif word.text.endswith(CLAUSE_END) and len(wrap([w.text for w in pending], sep, measure, max_width)) >= 2:
+            flush()  # a clause that already fills a line ends the caption: no orphaned last words
     flush()
     for current, following in zip(events, events[1:], strict=False):
         current.end = max(current.end, min(following.start, current.end + 0.6))
@@ -188,6 +196,8 @@ Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
             layer = 1
         else:
             body = "\\N".join(_ass_escape(line) for line in event.lines)
+            if event.font_size:
+                body = f"{{\\fs{event.font_size}}}{body}"
             layer = 0
         anchor = 2 if event.style == "Caption" else 8
         rows.append(
@@ -197,25 +207,32 @@ Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
     return header + "\n".join(rows) + "\n"
 
 
+def fit_overlay(text: str, font: FontChoice, language: Language, max_width: float) -> tuple[list[str], int]:
+    """Lines and font size for big on-screen text: the largest size that fits in three lines."""
+    sep = joiner(language)
+    tokens = list(text) if sep == "" else text.split()
+    for size in OVERLAY_SIZES:
+        measure = LineMeasurer(font, size)
+        lines = [sep.join(tokens[i] for i in line) for line in wrap(tokens, sep, measure, max_width)]
+        if len(lines) <= MAX_OVERLAY_LINES:
+            return lines, size
+    return lines, OVERLAY_SIZES[-1]  # still too long: keep every word, the safe-area test will say so
+
+
 def _overlay_events(inp: CaptionInput, font: FontChoice, total: float) -> list[CaptionEvent]:
     left, top, right, _ = inp.preset.safe_box()
-    measure = LineMeasurer(font, OVERLAY_SIZE)
     max_width = right - left - 2 * OVERLAY_BOX - 8
-    sep = joiner(inp.language)
     events: list[CaptionEvent] = []
     cta_start = max(0.0, total - 3.0) if inp.call_to_action else total
-    for scene in inp.scenes:
-        end = min(scene.start + scene.duration, cta_start)
-        if scene.overlay and end - scene.start > 0.3:
-            tokens = list(scene.overlay) if sep == "" else scene.overlay.split()
-            lines = [sep.join(tokens[i] for i in line) for line in wrap(tokens, sep, measure, max_width)]
-            events.append(CaptionEvent(start=scene.start, end=end, lines=lines[:MAX_LINES], style="Overlay",
-                                       x=inp.preset.width // 2, y=top + OVERLAY_BOX + 8))
+    shown = [(s.start, min(s.start + s.duration, cta_start), s.overlay) for s in inp.scenes]
     if inp.call_to_action:
-        tokens = list(inp.call_to_action) if sep == "" else inp.call_to_action.split()
-        lines = [sep.join(tokens[i] for i in line) for line in wrap(tokens, sep, measure, max_width)]
-        events.append(CaptionEvent(start=cta_start, end=total, lines=lines[:MAX_LINES], style="Overlay",
-                                   x=inp.preset.width // 2, y=top + OVERLAY_BOX + 8))
+        shown.append((cta_start, total, inp.call_to_action))
+    for start, end, text in shown:
+        if text and end - start > 0.3:
+            lines, size = fit_overlay(text, font, inp.language, max_width)
+            events.append(CaptionEvent(start=start, end=end, lines=lines, style="Overlay",
+                                       font_size=size if size != OVERLAY_SIZE else None,
+                                       x=inp.preset.width // 2, y=top + OVERLAY_BOX + 8))
     return events
 
 

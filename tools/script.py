@@ -9,11 +9,11 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, Field, ValidationError
-from reelcraft.prompts import load_prompt
 
 from reelcraft.deps import Deps
 from reelcraft.errors import ModelBehaviorError, ScriptError
 from reelcraft.plan import Language, Platform, Scene, VideoPlan, check_brief, check_duration
+from reelcraft.prompts import load_prompt
 
 SPEECH_RATE = {Language.EN: 3.2, Language.ZH: 4.3}
 """Words (en) or characters (zh) per second the voices speak; measured in docs/models.md."""

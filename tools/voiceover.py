@@ -9,6 +9,9 @@ from pathlib import Path
 
 import soundfile as sf
 from pydantic import BaseModel, Field
+
+from reelcraft.deps import Deps
+from reelcraft.errors import VoiceoverError
 from reelcraft.models.tts import (
     SpeechRequest,
     SpeechResult,
@@ -18,9 +21,6 @@ from reelcraft.models.tts import (
     engine_name,
     synthesize,
 )
-
-from reelcraft.deps import Deps
-from reelcraft.errors import VoiceoverError
 from reelcraft.plan import AssetRef, Language
 
 

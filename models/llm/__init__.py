@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
+
 from reelcraft.models.llm.fake import ScriptedChatModel, UnexpectedCall
 
 Provider = Literal["local", "openai", "ollama", "fake"]

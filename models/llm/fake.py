@@ -16,6 +16,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
 from pydantic import Field
+
 from reelcraft.models.llm.schema import structured_runnable
 
 Turn = str | dict[str, Any] | Callable[[list[BaseMessage], dict[str, Any] | None], str]

@@ -18,6 +18,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
 from pydantic import PrivateAttr
+
 from reelcraft.models.llm.schema import inline_refs, structured_runnable
 
 _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}

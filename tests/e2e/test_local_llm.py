@@ -12,13 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import EN_BRIEF, ZH_BRIEF
-from reelcraft.tools.script import speech_units
 
+from helpers import EN_BRIEF, ZH_BRIEF
 from reelcraft import Studio
 from reelcraft.config import Settings
 from reelcraft.media import probe
 from reelcraft.plan import Language
+from reelcraft.tools.script import speech_units
 
 pytestmark = pytest.mark.slow
 CJK = re.compile(r"[\u4e00-\u9fff]")

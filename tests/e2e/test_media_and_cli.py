@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from reelcraft.models.llm import ScriptedChatModel
 
 from reelcraft import Studio
 from reelcraft.config import Settings
 from reelcraft.media import probe
+from reelcraft.models.llm import ScriptedChatModel
 
 SHORT_PLAN = {
     "title": "Dorm Coffee",

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 import srt
+
 from helpers import EN_BRIEF, EN_PLAN, ZH_BRIEF, ZH_PLAN
 from media_checks import ink_box, loudness_figures, render_ass_frames
-from reelcraft.models.llm import ScriptedChatModel
-
 from reelcraft import Studio
 from reelcraft.config import Settings
 from reelcraft.fonts import find_caption_font, missing_glyphs
 from reelcraft.media import probe
+from reelcraft.models.llm import ScriptedChatModel
 from reelcraft.plan import Draft, Language
 
 CASES = {"en": (EN_BRIEF, EN_PLAN), "zh": (ZH_BRIEF, ZH_PLAN)}
