@@ -67,6 +67,14 @@ class StageProgress:
             self.progress.update(task, description=message)
 
 
+def _fail(exc: ReelcraftError) -> None:
+    """Stage, message and fix on stderr, exit code 2: never a traceback for an expected failure."""
+    console.print(f"[red]✗ {exc.stage} failed:[/red] {exc.message}")
+    if exc.fix:
+        console.print(f"  [bold]fix:[/bold] {exc.fix}")
+    raise typer.Exit(code=2) from None
+
+
 def _settings(llm: str | None) -> Settings:
     settings = Settings()
     if llm:
@@ -95,10 +103,7 @@ def make(
             draft = studio.create(brief, duration=duration, language=language, platform=platform,
                                   media_dir=media, voice=voice)
     except ReelcraftError as exc:
-        console.print(f"[red]✗ {exc.stage} failed:[/red] {exc.message}")
-        if exc.fix:
-            console.print(f"  [bold]fix:[/bold] {exc.fix}")
-        raise typer.Exit(code=2) from None
+        _fail(exc)
     assert draft.outputs is not None
     output.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(draft.outputs.video, output)
@@ -133,10 +138,7 @@ def plan(
                 brief, duration=duration, language=language, platform=platform
             )
     except ReelcraftError as exc:
-        console.print(f"[red]✗ {exc.stage} failed:[/red] {exc.message}")
-        if exc.fix:
-            console.print(f"  [bold]fix:[/bold] {exc.fix}")
-        raise typer.Exit(code=2) from None
+        _fail(exc)
     json.dump(result.model_dump(mode="json"), sys.stdout, ensure_ascii=False, indent=2)
     print()
 

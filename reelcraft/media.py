@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel
 
-from reelcraft.errors import ConfigError, RenderError
+from reelcraft.errors import ConfigError, ReelcraftError, RenderError
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
 VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"}
@@ -94,8 +95,6 @@ def run_ffmpeg(
     cmd = [ffmpeg_binary(ffmpeg), "-hide_banner", "-nostdin", "-y", "-progress", "pipe:1", "-nostats", *args]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None and proc.stderr is not None
-    import threading
-
     err_lines: list[str] = []
     reader = threading.Thread(target=lambda: err_lines.extend(proc.stderr), daemon=True)  # type: ignore[arg-type]
     reader.start()
@@ -113,7 +112,5 @@ def run_ffmpeg(
     stderr = "".join(err_lines)
     if proc.returncode != 0:
         tail = " | ".join(line.strip() for line in stderr.strip().splitlines()[-4:])
-        from reelcraft.errors import ReelcraftError
-
         raise ReelcraftError(f"ffmpeg failed: {tail}", "see the message above", stage=stage)
     return stderr

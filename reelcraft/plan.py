@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -69,20 +70,23 @@ PRESETS: dict[Platform, OutputPreset] = {
 }
 
 
-def parse_language(value: str | Language) -> Language:
+_Choice = TypeVar("_Choice", bound=StrEnum)
+
+
+def _parse_choice(kind: type[_Choice], value: str | _Choice, problem: str) -> _Choice:
     try:
-        return Language(str(value).lower().strip())
+        return kind(str(value).lower().strip())
     except ValueError:
-        supported = ", ".join(x.value for x in Language)
-        raise BriefError(f"unsupported language {value!r}", f"use one of: {supported}") from None
+        supported = ", ".join(x.value for x in kind)
+        raise BriefError(f"{problem} {value!r}", f"use one of: {supported}") from None
+
+
+def parse_language(value: str | Language) -> Language:
+    return _parse_choice(Language, value, "unsupported language")
 
 
 def parse_platform(value: str | Platform) -> Platform:
-    try:
-        return Platform(str(value).lower().strip())
-    except ValueError:
-        supported = ", ".join(x.value for x in Platform)
-        raise BriefError(f"unknown platform {value!r}", f"use one of: {supported}") from None
+    return _parse_choice(Platform, value, "unknown platform")
 
 
 def check_duration(seconds: float) -> float:
