@@ -25,7 +25,7 @@ VOICE_TAIL_S = 0.35
 """Breathing room after it, before the cut."""
 MAX_SPEEDUP = 1.3
 MOTIONS = [Motion.ZOOM_IN, Motion.PAN_RIGHT, Motion.ZOOM_OUT, Motion.PAN_LEFT]
-RENDER_VERSION = 1
+RENDER_VERSION = 2
 
 
 def fit_scene_durations(planned: list[float], voice: list[float], target: float, fps: int) -> list[float] | None:

@@ -23,6 +23,8 @@ from reelcraft.timeline import Motion, Timeline, VisualClip
 SAMPLE_RATE = 48_000
 ZOOM_AMOUNT = 0.08
 DUCK_DB = -12.0
+ENCODER_HEADROOM_DB = 1.0
+"""AAC encoding overshoots the PCM peak by up to ~1 dB: the mix keeps that much below the target."""
 
 
 def _load_audio(path: Path) -> np.ndarray:
@@ -88,14 +90,15 @@ def mix_audio(timeline: Timeline, out_wav: Path) -> dict[str, float]:
     loudness = meter.integrated_loudness(mix.astype(np.float64))
     if not np.isfinite(loudness):
         raise RenderError("the audio mix is silent", "check that the voiceover was generated")
-    limiter = Pedalboard([Limiter(threshold_db=timeline.true_peak_db - 1.5, release_ms=80)])
+    ceiling = timeline.true_peak_db - ENCODER_HEADROOM_DB
+    limiter = Pedalboard([Limiter(threshold_db=ceiling - 0.5, release_ms=80)])
     out = mix
     for _ in range(4):  # gain, limit, re-measure: converges in one or two passes
         out = mix * np.float32(10 ** ((timeline.loudness_lufs - loudness) / 20))
         out = limiter(out.T.copy(), SAMPLE_RATE).T
         peak = true_peak_db(out)
-        if peak > timeline.true_peak_db:
-            out = out * np.float32(10 ** ((timeline.true_peak_db - 0.5 - peak) / 20))
+        if peak > ceiling:
+            out = out * np.float32(10 ** ((ceiling - peak) / 20))
         measured = meter.integrated_loudness(out.astype(np.float64))
         if abs(measured - timeline.loudness_lufs) <= 0.3:
             break
