@@ -92,6 +92,7 @@ def make(
     media: Annotated[Path | None, typer.Option(help="Folder of your photos and clips")] = None,
     llm: Annotated[str | None, typer.Option(help="local (default, offline), openai, ollama")] = None,
     voice: Annotated[str | None, typer.Option(help="Voice name for the TTS engine")] = None,
+    profile: Annotated[str, typer.Option(help="final (1080p) or preview (half size, fast)")] = "final",
 ) -> None:
     """Make a voiced, captioned vertical video from a brief."""
     from reelcraft.studio import Studio
@@ -101,7 +102,7 @@ def make(
         with StageProgress() as progress:
             studio = Studio(_settings(llm), progress=progress)
             draft = studio.create(brief, duration=duration, language=language, platform=platform,
-                                  media_dir=media, voice=voice)
+                                  media_dir=media, voice=voice, profile=profile)
     except ReelcraftError as exc:
         _fail(exc)
     assert draft.outputs is not None

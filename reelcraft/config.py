@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     ffmpeg: str = ""
     """ffmpeg binary; empty means PATH, then the one inside imageio-ffmpeg."""
     x264_preset: str = "veryfast"
+    """libx264 preset of the final profile."""
+    encoder: str = "auto"
+    """auto (hardware H.264 when it works, else libx264, logged), libx264, h264_nvenc, h264_qsv, h264_vaapi."""
     font_latin: Path | None = None
     font_cjk: Path | None = None
     models_home: Path | None = None

@@ -24,8 +24,10 @@ VOICE_LEAD_S = 0.15
 VOICE_TAIL_S = 0.35
 """Breathing room after it, before the cut."""
 MAX_SPEEDUP = 1.3
+CROSSFADE_S = 0.3
+"""Dissolve between scenes; long enough to read as a transition, short enough to keep the pace."""
 MOTIONS = [Motion.ZOOM_IN, Motion.PAN_RIGHT, Motion.ZOOM_OUT, Motion.PAN_LEFT]
-RENDER_VERSION = 2
+RENDER_VERSION = 3
 
 
 def fit_scene_durations(planned: list[float], voice: list[float], target: float, fps: int) -> list[float] | None:
@@ -90,6 +92,7 @@ def build_timeline(
         clips.append(VisualClip(
             source=visual.asset.path, kind=visual.kind, start=round(start, 4), duration=duration,
             source_duration=visual.source_duration, motion=MOTIONS[index % len(MOTIONS)], scene_index=index,
+            crossfade_in=CROSSFADE_S if index else 0.0,
         ))  # fmt: skip
         audio.append(AudioClip(source=voice.asset.path, start=round(start + VOICE_LEAD_S, 4), role="voice"))
         start += duration
@@ -118,6 +121,7 @@ def render_plan(
     media_dir: Path | None = None,
     draft_id: str | None = None,
     voice: str | None = None,
+    profile: str = "final",
 ) -> Draft:
     """Make every asset for `plan` (reusing cached ones), render, and save a new draft version."""
     deps.progress("voiceover", "narrating scenes")
@@ -146,17 +150,21 @@ def render_plan(
     timeline = build_timeline(plan, spoken, durations, visuals, captions)
 
     def make_render(folder: Path) -> None:
-        deps.progress("render", f"rendering {timeline.width}×{timeline.height} at {timeline.fps} fps")
+        deps.progress("render", f"rendering the {profile} cut at {timeline.fps} fps")
         render_timeline(
-            timeline, folder / "video.mp4", folder / "work", x264_preset=deps.settings.x264_preset,
-            ffmpeg=deps.settings.ffmpeg, on_progress=lambda f: deps.progress("render", f"{f:.0%}"),
+            timeline, folder / "video.mp4", folder / "work", profile=profile, encoder=deps.settings.encoder,
+            x264_preset=deps.settings.x264_preset if profile == "final" else None, ffmpeg=deps.settings.ffmpeg,
+            on_progress=lambda f: deps.progress("render", f"{f:.0%}"),
+            on_warning=lambda message: deps.warn("render", message),
         )  # fmt: skip
         extract_thumbnail(folder / "video.mp4", min(1.0, timeline.duration / 2), folder / "thumbnail.jpg",
                           ffmpeg=deps.settings.ffmpeg)
         shutil.rmtree(folder / "work", ignore_errors=True)
 
     render_key, render_dir = deps.cache.get_or_make(
-        "render", {"timeline": timeline, "preset": deps.settings.x264_preset, "v": RENDER_VERSION}, make_render
+        "render",
+        {"timeline": timeline, "profile": profile, "preset": deps.settings.x264_preset, "v": RENDER_VERSION},
+        make_render,
     )
     draft = store.new_version(draft_id, plan=plan, brief=brief)
     folder = store.version_dir(draft.id, draft.version)

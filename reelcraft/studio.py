@@ -60,12 +60,15 @@ class Studio:
         brief: str = "",
         draft_id: str | None = None,
         voice: str | None = None,
+        profile: str = "final",
     ) -> Draft:
-        """Render a plan into a new draft (or a new version of `draft_id`)."""
+        """Render a plan into a new draft (or a new version of `draft_id`); `preview` is half size and fast."""
         from reelcraft.pipeline import render_plan
+        from reelcraft.render import profile_named
 
+        profile_named(profile)
         return render_plan(plan, self.deps, self.store, brief=brief, draft_id=draft_id, voice=voice,
-                           media_dir=Path(media_dir) if media_dir else None)
+                           media_dir=Path(media_dir) if media_dir else None, profile=profile)
 
     def create(
         self,
@@ -76,6 +79,7 @@ class Studio:
         platform: str | Platform = "tiktok",
         media_dir: Path | str | None = None,
         voice: str | None = None,
+        profile: str = "final",
     ) -> Draft:
         """Brief → plan → voiced, captioned MP4 with SRT/VTT, plan JSON and thumbnail."""
         if media_dir is not None and not Path(media_dir).is_dir():
@@ -83,7 +87,7 @@ class Studio:
 
             raise VisualsError(f"media folder {media_dir} does not exist", "pass an existing folder")
         plan = self.plan(brief, duration=duration, language=language, platform=platform)
-        return self.render(plan, media_dir=media_dir, brief=brief, voice=voice)
+        return self.render(plan, media_dir=media_dir, brief=brief, voice=voice, profile=profile)
 
     def draft(self, draft_id: str, version: int | None = None) -> Draft:
         return self.store.load(draft_id, version)

@@ -6,11 +6,14 @@ issues add music (with ducking), GAN frame sources and crossfades without changi
 
 from __future__ import annotations
 
+import itertools
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from reelcraft.errors import RenderError
 
 
 class Motion(StrEnum):
@@ -26,18 +29,39 @@ class Motion(StrEnum):
 class VisualClip(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    source: Path
-    """Image or video file (already validated)."""
-    kind: Literal["image", "video"]
+    source: Path | None = None
+    """Image or video file; None for generated frames."""
+    kind: Literal["image", "video", "frames"]
     start: float = Field(ge=0)
     """Seconds into the timeline."""
-    duration: float = Field(gt=0)
+    duration: float
     source_in: float = Field(default=0.0, ge=0)
     """Seconds into a video source where the clip begins."""
     source_duration: float | None = None
     """Length of a video source, so short clips can loop."""
     motion: Motion = Motion.NONE
     scene_index: int | None = None
+    crossfade_in: float = Field(default=0.0, ge=0, le=2.0)
+    """Seconds of crossfade from the previous clip, centred on this clip's start; 0 is a cut."""
+    generator: str | None = None
+    """For kind='frames': name of a registered frame generator (numpy frames piped to the encoder)."""
+    params: dict[str, Any] = Field(default_factory=dict)
+    """Generator parameters (seed, palette, mood…)."""
+
+    @field_validator("duration")
+    @classmethod
+    def _has_length(cls, value: float) -> float:
+        if value <= 0:
+            raise RenderError(f"a visual clip has length {value:g} s", "give every clip a positive duration")
+        return value
+
+    @model_validator(mode="after")
+    def _source_matches_kind(self) -> VisualClip:
+        if self.kind == "frames" and not self.generator:
+            raise RenderError("a generated-frames clip names no generator", "set `generator`")
+        if self.kind != "frames" and self.source is None:
+            raise RenderError(f"an {self.kind} clip has no source file", "set `source`")
+        return self
 
 
 class AudioClip(BaseModel):
@@ -85,6 +109,13 @@ class Timeline(BaseModel):
             cursor = clip.start + clip.duration
         if abs(cursor - self.duration) > 1.5 / self.fps:
             raise ValueError(f"visuals end at {cursor:.3f} s but the timeline lasts {self.duration:.3f} s")
+        ordered = sorted(self.visuals, key=lambda c: c.start)
+        if ordered[0].crossfade_in:
+            raise RenderError("the first clip has a crossfade but nothing to fade from", "set it to 0")
+        for before, clip in itertools.pairwise(ordered):
+            if clip.crossfade_in > min(clip.duration, before.duration):
+                raise RenderError(f"crossfade of {clip.crossfade_in:g} s at {clip.start:.2f} s is longer than "
+                                  "the clips it joins", "shorten the crossfade")
         return self
 
     def scene_cuts(self) -> list[float]:
