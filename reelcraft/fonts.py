@@ -80,6 +80,25 @@ def find_caption_font(configured: Path | None = None) -> FontChoice:
     raise CaptionError("no font with Chinese glyphs is installed", "apt-get install fonts-noto-cjk (make install)")
 
 
+_SYMBOL_CANDIDATES = [
+    ("/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf", "Symbola"),
+    ("/usr/share/fonts/truetype/symbola/Symbola.ttf", "Symbola"),
+]
+
+
+def find_symbol_font() -> FontChoice | None:
+    """A monochrome emoji/symbol font libass can draw (colour emoji fonts it cannot)."""
+    for path, family in _SYMBOL_CANDIDATES:
+        found = _locate(Path(path), family)
+        if found:
+            return found
+    return None
+
+
+def covers(font: FontChoice, char: str) -> bool:
+    return ord(char) in _cmap(str(font.path), font.index)
+
+
 def missing_glyphs(font: FontChoice, text: str) -> set[str]:
     """Characters the font cannot draw (they would render as boxes)."""
     cmap = _cmap(str(font.path), font.index)

@@ -7,7 +7,6 @@ seconds rather than minutes on two cores (see DESIGN.md).
 
 from __future__ import annotations
 
-import itertools
 import os
 import threading
 from collections.abc import Callable
@@ -15,21 +14,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyloudnorm
 import soundfile as sf
 from pedalboard import Limiter, Pedalboard
 from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict
 from scipy.signal import resample_poly
 
+from reelcraft.compose import Piece, feed_frames, join_pieces, piece_filter, piece_inputs, pieces_for, segment_bounds
 from reelcraft.encoders import pick_encoder
 from reelcraft.errors import RenderError
 from reelcraft.frames import FrameSource, frame_source
+from reelcraft.loudness import integrated_loudness
 from reelcraft.media import ffmpeg_binary, run_ffmpeg
-from reelcraft.timeline import Motion, Timeline, VisualClip
+from reelcraft.timeline import AudioClip, Timeline
 
 SAMPLE_RATE = 48_000
-ZOOM_AMOUNT = 0.08
 DUCK_DB = -12.0
 MAX_SOURCE_PIXELS = 80_000_000
 MAX_SOURCE_SIDE = 16_384
@@ -70,52 +69,73 @@ def _envelope(mask: np.ndarray, attack_s: float = 0.05, release_s: float = 0.3) 
     return out
 
 
-def true_peak_db(audio: np.ndarray) -> float:
-    """Peak of the 4× oversampled signal (ITU-R BS.1770 true peak approximation)."""
-    over = resample_poly(audio, 4, 1, axis=0)
-    peak = float(np.max(np.abs(over))) if over.size else 0.0
+def true_peak_db(audio: np.ndarray, block: int = SAMPLE_RATE * 5) -> float:
+    """Peak of the 4× oversampled signal (ITU-R BS.1770 true peak), in blocks so memory stays flat."""
+    pad = 64
+    peak = 0.0
+    for start in range(0, len(audio), block):
+        segment = audio[max(0, start - pad) : start + block + pad]
+        peak = max(peak, float(np.max(np.abs(resample_poly(segment, 4, 1, axis=0)))))
     return 20 * np.log10(peak) if peak > 0 else -120.0
 
 
-def mix_audio(timeline: Timeline, out_wav: Path) -> dict[str, float]:
-    """Place every clip, duck music under voice, normalise to the target loudness and true peak."""
+def _limited(mix: np.ndarray, gain_db: float, threshold_db: float, out: np.ndarray, block: int) -> None:
+    """out = limiter(mix × gain), streamed through the limiter block by block (state carried)."""
+    limiter = Pedalboard([Limiter(threshold_db=threshold_db, release_ms=80)])
+    gain = np.float32(10 ** (gain_db / 20))
+    for start in range(0, len(mix), block):
+        chunk = (mix[start : start + block] * gain).T.copy()
+        out[start : start + block] = limiter(chunk, SAMPLE_RATE, reset=start == 0).T
+
+
+def mix_audio(timeline: Timeline, out_wav: Path, block_s: float = 10.0) -> dict[str, float]:
+    """Place every clip, duck music under voice, normalise to the target loudness and true peak.
+
+    Memory is two float32 stereo buffers of the video's length (≈ 0.8 MB/s); loudness, limiting and
+    true peak all run in blocks."""
     length = int(round(timeline.duration * SAMPLE_RATE))
-    voice = np.zeros((length, 2), dtype=np.float32)
-    music = np.zeros((length, 2), dtype=np.float32)
-    ducked = np.zeros((length, 2), dtype=np.float32)
-    for clip in timeline.audio:
-        data = _load_audio(clip.source) * np.float32(10 ** (clip.gain_db / 20))
-        begin = int(round(clip.start * SAMPLE_RATE))
-        end = min(length, begin + len(data))
-        if end <= begin:
-            continue
-        target = voice if clip.role == "voice" else ducked if clip.duck_under_voice else music
-        target[begin:end] += data[: end - begin]
-    if np.any(ducked):
-        active = np.abs(voice).max(axis=1) > 1e-3
-        gain = 1.0 + (10 ** (DUCK_DB / 20) - 1.0) * _envelope(active)
-        music += ducked * gain[:, None]
-    mix = voice + music
-    meter = pyloudnorm.Meter(SAMPLE_RATE)
-    loudness = meter.integrated_loudness(mix.astype(np.float64))
+    mix = np.zeros((length, 2), dtype=np.float32)
+    for clip in (c for c in timeline.audio if c.role == "voice"):
+        _place(mix, clip)
+    others = [c for c in timeline.audio if c.role != "voice"]
+    duck_gain = None
+    if any(c.duck_under_voice for c in others):
+        active = np.abs(mix).max(axis=1) > 1e-3  # voice activity, before any music is added
+        duck_gain = (1.0 + (10 ** (DUCK_DB / 20) - 1.0) * _envelope(active)).astype(np.float32)
+    for clip in others:
+        _place(mix, clip, duck_gain if clip.duck_under_voice else None)
+    loudness = integrated_loudness(mix, SAMPLE_RATE)
     if not np.isfinite(loudness):
         raise RenderError("the audio mix is silent", "check that the voiceover was generated")
     ceiling = timeline.true_peak_db - ENCODER_HEADROOM_DB
-    limiter = Pedalboard([Limiter(threshold_db=ceiling - 0.5, release_ms=80)])
-    out = mix
+    block = int(block_s * SAMPLE_RATE)
+    out = np.empty_like(mix)
+    measured = loudness
     for _ in range(4):  # gain, limit, re-measure: converges in one or two passes
-        out = mix * np.float32(10 ** ((timeline.loudness_lufs - loudness) / 20))
-        out = limiter(out.T.copy(), SAMPLE_RATE).T
+        _limited(mix, timeline.loudness_lufs - loudness, ceiling - 0.5, out, block)
         peak = true_peak_db(out)
         if peak > ceiling:
-            out = out * np.float32(10 ** ((ceiling - peak) / 20))
-        measured = meter.integrated_loudness(out.astype(np.float64))
+            out *= np.float32(10 ** ((ceiling - peak) / 20))
+        measured = integrated_loudness(out, SAMPLE_RATE)
         if abs(measured - timeline.loudness_lufs) <= 0.3:
             break
         loudness += measured - timeline.loudness_lufs
     out_wav.parent.mkdir(parents=True, exist_ok=True)
     sf.write(str(out_wav), out, SAMPLE_RATE, subtype="PCM_24")
-    return {"lufs": float(meter.integrated_loudness(out.astype(np.float64))), "true_peak_db": true_peak_db(out)}
+    return {"lufs": measured, "true_peak_db": true_peak_db(out)}
+
+
+def _place(target: np.ndarray, clip: AudioClip, curve: np.ndarray | None = None) -> None:
+    """Add a clip at its start, with its gain and an optional per-sample gain curve (ducking)."""
+    data = _load_audio(clip.source)
+    begin = int(round(clip.start * SAMPLE_RATE))
+    end = min(len(target), begin + len(data))
+    if end <= begin:
+        return
+    segment = data[: end - begin] * np.float32(10 ** (clip.gain_db / 20))
+    if curve is not None:
+        segment *= curve[begin:end, None]
+    target[begin:end] += segment
 
 
 def _escape_filter_path(path: Path) -> str:
@@ -193,84 +213,8 @@ def _check_image(path: Path, shrunk: Path, width: int, height: int) -> Path | No
         Image.MAX_IMAGE_PIXELS = limit
 
 
-def _spans(clips: list[VisualClip]) -> list[tuple[float, float]]:
-    """(seconds rendered, head overlap) per clip: crossfades overlap half on each side of the cut."""
-    out = []
-    for i, clip in enumerate(clips):
-        head = clip.crossfade_in / 2
-        tail = clips[i + 1].crossfade_in / 2 if i + 1 < len(clips) else 0.0
-        out.append((clip.duration + head + tail, head))
-    return out
-
-
-def _clip_filter(index: int, clip: VisualClip, seconds: float, width: int, height: int, fps: int) -> str:
-    frames = max(1, round(seconds * fps))
-    cover = (f"scale={width}:{height}:force_original_aspect_ratio=increase:flags=bicubic,"
-             f"crop={width}:{height},setsar=1")
-    if clip.kind == "video":
-        chain = f"fps={fps},{cover}"
-    elif clip.kind == "frames":
-        chain = cover.replace("flags=bicubic", "flags=lanczos")
-    else:
-        progress = f"(on/{frames})"
-        zoom = {
-            Motion.ZOOM_IN: f"1+{ZOOM_AMOUNT}*{progress}",
-            Motion.ZOOM_OUT: f"{1 + ZOOM_AMOUNT}-{ZOOM_AMOUNT}*{progress}",
-            Motion.NONE: "1",
-        }.get(clip.motion, f"{1 + ZOOM_AMOUNT / 2}")
-        x = {
-            Motion.PAN_LEFT: f"(iw-iw/zoom)*(1-{progress})",
-            Motion.PAN_RIGHT: f"(iw-iw/zoom)*{progress}",
-        }.get(clip.motion, "(iw-iw/zoom)/2")
-        chain = f"{cover},zoompan=z='{zoom}':x='{x}':y='(ih-ih/zoom)/2':d=1:s={width}x{height}:fps={fps}"
-    return (f"[{index}:v]{chain},trim=end_frame={frames},setpts=PTS-STARTPTS,format=yuv420p,"
-            f"settb=AVTB[v{index}]")
-
-
-def _clip_inputs(clip: VisualClip, source: Path | None, seconds: float, head: float, fps: int,
-                 fifo: Path | None, native: tuple[int, int] | None) -> list[str]:
-    if clip.kind == "frames":
-        assert fifo is not None and native is not None
-        return ["-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", f"{native[0]}x{native[1]}",
-                "-framerate", str(fps), "-i", str(fifo)]
-    if clip.kind == "image":
-        return ["-loop", "1", "-framerate", str(fps), "-t", f"{seconds + 1:.3f}", "-i", str(source)]
-    start = max(0.0, clip.source_in - head)
-    loop = clip.source_duration is not None and clip.source_duration - start < seconds
-    args = ["-stream_loop", "-1"] if loop else ["-ss", f"{start:.3f}"]
-    return [*args, "-t", f"{seconds + 1:.3f}", "-i", str(source)]
-
-
-def _join(clips: list[VisualClip], spans: list[tuple[float, float]]) -> list[str]:
-    """Cuts only: one concat. With crossfades: a chain of xfade (and concat for the cuts between them)."""
-    if not any(c.crossfade_in for c in clips):
-        joined = "".join(f"[v{i}]" for i in range(len(clips)))
-        return [f"{joined}concat=n={len(clips)}:v=1:a=0[vcat]"]
-    filters, current, length = [], "v0", spans[0][0]
-    for i in range(1, len(clips)):
-        label = "vcat" if i == len(clips) - 1 else f"x{i}"
-        fade = clips[i].crossfade_in
-        if fade:
-            filters.append(f"[{current}][v{i}]xfade=transition=fade:duration={fade:.4f}:"
-                           f"offset={length - fade:.4f}[{label}]")
-            length += spans[i][0] - fade
-        else:
-            filters.append(f"[{current}][v{i}]concat=n=2:v=1:a=0[{label}]")
-            length += spans[i][0]
-        current = label
-    return filters
-
-
-def _feed_frames(fifo: Path, source: FrameSource, count: int, fps: int, errors: list[BaseException]) -> None:
-    """Writer thread: one frame at a time into the pipe ffmpeg reads (memory stays one frame)."""
-    try:
-        with fifo.open("wb") as pipe:
-            for frame in itertools.islice(source.frames(count, fps), count):
-                pipe.write(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
-    except BrokenPipeError:
-        pass  # ffmpeg stopped reading (it failed or had enough); its own error is reported
-    except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-        errors.append(exc)
+SEGMENT_CLIPS = 6
+"""At most this many clips (plus one split clip) per ffmpeg run: memory stays flat with video length."""
 
 
 def render_timeline(
@@ -285,73 +229,104 @@ def render_timeline(
     on_progress: Callable[[float], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Mix, compose and encode in one ffmpeg run; writes `out_mp4` atomically and returns figures."""
+    """Mix, compose and encode; writes `out_mp4` atomically and returns figures.
+
+    Up to SEGMENT_CLIPS clips render in one ffmpeg run with the audio; longer timelines render as
+    video-only segments joined by stream copy and muxed with the audio in a last pass."""
     prof = profile_named(profile) if isinstance(profile, str) else profile
     work_dir.mkdir(parents=True, exist_ok=True)
     substitutes = check_sources(timeline, work_dir)
     mix_path = work_dir / "mix.wav"
     audio_stats = mix_audio(timeline, mix_path)
     clips = sorted(timeline.visuals, key=lambda c: c.start)
-    spans = _spans(clips)
-    w, h, fps = _even(timeline.width * prof.scale), _even(timeline.height * prof.scale), timeline.fps
+    sources = [substitutes.get(i, clip.source) for i, clip in enumerate(clips)]
+    size = (_even(timeline.width * prof.scale), _even(timeline.height * prof.scale), timeline.fps)
+    choice = pick_encoder(ffmpeg_binary(ffmpeg), encoder)
+    if choice.fallback_reason and encoder != "libx264" and on_warning:
+        on_warning(f"hardware encoder unavailable, using libx264: {choice.fallback_reason}")
+    video_args = [*choice.video_args(x264_preset or prof.x264_preset, prof.crf), "-pix_fmt", "yuv420p",
+                  "-r", str(timeline.fps)]
+    audio_args = ["-c:a", "aac", "-b:a", prof.audio_bitrate, "-ar", str(SAMPLE_RATE), "-ac", "2"]
+    bounds = segment_bounds(clips, timeline.duration, timeline.fps, SEGMENT_CLIPS)
+    total = timeline.duration
+    tmp_out = out_mp4.with_name(f".{out_mp4.stem}.part.mp4")
+    out_mp4.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if len(bounds) == 1:
+            _render_stretch(pieces_for(clips, sources, 0.0, total), 0.0, total, size, timeline, work_dir,
+                            [*video_args, "-map", f"{len(clips)}:a", *audio_args, "-movflags", "+faststart"],
+                            tmp_out, mix_path, ffmpeg, on_progress)
+        else:
+            listing = []
+            for k, (a, b) in enumerate(bounds):
+                segment = work_dir / f"segment-{k:03d}.mp4"
+                report = (lambda f, a=a, b=b: on_progress((a + f * (b - a)) / total)) if on_progress else None
+                _render_stretch(pieces_for(clips, sources, a, b), a, b, size, timeline, work_dir,
+                                [*video_args, "-an"], segment, None, ffmpeg, report)
+                listing.append(f"file '{segment.name}'")
+            (work_dir / "segments.txt").write_text("\n".join(listing) + "\n", encoding="utf-8")
+            run_ffmpeg(["-f", "concat", "-safe", "0", "-i", str(work_dir / "segments.txt"), "-i", str(mix_path),
+                        "-map", "0:v", "-map", "1:a", "-c:v", "copy", *audio_args, "-t", f"{total:.3f}",
+                        "-movflags", "+faststart", str(tmp_out)], stage="render", ffmpeg=ffmpeg)
+        tmp_out.replace(out_mp4)
+    finally:
+        tmp_out.unlink(missing_ok=True)
+    w, h, _ = size
+    return {**audio_stats, "encoder": choice.name, "width": w, "height": h, "profile": prof.name,
+            "segments": len(bounds)}
+
+
+def _render_stretch(
+    pieces: list[Piece], start: float, end: float, size: tuple[int, int, int], timeline: Timeline, work_dir: Path,
+    output_args: list[str], out: Path, mix_path: Path | None, ffmpeg: str,
+    on_progress: Callable[[float], None] | None,
+) -> None:
+    """One ffmpeg run: the pieces between `start` and `end`, exactly that many frames, captions in place."""
+    w, h, fps = size
     inputs: list[str] = []
     filters: list[str] = []
-    feeders: list[tuple[Path, FrameSource, int]] = []
-    for i, (clip, (seconds, head)) in enumerate(zip(clips, spans, strict=True)):
+    feeders: list[tuple[Path, FrameSource, int, int]] = []
+    for i, piece in enumerate(pieces):
         fifo = native = None
-        if clip.kind == "frames":
-            assert clip.generator is not None
-            source = frame_source(clip.generator, clip.params)
-            fifo, native = work_dir / f"frames-{i}.fifo", (source.width, source.height)
+        if piece.clip.kind == "frames":
+            assert piece.clip.generator is not None
+            source = frame_source(piece.clip.generator, piece.clip.params)
+            fifo, native = work_dir / f"frames-{start:.3f}-{i}.fifo", (source.width, source.height)
             fifo.unlink(missing_ok=True)
             os.mkfifo(fifo)
-            feeders.append((fifo, source, max(1, round(seconds * fps))))
-        inputs += _clip_inputs(clip, substitutes.get(i, clip.source), seconds, head, fps, fifo, native)
-        filters.append(_clip_filter(i, clip, seconds, w, h, fps))
-    filters += _join(clips, spans)
+            feeders.append((fifo, source, round(piece.skip * fps), max(1, round(piece.seconds * fps))))
+        inputs += piece_inputs(piece, fps, fifo, native)
+        filters.append(piece_filter(i, piece, w, h, fps))
+    filters += join_pieces(pieces)
+    frames = round((end - start) * fps)
     last = "vcat"
     if timeline.captions is not None:
         ass = f"ass=filename='{_escape_filter_path(timeline.captions.ass)}'"
         if timeline.captions.fonts_dir:
             ass += f":fontsdir='{_escape_filter_path(timeline.captions.fonts_dir)}'"
-        filters.append(f"[vcat]{ass}[vsub]")
+        shift = f"setpts=PTS+{start:.6f}/TB," if start else ""
+        filters.append(f"[vcat]{shift}{ass},setpts=PTS-STARTPTS[vsub]")
         last = "vsub"
-    script = work_dir / "graph.txt"
+    filters.append(f"[{last}]tpad=stop_mode=clone:stop_duration=1,trim=end_frame={frames}[vout]")
+    script = work_dir / f"graph-{start:.3f}.txt"
     script.write_text(";\n".join(filters), encoding="utf-8")
-    choice = pick_encoder(ffmpeg_binary(ffmpeg), encoder)
-    if choice.fallback_reason and encoder != "libx264" and on_warning:
-        on_warning(f"hardware encoder unavailable, using libx264: {choice.fallback_reason}")
-    tmp_out = out_mp4.with_name(f".{out_mp4.stem}.part.mp4")
-    args = [
-        *inputs,
-        "-i", str(mix_path),
-        "-filter_complex_script", str(script),
-        "-map", f"[{last}]", "-map", f"{len(clips)}:a",
-        *choice.video_args(x264_preset or prof.x264_preset, prof.crf),
-        "-pix_fmt", "yuv420p", "-r", str(fps),
-        "-c:a", "aac", "-b:a", prof.audio_bitrate, "-ar", str(SAMPLE_RATE), "-ac", "2",
-        "-t", f"{timeline.duration:.3f}", "-movflags", "+faststart",
-        str(tmp_out),
-    ]  # fmt: skip
-    out_mp4.parent.mkdir(parents=True, exist_ok=True)
+    args = [*inputs, *(["-i", str(mix_path)] if mix_path else []), "-filter_complex_script", str(script),
+            "-map", "[vout]", *output_args, "-frames:v", str(frames), str(out)]
     errors: list[BaseException] = []
-    threads = [threading.Thread(target=_feed_frames, args=(*f, fps, errors), daemon=True) for f in feeders]
+    threads = [threading.Thread(target=feed_frames, args=(*f, fps, errors), daemon=True) for f in feeders]
     for thread in threads:
         thread.start()
     try:
-        run_ffmpeg(args, stage="render", total_s=timeline.duration, on_progress=on_progress, ffmpeg=ffmpeg)
+        run_ffmpeg(args, stage="render", total_s=end - start, on_progress=on_progress, ffmpeg=ffmpeg)
         if errors:
             raise RenderError(f"a frame generator failed: {errors[0]!r}", "check the generator's parameters")
-        tmp_out.replace(out_mp4)
     finally:
         _release(feeders, threads)
-        tmp_out.unlink(missing_ok=True)
-    return {**audio_stats, "encoder": choice.name, "width": w, "height": h, "profile": prof.name}
 
 
-def _release(feeders: list[tuple[Path, FrameSource, int]], threads: list[threading.Thread]) -> None:
+def _release(feeders: list[tuple[Path, FrameSource, int, int]], threads: list[threading.Thread]) -> None:
     """Unblock writers whose reader never came (ffmpeg failed early), then remove the pipes."""
-    for (fifo, _, _), thread in zip(feeders, threads, strict=True):
+    for (fifo, *_), thread in zip(feeders, threads, strict=True):
         if thread.is_alive():
             try:
                 fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)

@@ -15,9 +15,10 @@ import numpy as np
 from moviepy import AudioFileClip, CompositeVideoClip, TextClip, VideoClip, VideoFileClip, vfx
 from PIL import Image, ImageOps
 
+from reelcraft.compose import ZOOM_AMOUNT
 from reelcraft.errors import RenderError
 from reelcraft.frames import frame_source
-from reelcraft.render import ZOOM_AMOUNT, check_sources, mix_audio
+from reelcraft.render import check_sources, mix_audio
 from reelcraft.timeline import Motion, Timeline, VisualClip
 
 _TAG = re.compile(r"\{[^}]*\}")

@@ -14,7 +14,7 @@ from PIL import ImageFont
 from pydantic import BaseModel, Field
 
 from reelcraft.deps import Deps
-from reelcraft.fonts import FontChoice, find_caption_font, missing_glyphs
+from reelcraft.fonts import FontChoice, covers, find_caption_font, find_symbol_font, missing_glyphs
 from reelcraft.plan import AssetRef, Language, OutputPreset
 
 CAPTION_SIZE = 66
@@ -145,11 +145,24 @@ def _ass_time(seconds: float) -> str:
     return f"{cs // 360000}:{cs // 6000 % 60:02d}:{cs // 100 % 60:02d}.{cs % 100:02d}"
 
 
-def _ass_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("{", "(").replace("}", ")").replace("\n", " ")
+_INVISIBLE = {"\ufe0f", "\ufe0e", "\u200d"}  # emoji variation selectors and joiners: nothing to draw
 
 
-def _karaoke_text(event: CaptionEvent, sep: str) -> str:
+def _ass_escape(text: str, font: FontChoice | None = None, symbols: FontChoice | None = None) -> str:
+    """Escape for ASS; characters the main font lacks switch to the symbol font (emoji) or are left out
+    of the burned-in picture (they stay in SRT/VTT) rather than drawn as boxes."""
+    out: list[str] = []
+    for char in text.replace("\\", "\\\\").replace("{", "(").replace("}", ")").replace("\n", " "):
+        if font is None or char.isspace() or covers(font, char):
+            out.append(char)
+        elif char in _INVISIBLE:
+            continue
+        elif symbols is not None and covers(symbols, char):
+            out.append(f"{{\\fn{symbols.family}}}{char}{{\\fn{font.family}}}")
+    return "".join(out)
+
+
+def _karaoke_text(event: CaptionEvent, sep: str, font: FontChoice, symbols: FontChoice | None) -> str:
     """Each word fills from white to yellow while it is spoken (\\kf in centiseconds)."""
     lines: list[str] = []
     cursor = event.start
@@ -160,14 +173,15 @@ def _karaoke_text(event: CaptionEvent, sep: str) -> str:
             gap = max(0, round((word.start - cursor) * 100))
             fill = max(1, round((word.end - word.start) * 100))
             lead = f"{{\\k{gap}}}" if gap else ""
-            pieces.append(f"{lead}{{\\kf{fill}}}{_ass_escape(word.text)}")
+            pieces.append(f"{lead}{{\\kf{fill}}}{_ass_escape(word.text, font, symbols)}")
             cursor += (gap + fill) / 100
         index += size
         lines.append(sep.join(pieces))
     return "\\N".join(lines)
 
 
-def build_ass(events: list[CaptionEvent], preset: OutputPreset, font: FontChoice, language: Language) -> str:
+def build_ass(events: list[CaptionEvent], preset: OutputPreset, font: FontChoice, language: Language,
+              symbols: FontChoice | None = None) -> str:
     sep = joiner(language)
     header = f"""[Script Info]
 ScriptType: v4.00+
@@ -192,10 +206,10 @@ Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
     rows = []
     for event in events:
         if event.style == "Caption":
-            body = _karaoke_text(event, sep)
+            body = _karaoke_text(event, sep, font, symbols)
             layer = 1
         else:
-            body = "\\N".join(_ass_escape(line) for line in event.lines)
+            body = "\\N".join(_ass_escape(line, font, symbols) for line in event.lines)
             if event.font_size:
                 body = f"{{\\fs{event.font_size}}}{body}"
             layer = 0
@@ -247,9 +261,12 @@ def make_captions(inp: CaptionInput, deps: Deps) -> CaptionOutput:
     ASS for burning in, plus SRT and VTT files for platforms and editors."""
     font = find_caption_font(deps.settings.font_cjk)
     all_text = "".join(w.text for s in inp.scenes for w in s.words) + "".join(s.overlay for s in inp.scenes)
-    missing = missing_glyphs(font, all_text + inp.call_to_action)
-    if missing:
-        deps.warn("captions", f"font {font.family} has no glyphs for {''.join(sorted(missing))!r}")
+    symbols = find_symbol_font()
+    missing = missing_glyphs(font, all_text + inp.call_to_action) - _INVISIBLE
+    undrawable = {ch for ch in missing if symbols is None or not covers(symbols, ch)}
+    if undrawable:
+        deps.warn("captions", f"no installed font draws {''.join(sorted(undrawable))!r}: left out of the burned-in "
+                              "captions (kept in SRT/VTT); apt-get install fonts-symbola")
     total = max(s.start + s.duration for s in inp.scenes)
     left, _, right, bottom = inp.preset.safe_box()
     measure = LineMeasurer(font, CAPTION_SIZE)
@@ -261,7 +278,8 @@ def make_captions(inp: CaptionInput, deps: Deps) -> CaptionOutput:
     events = _overlay_events(inp, font, total) + spoken
 
     def make(folder: Path) -> None:
-        (folder / "captions.ass").write_text(build_ass(events, inp.preset, font, inp.language), encoding="utf-8")
+        ass = build_ass(events, inp.preset, font, inp.language, symbols)
+        (folder / "captions.ass").write_text(ass, encoding="utf-8")
         subs = [
             srt.Subtitle(index=i + 1, start=dt.timedelta(seconds=e.start), end=dt.timedelta(seconds=e.end),
                          content="\n".join(e.lines))
@@ -274,7 +292,7 @@ def make_captions(inp: CaptionInput, deps: Deps) -> CaptionOutput:
         (folder / "captions.vtt").write_text("\n".join(vtt), encoding="utf-8")
 
     key, folder = deps.cache.get_or_make(
-        "captions", {"events": events, "font": font, "preset": inp.preset, "v": 1}, make
+        "captions", {"events": events, "font": font, "symbols": symbols, "preset": inp.preset, "v": 2}, make
     )
     return CaptionOutput(
         ass=AssetRef(kind="captions_ass", key=key, path=folder / "captions.ass"),

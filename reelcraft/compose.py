@@ -1,0 +1,147 @@
+"""The ffmpeg filter graph for a stretch of the visual track: pieces of clips, moved, joined, captioned.
+
+A long timeline is rendered as several stretches (segments) so ffmpeg never holds more than a few
+inputs at once: memory stays flat whatever the video's length. Segment boundaries fall in the middle of
+a clip, never inside a crossfade, and a clip cut by a boundary continues its move seamlessly
+(`skip` offsets the zoom/pan progress, the video in-point and the generator's frames).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from reelcraft.frames import FrameSource
+from reelcraft.timeline import Motion, VisualClip
+
+ZOOM_AMOUNT = 0.08
+
+
+@dataclass(frozen=True)
+class Piece:
+    """The part of one clip that a segment renders."""
+
+    clip: VisualClip
+    source: Path | None
+    total_seconds: float
+    """The clip's whole rendered span (with crossfade overlaps), for move progress."""
+    head: float
+    """Crossfade overlap before the clip's start, seconds (part of the whole span)."""
+    skip: float
+    """Seconds of the whole span before this piece begins."""
+    seconds: float
+    """Seconds this piece renders."""
+    crossfade: float
+    """Crossfade from the previous piece in the same segment; 0 is a cut."""
+
+
+def spans(clips: list[VisualClip]) -> list[tuple[float, float, float]]:
+    """(span start, span end, head) per clip: crossfades overlap half on each side of the cut."""
+    out = []
+    for i, clip in enumerate(clips):
+        head = clip.crossfade_in / 2
+        tail = clips[i + 1].crossfade_in / 2 if i + 1 < len(clips) else 0.0
+        out.append((clip.start - head, clip.start + clip.duration + tail, head))
+    return out
+
+
+def segment_bounds(clips: list[VisualClip], duration: float, fps: int, max_clips: int) -> list[tuple[float, float]]:
+    """Split every `max_clips` clips, at the middle of a clip (frame-aligned)."""
+    cuts = [0.0]
+    for index in range(max_clips, len(clips), max_clips):
+        clip = clips[index]
+        cuts.append(round((clip.start + clip.duration / 2) * fps) / fps)
+    cuts.append(duration)
+    return list(itertools.pairwise(cuts))
+
+
+def pieces_for(clips: list[VisualClip], sources: list[Path | None], start: float, end: float) -> list[Piece]:
+    out: list[Piece] = []
+    for clip, source, (a, b, head) in zip(clips, sources, spans(clips), strict=True):
+        lo, hi = max(a, start), min(b, end)
+        if hi - lo <= 1e-6:
+            continue
+        crossfade = clip.crossfade_in if lo == a and out else 0.0
+        out.append(Piece(clip=clip, source=source, total_seconds=b - a, head=head, skip=lo - a,
+                         seconds=hi - lo, crossfade=crossfade))
+    return out
+
+
+def piece_inputs(piece: Piece, fps: int, fifo: Path | None, native: tuple[int, int] | None) -> list[str]:
+    clip = piece.clip
+    if clip.kind == "frames":
+        assert fifo is not None and native is not None
+        return ["-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", f"{native[0]}x{native[1]}",
+                "-framerate", str(fps), "-i", str(fifo)]
+    if clip.kind == "image":
+        return ["-i", str(piece.source)]
+    start = max(0.0, clip.source_in - piece.head) + piece.skip
+    loop = clip.source_duration is not None and clip.source_duration - start < piece.seconds
+    args = ["-stream_loop", "-1"] if loop else ["-ss", f"{start:.3f}"]
+    return [*args, "-t", f"{piece.seconds + 1:.3f}", "-i", str(piece.source)]
+
+
+def piece_filter(index: int, piece: Piece, width: int, height: int, fps: int) -> str:
+    frames = max(1, round(piece.seconds * fps))
+    total = max(1, round(piece.total_seconds * fps))
+    skip = round(piece.skip * fps)
+    cover = (f"scale={width}:{height}:force_original_aspect_ratio=increase:flags=bicubic,"
+             f"crop={width}:{height},setsar=1")
+    clip = piece.clip
+    if clip.kind == "video":
+        chain = f"fps={fps},{cover}"
+    elif clip.kind == "frames":
+        chain = cover.replace("flags=bicubic", "flags=lanczos")
+    else:
+        progress = f"((on+{skip})/{total})"
+        zoom = {
+            Motion.ZOOM_IN: f"1+{ZOOM_AMOUNT}*{progress}",
+            Motion.ZOOM_OUT: f"{1 + ZOOM_AMOUNT}-{ZOOM_AMOUNT}*{progress}",
+            Motion.NONE: "1",
+        }.get(clip.motion, f"{1 + ZOOM_AMOUNT / 2}")
+        x = {
+            Motion.PAN_LEFT: f"(iw-iw/zoom)*(1-{progress})",
+            Motion.PAN_RIGHT: f"(iw-iw/zoom)*{progress}",
+        }.get(clip.motion, "(iw-iw/zoom)/2")
+        # one decoded still, every frame made by zoompan (d=frames): decoded and scaled once
+        chain = f"{cover},zoompan=z='{zoom}':x='{x}':y='(ih-ih/zoom)/2':d={frames}:s={width}x{height}:fps={fps}"
+    return (f"[{index}:v]{chain},trim=end_frame={frames},setpts=PTS-STARTPTS,format=yuv420p,"
+            f"settb=AVTB[v{index}]")
+
+
+def join_pieces(pieces: list[Piece]) -> list[str]:
+    """Cuts only: one concat. With crossfades: a chain of xfade (and concat for the cuts between them)."""
+    if len(pieces) == 1:
+        return ["[v0]null[vcat]"]
+    if not any(p.crossfade for p in pieces):
+        joined = "".join(f"[v{i}]" for i in range(len(pieces)))
+        return [f"{joined}concat=n={len(pieces)}:v=1:a=0[vcat]"]
+    filters, current, length = [], "v0", pieces[0].seconds
+    for i in range(1, len(pieces)):
+        label = "vcat" if i == len(pieces) - 1 else f"x{i}"
+        fade = pieces[i].crossfade
+        if fade:
+            filters.append(f"[{current}][v{i}]xfade=transition=fade:duration={fade:.4f}:"
+                           f"offset={length - fade:.4f}[{label}]")
+            length += pieces[i].seconds - fade
+        else:
+            filters.append(f"[{current}][v{i}]concat=n=2:v=1:a=0[{label}]")
+            length += pieces[i].seconds
+        current = label
+    return filters
+
+
+def feed_frames(fifo: Path, source: FrameSource, skip: int, count: int, fps: int,
+                errors: list[BaseException]) -> None:
+    """Writer thread: one frame at a time into the pipe ffmpeg reads (memory stays one frame)."""
+    try:
+        with fifo.open("wb") as pipe:
+            for frame in itertools.islice(source.frames(skip + count, fps), skip, skip + count):
+                pipe.write(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
+    except BrokenPipeError:
+        pass  # ffmpeg stopped reading (it failed or had enough); its own error is reported
+    except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+        errors.append(exc)
