@@ -52,7 +52,6 @@ def _load_audio(path: Path) -> np.ndarray:
 
 def _envelope(mask: np.ndarray, attack_s: float = 0.05, release_s: float = 0.3) -> np.ndarray:
     """Smooth a 0/1 activity mask into a gain curve (fast attack, slow release)."""
-    out = np.empty_like(mask, dtype=np.float32)
     a = np.exp(-1.0 / (attack_s * SAMPLE_RATE))
     r = np.exp(-1.0 / (release_s * SAMPLE_RATE))
     level = 0.0
@@ -65,8 +64,7 @@ def _envelope(mask: np.ndarray, attack_s: float = 0.05, release_s: float = 0.3) 
         coef = a_c if target > level else r_c
         level = coef * level + (1 - coef) * target
         smooth[i] = level
-    out[:] = np.repeat(smooth, step)[: len(mask)]
-    return out
+    return np.repeat(smooth, step)[: len(mask)]
 
 
 def true_peak_db(audio: np.ndarray, block: int = SAMPLE_RATE * 5) -> float:
