@@ -88,8 +88,9 @@ def piece_filter(index: int, piece: Piece, width: int, height: int, fps: int) ->
     frames = max(1, round(piece.seconds * fps))
     total = max(1, round(piece.total_seconds * fps))
     skip = round(piece.skip * fps)
+    # convert to the output pixel format before anything runs per frame (a still converts once)
     cover = (f"scale={width}:{height}:force_original_aspect_ratio=increase:flags=bicubic,"
-             f"crop={width}:{height},setsar=1")
+             f"crop={width}:{height},setsar=1,format=yuv420p")
     clip = piece.clip
     if clip.kind == "video":
         chain = f"fps={fps},{cover}"

@@ -27,7 +27,7 @@ MAX_SPEEDUP = 1.3
 CROSSFADE_S = 0.3
 """Dissolve between scenes; long enough to read as a transition, short enough to keep the pace."""
 MOTIONS = [Motion.ZOOM_IN, Motion.PAN_RIGHT, Motion.ZOOM_OUT, Motion.PAN_LEFT]
-RENDER_VERSION = 3
+RENDER_VERSION = 4
 
 
 def fit_scene_durations(planned: list[float], voice: list[float], target: float, fps: int) -> list[float] | None:

@@ -108,19 +108,20 @@ def mix_audio(timeline: Timeline, out_wav: Path, block_s: float = 10.0) -> dict[
     ceiling = timeline.true_peak_db - ENCODER_HEADROOM_DB
     block = int(block_s * SAMPLE_RATE)
     out = np.empty_like(mix)
-    measured = loudness
+    measured = peak = loudness
     for _ in range(4):  # gain, limit, re-measure: converges in one or two passes
         _limited(mix, timeline.loudness_lufs - loudness, ceiling - 0.5, out, block)
         peak = true_peak_db(out)
         if peak > ceiling:
             out *= np.float32(10 ** ((ceiling - peak) / 20))
+            peak = ceiling
         measured = integrated_loudness(out, SAMPLE_RATE)
         if abs(measured - timeline.loudness_lufs) <= 0.3:
             break
         loudness += measured - timeline.loudness_lufs
     out_wav.parent.mkdir(parents=True, exist_ok=True)
     sf.write(str(out_wav), out, SAMPLE_RATE, subtype="PCM_24")
-    return {"lufs": measured, "true_peak_db": true_peak_db(out)}
+    return {"lufs": measured, "true_peak_db": peak}
 
 
 def _place(target: np.ndarray, clip: AudioClip, curve: np.ndarray | None = None) -> None:

@@ -119,3 +119,15 @@ def test_second_run_of_the_same_brief_redoes_nothing(drafts: dict[str, Draft], h
 def _ass_seconds(stamp: str) -> float:
     h, m, s = stamp.split(":")
     return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+def test_preview_profile_is_half_size_and_reuses_every_asset(drafts: dict[str, Draft], home: Path,
+                                                             models_home: Path) -> None:
+    studio = Studio(Settings(home=home, models_home=models_home), llm=ScriptedChatModel(turns=[]))
+    preview = studio.render(drafts["en"].plan, profile="preview")
+    assert preview.outputs is not None
+    info = probe(preview.outputs.video)
+    assert (info.width, info.height) == (540, 960) and abs(info.duration - 30) <= 0.1
+    stats = studio.cache_stats()
+    assert stats["render"] == {"hits": 0, "misses": 1}
+    assert stats["voiceover"]["misses"] == 0 and stats["captions"]["misses"] == 0
