@@ -50,21 +50,31 @@ def _load_audio(path: Path) -> np.ndarray:
     return data[:, :2]
 
 
-def _envelope(mask: np.ndarray, attack_s: float = 0.05, release_s: float = 0.3) -> np.ndarray:
-    """Smooth a 0/1 activity mask into a gain curve (fast attack, slow release)."""
-    a = np.exp(-1.0 / (attack_s * SAMPLE_RATE))
-    r = np.exp(-1.0 / (release_s * SAMPLE_RATE))
-    level = 0.0
-    # vectorising this recursion is not worth it at audio-rate for short videos; use a decimated pass
-    step = 240
-    coarse = mask[::step].astype(np.float32)
-    smooth = np.empty_like(coarse)
-    a_c, r_c = a**step, r**step
-    for i, target in enumerate(coarse):
-        coef = a_c if target > level else r_c
-        level = coef * level + (1 - coef) * target
+def voice_activity_gain(voice: np.ndarray, duck_db: float = DUCK_DB) -> np.ndarray:
+    """Per-sample music gain: `duck_db` while the voice speaks, 1 elsewhere.
+
+    Activity is judged on 10 ms frames against the voice's own loudest frame (TTS engines differ in
+    level), held 150 ms over the gaps between words, with a 40 ms look-ahead so the music is already
+    down when a word starts; the gain moves with 40 ms attack and 250 ms release."""
+    hop = SAMPLE_RATE // 100
+    frames = len(voice) // hop
+    if frames == 0:
+        return np.ones(len(voice), dtype=np.float32)
+    power = (voice[: frames * hop] ** 2).mean(axis=1).reshape(frames, hop).mean(axis=1)
+    rms_db = 10 * np.log10(power + 1e-12)
+    active = rms_db > max(rms_db.max() - 40.0, -70.0)
+    hold, lead = 15, 4
+    padded = np.convolve(active.astype(np.float32), np.ones(hold + lead + 1, dtype=np.float32), mode="full")
+    active = padded[lead : lead + frames] > 0  # frame i is on if any of [i - hold, i + lead] is
+    attack, release = np.exp(-1 / 4.0), np.exp(-1 / 25.0)  # per 10 ms frame
+    level, smooth = 0.0, np.empty(frames, dtype=np.float32)
+    for i, target in enumerate(active):
+        coef = attack if target > level else release
+        level = coef * level + (1 - coef) * float(target)
         smooth[i] = level
-    return np.repeat(smooth, step)[: len(mask)]
+    centres = (np.arange(frames) + 0.5) * hop
+    curve = np.interp(np.arange(len(voice)), centres, smooth).astype(np.float32)
+    return (1.0 + (10 ** (duck_db / 20) - 1.0) * curve).astype(np.float32)
 
 
 def true_peak_db(audio: np.ndarray, block: int = SAMPLE_RATE * 5) -> float:
@@ -86,22 +96,35 @@ def _limited(mix: np.ndarray, gain_db: float, threshold_db: float, out: np.ndarr
         out[start : start + block] = limiter(chunk, SAMPLE_RATE, reset=start == 0).T
 
 
-def mix_audio(timeline: Timeline, out_wav: Path, block_s: float = 10.0) -> dict[str, float]:
-    """Place every clip, duck music under voice, normalise to the target loudness and true peak.
+def mix_audio(
+    timeline: Timeline, out_wav: Path, block_s: float = 10.0, stems_dir: Path | None = None
+) -> dict[str, float]:
+    """Place every clip, level the music bed against the voice, duck it while the voice speaks, then
+    normalise to the target loudness and true peak.
 
-    Memory is two float32 stereo buffers of the video's length (≈ 0.8 MB/s); loudness, limiting and
-    true peak all run in blocks."""
+    Memory is three float32 stereo buffers of the video's length (≈ 0.4 MB/s each); loudness,
+    limiting and true peak all run in blocks. With `stems_dir`, the voice and the (ducked) music buses
+    are written there at the master gain, so the ducking can be measured on its own."""
     length = int(round(timeline.duration * SAMPLE_RATE))
     mix = np.zeros((length, 2), dtype=np.float32)
     for clip in (c for c in timeline.audio if c.role == "voice"):
         _place(mix, clip)
     others = [c for c in timeline.audio if c.role != "voice"]
-    duck_gain = None
-    if any(c.duck_under_voice for c in others):
-        active = np.abs(mix).max(axis=1) > 1e-3  # voice activity, before any music is added
-        duck_gain = (1.0 + (10 ** (DUCK_DB / 20) - 1.0) * _envelope(active)).astype(np.float32)
-    for clip in others:
-        _place(mix, clip, duck_gain if clip.duck_under_voice else None)
+    music = np.zeros_like(mix) if others else None
+    stats: dict[str, float] = {}
+    if music is not None:
+        for clip in others:
+            _place(music, clip)
+        voice_lufs = integrated_loudness(mix, SAMPLE_RATE)
+        music_lufs = integrated_loudness(music, SAMPLE_RATE)
+        if timeline.music_level_db is not None and np.isfinite(voice_lufs) and np.isfinite(music_lufs):
+            music *= np.float32(10 ** ((voice_lufs + timeline.music_level_db - music_lufs) / 20))
+            stats["music_gain_db"] = voice_lufs + timeline.music_level_db - music_lufs
+        if any(c.duck_under_voice for c in others) and np.isfinite(voice_lufs):
+            music *= voice_activity_gain(mix)[:, None]
+        mix += music
+        if stems_dir is None:
+            music = None
     loudness = integrated_loudness(mix, SAMPLE_RATE)
     if not np.isfinite(loudness):
         raise RenderError("the audio mix is silent", "check that the voiceover was generated")
@@ -109,11 +132,14 @@ def mix_audio(timeline: Timeline, out_wav: Path, block_s: float = 10.0) -> dict[
     block = int(block_s * SAMPLE_RATE)
     out = np.empty_like(mix)
     measured = peak = loudness
+    gain_db = 0.0
     for _ in range(4):  # gain, limit, re-measure: converges in one or two passes
-        _limited(mix, timeline.loudness_lufs - loudness, ceiling - 0.5, out, block)
+        gain_db = timeline.loudness_lufs - loudness
+        _limited(mix, gain_db, ceiling - 0.5, out, block)
         peak = true_peak_db(out)
         if peak > ceiling:
             out *= np.float32(10 ** ((ceiling - peak) / 20))
+            gain_db += ceiling - peak
             peak = ceiling
         measured = integrated_loudness(out, SAMPLE_RATE)
         if abs(measured - timeline.loudness_lufs) <= 0.3:
@@ -121,7 +147,14 @@ def mix_audio(timeline: Timeline, out_wav: Path, block_s: float = 10.0) -> dict[
         loudness += measured - timeline.loudness_lufs
     out_wav.parent.mkdir(parents=True, exist_ok=True)
     sf.write(str(out_wav), out, SAMPLE_RATE, subtype="PCM_24")
-    return {"lufs": measured, "true_peak_db": peak}
+    if stems_dir is not None:
+        stems_dir.mkdir(parents=True, exist_ok=True)
+        gain = np.float32(10 ** (gain_db / 20))
+        if music is not None:
+            sf.write(str(stems_dir / "music.wav"), music * gain, SAMPLE_RATE, subtype="FLOAT")
+            mix -= music
+        sf.write(str(stems_dir / "voice.wav"), mix * gain, SAMPLE_RATE, subtype="FLOAT")
+    return {**stats, "lufs": measured, "true_peak_db": peak}
 
 
 def _place(target: np.ndarray, clip: AudioClip, curve: np.ndarray | None = None) -> None:
@@ -227,16 +260,31 @@ def render_timeline(
     ffmpeg: str = "",
     on_progress: Callable[[float], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
+    stems_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Mix, compose and encode; writes `out_mp4` atomically and returns figures.
 
-    Up to SEGMENT_CLIPS clips render in one ffmpeg run with the audio; longer timelines render as
-    video-only segments joined by stream copy and muxed with the audio in a last pass."""
+    The picture renders as video-only segments of up to SEGMENT_CLIPS clips (one for a short) while
+    the audio mixes in a thread; a last pass joins them by stream copy and adds the encoded audio.
+    `stems_dir` also keeps the voice and music buses as WAVs."""
     prof = profile_named(profile) if isinstance(profile, str) else profile
     work_dir.mkdir(parents=True, exist_ok=True)
     substitutes = check_sources(timeline, work_dir)
-    mix_path = work_dir / "mix.wav"
-    audio_stats = mix_audio(timeline, mix_path)
+    mix_path, encoded_audio = work_dir / "mix.wav", work_dir / "mix.m4a"
+    audio_result: dict[str, Any] = {}
+
+    def mix() -> None:
+        try:
+            audio_result["stats"] = mix_audio(timeline, mix_path, stems_dir=stems_dir)
+            run_ffmpeg(["-i", str(mix_path), "-c:a", "aac", "-b:a", prof.audio_bitrate, "-ar", str(SAMPLE_RATE),
+                        "-ac", "2", str(encoded_audio)], stage="render", ffmpeg=ffmpeg)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            audio_result["error"] = exc
+
+    # mixing (numpy, mostly outside the GIL) and AAC encoding run while ffmpeg composes the picture,
+    # which leaves about a third of the second core idle
+    mixer = threading.Thread(target=mix, name="reelcraft-mix", daemon=True)
+    mixer.start()
     clips = sorted(timeline.visuals, key=lambda c: c.start)
     sources = [substitutes.get(i, clip.source) for i, clip in enumerate(clips)]
     size = (_even(timeline.width * prof.scale), _even(timeline.height * prof.scale), timeline.fps)
@@ -245,31 +293,31 @@ def render_timeline(
         on_warning(f"hardware encoder unavailable, using libx264: {choice.fallback_reason}")
     video_args = [*choice.video_args(x264_preset or prof.x264_preset, prof.crf), "-pix_fmt", "yuv420p",
                   "-r", str(timeline.fps)]
-    audio_args = ["-c:a", "aac", "-b:a", prof.audio_bitrate, "-ar", str(SAMPLE_RATE), "-ac", "2"]
     bounds = segment_bounds(clips, timeline.duration, timeline.fps, SEGMENT_CLIPS)
     total = timeline.duration
     tmp_out = out_mp4.with_name(f".{out_mp4.stem}.part.mp4")
     out_mp4.parent.mkdir(parents=True, exist_ok=True)
     try:
-        if len(bounds) == 1:
-            _render_stretch(pieces_for(clips, sources, 0.0, total), 0.0, total, size, timeline, work_dir,
-                            [*video_args, "-map", f"{len(clips)}:a", *audio_args, "-movflags", "+faststart"],
-                            tmp_out, mix_path, ffmpeg, on_progress)
-        else:
-            listing = []
-            for k, (a, b) in enumerate(bounds):
-                segment = work_dir / f"segment-{k:03d}.mp4"
-                report = (lambda f, a=a, b=b: on_progress((a + f * (b - a)) / total)) if on_progress else None
-                _render_stretch(pieces_for(clips, sources, a, b), a, b, size, timeline, work_dir,
-                                [*video_args, "-an"], segment, None, ffmpeg, report)
-                listing.append(f"file '{segment.name}'")
-            (work_dir / "segments.txt").write_text("\n".join(listing) + "\n", encoding="utf-8")
-            run_ffmpeg(["-f", "concat", "-safe", "0", "-i", str(work_dir / "segments.txt"), "-i", str(mix_path),
-                        "-map", "0:v", "-map", "1:a", "-c:v", "copy", *audio_args, "-t", f"{total:.3f}",
-                        "-movflags", "+faststart", str(tmp_out)], stage="render", ffmpeg=ffmpeg)
+        listing = []
+        for k, (a, b) in enumerate(bounds):
+            segment = work_dir / f"segment-{k:03d}.mp4"
+            report = (lambda f, a=a, b=b: on_progress((a + f * (b - a)) / total)) if on_progress else None
+            _render_stretch(pieces_for(clips, sources, a, b), a, b, size, timeline, work_dir,
+                            [*video_args, "-an"], segment, ffmpeg, report)
+            listing.append(f"file '{segment.name}'")
+        (work_dir / "segments.txt").write_text("\n".join(listing) + "\n", encoding="utf-8")
+        mixer.join()
+        if "error" in audio_result:
+            raise audio_result["error"]
+        video_in = (["-f", "concat", "-safe", "0", "-i", str(work_dir / "segments.txt")] if len(bounds) > 1
+                    else ["-i", str(work_dir / "segment-000.mp4")])
+        run_ffmpeg([*video_in, "-i", str(encoded_audio), "-map", "0:v", "-map", "1:a", "-c", "copy",
+                    "-t", f"{total:.3f}", "-movflags", "+faststart", str(tmp_out)], stage="render", ffmpeg=ffmpeg)
         tmp_out.replace(out_mp4)
     finally:
+        mixer.join()
         tmp_out.unlink(missing_ok=True)
+    audio_stats = audio_result["stats"]
     w, h, _ = size
     return {**audio_stats, "encoder": choice.name, "width": w, "height": h, "profile": prof.name,
             "segments": len(bounds)}
@@ -277,7 +325,7 @@ def render_timeline(
 
 def _render_stretch(
     pieces: list[Piece], start: float, end: float, size: tuple[int, int, int], timeline: Timeline, work_dir: Path,
-    output_args: list[str], out: Path, mix_path: Path | None, ffmpeg: str,
+    output_args: list[str], out: Path, ffmpeg: str,
     on_progress: Callable[[float], None] | None,
 ) -> None:
     """One ffmpeg run: the pieces between `start` and `end`, exactly that many frames, captions in place."""
@@ -296,7 +344,7 @@ def _render_stretch(
             feeders.append((fifo, source, round(piece.skip * fps), max(1, round(piece.seconds * fps))))
         inputs += piece_inputs(piece, fps, fifo, native)
         filters.append(piece_filter(i, piece, w, h, fps))
-    filters += join_pieces(pieces)
+    filters += join_pieces(pieces, fps)
     frames = round((end - start) * fps)
     last = "vcat"
     if timeline.captions is not None:
@@ -309,7 +357,7 @@ def _render_stretch(
     filters.append(f"[{last}]tpad=stop_mode=clone:stop_duration=1,trim=end_frame={frames}[vout]")
     script = work_dir / f"graph-{start:.3f}.txt"
     script.write_text(";\n".join(filters), encoding="utf-8")
-    args = [*inputs, *(["-i", str(mix_path)] if mix_path else []), "-filter_complex_script", str(script),
+    args = [*inputs, "-filter_complex_script", str(script),
             "-map", "[vout]", *output_args, "-frames:v", str(frames), str(out)]
     errors: list[BaseException] = []
     threads = [threading.Thread(target=feed_frames, args=(*f, fps, errors), daemon=True) for f in feeders]
