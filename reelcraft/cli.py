@@ -93,8 +93,10 @@ def make(
     llm: Annotated[str | None, typer.Option(help="local (default, offline), openai, ollama")] = None,
     voice: Annotated[str | None, typer.Option(help="Voice name for the TTS engine")] = None,
     profile: Annotated[str, typer.Option(help="final (1080p) or preview (half size, fast)")] = "final",
+    mood: Annotated[str | None, typer.Option(help="Music mood, e.g. 'calm lo-fi', 'epic', '中国风', 'none'")] = None,
+    music: Annotated[Path | None, typer.Option(help="Your own music file instead of generated music")] = None,
 ) -> None:
-    """Make a voiced, captioned vertical video from a brief."""
+    """Make a voiced, captioned vertical video with music from a brief."""
     from reelcraft.studio import Studio
 
     started = time.perf_counter()
@@ -102,7 +104,7 @@ def make(
         with StageProgress() as progress:
             studio = Studio(_settings(llm), progress=progress)
             draft = studio.create(brief, duration=duration, language=language, platform=platform,
-                                  media_dir=media, voice=voice, profile=profile)
+                                  media_dir=media, voice=voice, profile=profile, mood=mood, music_file=music)
     except ReelcraftError as exc:
         _fail(exc)
     assert draft.outputs is not None
@@ -115,9 +117,39 @@ def make(
     table = Table(show_header=False, box=None)
     table.add_row("title", draft.plan.title)
     table.add_row("scenes", ", ".join(f"{d:.1f}s" for d in draft.scene_durations))
+    if draft.music is not None:
+        table.add_row("music", f"{draft.music.mood or draft.music.origin}, {draft.music.tempo:.1f} BPM"
+                               f"{', ' + draft.music.key if draft.music.key else ''}")
     table.add_row("draft", f"{draft.id} v{draft.version}")
     table.add_row("time", f"{time.perf_counter() - started:.1f} s")
     table.add_row("video", str(output.resolve()))
+    console.print(table)
+    print(output.resolve())
+
+
+@app.command("music")
+def music_command(
+    mood: Annotated[str, typer.Argument(help="Mood, e.g. 'calm lo-fi', 'upbeat pop', 'epic', '中国风'")],
+    duration: Annotated[float, typer.Option(help="Length in seconds")] = 30.0,
+    tempo: Annotated[float | None, typer.Option(help="BPM (default: from the mood)")] = None,
+    seed: Annotated[int, typer.Option(help="Another seed, another tune")] = 0,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the WAV")] = Path("music.wav"),
+) -> None:
+    """Compose an original instrumental track for a mood."""
+    from reelcraft.studio import Studio
+
+    try:
+        with StageProgress() as progress:
+            result = Studio(Settings(), progress=progress).music(mood, duration=duration, tempo=tempo, seed=seed,
+                                                                 out=output)
+    except ReelcraftError as exc:
+        _fail(exc)
+    table = Table(show_header=False, box=None)
+    if result.mood is not None:
+        table.add_row("mood", f"{result.mood.profile} (energy {result.mood.energy:.2f})")
+    table.add_row("tempo", f"{result.tempo:.1f} BPM (librosa hears {result.analysis.tempo:.1f})")
+    table.add_row("key", result.key)
+    table.add_row("length", f"{result.analysis.duration:.2f} s")
     console.print(table)
     print(output.resolve())
 
@@ -158,7 +190,7 @@ def drafts() -> None:
 
 @app.command()
 def doctor() -> None:
-    """Check (and prepare) every offline part: ffmpeg, fonts, voices, the embedded LLM."""
+    """Check (and prepare) every offline part: ffmpeg, fonts, music synth, voices, the embedded LLM."""
     import importlib.util
     import shutil as sh
 
@@ -180,6 +212,12 @@ def doctor() -> None:
         row("caption font", True, f"{font.family} ({font.path.name})")
     except ReelcraftError as exc:
         row("caption font", False, exc.fix)
+    try:
+        from reelcraft.models.music.synth import find_soundfont, fluidsynth_binary
+
+        row("music synth", True, f"{fluidsynth_binary()} + {find_soundfont().name}")
+    except RuntimeError as exc:
+        row("music synth", False, f"{exc} (apt-get install fluidsynth fluid-soundfont-gm)")
     has_llama = importlib.util.find_spec("llama_cpp") is not None
     row("llama-cpp-python", has_llama, "installed" if has_llama else "pip install -e . (make install)")
     try:

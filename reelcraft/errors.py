@@ -64,6 +64,12 @@ class VisualsError(ReelcraftError):
     stage = "visuals"
 
 
+class MusicError(ReelcraftError):
+    """Music could not be composed, read or fitted to the video."""
+
+    stage = "music"
+
+
 class RenderError(ReelcraftError):
     """ffmpeg failed to compose or encode the timeline."""
 

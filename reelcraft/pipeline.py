@@ -11,11 +11,12 @@ from pathlib import Path
 
 from reelcraft.deps import Deps
 from reelcraft.errors import VoiceoverError
-from reelcraft.plan import AssetRef, Draft, DraftOutputs, DraftStatus, VideoPlan
+from reelcraft.plan import AssetRef, Draft, DraftMusic, DraftOutputs, DraftStatus, VideoPlan
 from reelcraft.render import extract_thumbnail, render_timeline
 from reelcraft.store import DraftStore
 from reelcraft.timeline import AudioClip, CaptionTrack, Motion, Timeline, VisualClip
 from reelcraft.tools.captions import CaptionInput, CaptionOutput, SceneCaptionSource, TimedWord, make_captions
+from reelcraft.tools.music import MusicInput, MusicOutput, UserTrackInput, fit_user_track, make_music
 from reelcraft.tools.visuals import SceneVisualSpec, VisualsInput, VisualsOutput, pick_visuals
 from reelcraft.tools.voiceover import VoiceoverInput, VoiceoverOutput, make_voiceover
 
@@ -27,7 +28,8 @@ MAX_SPEEDUP = 1.3
 CROSSFADE_S = 0.3
 """Dissolve between scenes; long enough to read as a transition, short enough to keep the pace."""
 MOTIONS = [Motion.ZOOM_IN, Motion.PAN_RIGHT, Motion.ZOOM_OUT, Motion.PAN_LEFT]
-RENDER_VERSION = 4
+RENDER_VERSION = 5
+NO_MUSIC = {"none", "no music", "silence", "无", "无音乐", "不要音乐"}
 
 
 def fit_scene_durations(planned: list[float], voice: list[float], target: float, fps: int) -> list[float] | None:
@@ -82,9 +84,33 @@ def voice_and_timing(plan: VideoPlan, deps: Deps, voice: str | None) -> tuple[Vo
     return spoken, durations
 
 
+def scene_needs(spoken: VoiceoverOutput) -> list[float]:
+    """Shortest length of each scene: its narration plus the lead-in and breathing room."""
+    return [(s.asset.duration or 0.0) + VOICE_LEAD_S + VOICE_TAIL_S for s in spoken.scenes]
+
+
+def score_the_edit(
+    plan: VideoPlan, spoken: VoiceoverOutput, durations: list[float], deps: Deps
+) -> tuple[MusicOutput | None, list[float]]:
+    """Music for the draft and the scene lengths that fit it: generated music is composed so cuts land
+    on bar lines; the creator's own track moves the cuts to its downbeats instead."""
+    if plan.music_file is None and plan.music_mood.strip().lower() in NO_MUSIC:
+        return None, durations
+    needs = scene_needs(spoken)
+    if plan.music_file is not None:
+        music = fit_user_track(UserTrackInput(path=plan.music_file, duration=plan.target_duration,
+                                              scene_durations=durations, scene_minimums=needs,
+                                              fps=plan.preset.fps), deps)  # fmt: skip
+    else:
+        music = make_music(MusicInput(mood=plan.music_mood, duration=plan.target_duration, seed=plan.music_seed,
+                                      scene_durations=durations, scene_minimums=needs, fps=plan.preset.fps,
+                                      energy=plan.music_energy), deps)  # fmt: skip
+    return music, music.scene_durations or durations
+
+
 def build_timeline(
     plan: VideoPlan, spoken: VoiceoverOutput, durations: list[float], visuals: VisualsOutput,
-    captions: CaptionOutput,
+    captions: CaptionOutput, music: MusicOutput | None = None,
 ) -> Timeline:
     preset = plan.preset
     clips, audio, start = [], [], 0.0
@@ -96,6 +122,8 @@ def build_timeline(
         ))  # fmt: skip
         audio.append(AudioClip(source=voice.asset.path, start=round(start + VOICE_LEAD_S, 4), role="voice"))
         start += duration
+    if music is not None:
+        audio.append(AudioClip(source=music.asset.path, start=0.0, role="music", duck_under_voice=True))
     return Timeline(
         width=preset.width, height=preset.height, fps=preset.fps, duration=round(start, 4),
         visuals=clips, audio=audio,
@@ -126,6 +154,8 @@ def render_plan(
     """Make every asset for `plan` (reusing cached ones), render, and save a new draft version."""
     deps.progress("voiceover", "narrating scenes")
     spoken, durations = voice_and_timing(plan, deps, voice)
+    deps.progress("music", "scoring the edit")
+    music, durations = score_the_edit(plan, spoken, durations, deps)
     visuals = pick_visuals(
         VisualsInput(
             scenes=[SceneVisualSpec(description=s.visual, keywords=s.on_screen_text, duration=d)
@@ -147,7 +177,7 @@ def render_plan(
                      call_to_action=plan.call_to_action),
         deps,
     )  # fmt: skip
-    timeline = build_timeline(plan, spoken, durations, visuals, captions)
+    timeline = build_timeline(plan, spoken, durations, visuals, captions, music)
 
     def make_render(folder: Path) -> None:
         deps.progress("render", f"rendering the {profile} cut at {timeline.fps} fps")
@@ -170,8 +200,9 @@ def render_plan(
     folder = store.version_dir(draft.id, draft.version)
     outputs = DraftOutputs(
         video=folder / "video.mp4", srt=folder / "captions.srt", vtt=folder / "captions.vtt",
-        plan_json=folder / "plan.json", thumbnail=folder / "thumbnail.jpg",
+        plan_json=folder / "plan.json", thumbnail=folder / "thumbnail.jpg", timeline_json=folder / "timeline.json",
     )  # fmt: skip
+    (folder / "timeline.json").write_text(timeline.model_dump_json(indent=2), encoding="utf-8")
     _link_or_copy(render_dir / "video.mp4", outputs.video)
     _link_or_copy(render_dir / "thumbnail.jpg", outputs.thumbnail)
     _link_or_copy(captions.srt.path, outputs.srt)
@@ -179,11 +210,20 @@ def render_plan(
     outputs.plan_json.write_text(plan.model_dump_json(indent=2), encoding="utf-8")
     assets = [
         *(s.asset for s in spoken.scenes), *(v.asset for v in visuals.scenes), captions.ass, captions.srt,
+        *([music.asset] if music else []),
         AssetRef(kind="video", key=render_key, path=render_dir / "video.mp4", duration=timeline.duration),
     ]  # fmt: skip
     draft = draft.model_copy(update={
         "assets": assets, "outputs": outputs, "status": DraftStatus.RENDERED, "notes": list(deps.warnings),
-        "scene_durations": durations,
+        "scene_durations": durations, "music": _music_summary(music),
     })  # fmt: skip
     store.save(draft)
     return draft
+
+
+def _music_summary(music: MusicOutput | None) -> DraftMusic | None:
+    if music is None:
+        return None
+    return DraftMusic(origin=music.origin, mood=music.mood.profile if music.mood else None,
+                      energy=music.mood.energy if music.mood else None, tempo=round(music.tempo, 3), key=music.key,
+                      grid_beats=music.grid_beats, downbeats=music.downbeats)

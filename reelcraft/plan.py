@@ -155,7 +155,13 @@ class VideoPlan(BaseModel):
     call_to_action: str = ""
     """What the viewer should do at the end (follow, comment, save…)."""
     music_mood: str = "upbeat"
-    """Mood of the background music, a few words."""
+    """Mood of the background music, a few words ('none' for no music)."""
+    music_energy: float | None = Field(default=None, ge=0.05, le=1.0)
+    """Energy override set by chat edits ('calmer music'); None uses the mood's own."""
+    music_seed: int = 0
+    """Which of the mood's compositions; 'different music' picks another."""
+    music_file: Path | None = None
+    """The creator's own track instead of generated music."""
     hashtags: list[str] = Field(default_factory=list)
     """Hashtags without spaces, with or without a leading #."""
 
@@ -209,6 +215,22 @@ class DraftOutputs(BaseModel):
     """The plan the video was made from."""
     thumbnail: Path
     """A still for previews and storyboards."""
+    timeline_json: Path | None = None
+    """The edit as data (clips, audio, captions) the video was rendered from."""
+
+
+class DraftMusic(BaseModel):
+    """What the draft's music is, for the person and for later edits."""
+
+    origin: str
+    """'generated' or the creator's file name."""
+    mood: str | None = None
+    energy: float | None = None
+    tempo: float
+    key: str = ""
+    grid_beats: int | None = None
+    """Cuts on bar lines (4), half bars (2) or beats (1); None for a creator's track (snapped to its beats)."""
+    downbeats: list[float] = Field(default_factory=list)
 
 
 class Draft(BaseModel):
@@ -225,7 +247,8 @@ class Draft(BaseModel):
     """Every cached asset the render used."""
     outputs: DraftOutputs | None = None
     scene_durations: list[float] = Field(default_factory=list)
-    """Rendered length of each scene (fitted to its narration), seconds."""
+    """Rendered length of each scene (fitted to its narration and the music's bars), seconds."""
+    music: DraftMusic | None = None
     status: DraftStatus = DraftStatus.PLANNED
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     notes: list[str] = Field(default_factory=list)

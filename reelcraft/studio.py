@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reelcraft.config import Settings
 from reelcraft.deps import Deps, ProgressFn
+from reelcraft.errors import MusicError
 from reelcraft.plan import (
     Draft,
     Platform,
@@ -21,6 +23,8 @@ from reelcraft.store import DraftStore
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+
+    from reelcraft.tools.music import MusicOutput
 
 
 class Studio:
@@ -80,14 +84,73 @@ class Studio:
         media_dir: Path | str | None = None,
         voice: str | None = None,
         profile: str = "final",
+        mood: str | None = None,
+        music_file: Path | str | None = None,
     ) -> Draft:
-        """Brief → plan → voiced, captioned MP4 with SRT/VTT, plan JSON and thumbnail."""
+        """Brief → plan → voiced, captioned MP4 with music, SRT/VTT, plan JSON and thumbnail. `mood`
+        overrides the script's music mood; `music_file` uses the creator's own track instead."""
         if media_dir is not None and not Path(media_dir).is_dir():
             from reelcraft.errors import VisualsError
 
             raise VisualsError(f"media folder {media_dir} does not exist", "pass an existing folder")
+        if music_file is not None and not Path(music_file).is_file():
+            raise MusicError(f"music file {music_file} does not exist", "pass an existing audio file")
         plan = self.plan(brief, duration=duration, language=language, platform=platform)
+        if mood or music_file:
+            plan = plan.model_copy(update={
+                **({"music_mood": mood} if mood else {}),
+                **({"music_file": Path(music_file).resolve()} if music_file else {}),
+            })  # fmt: skip
         return self.render(plan, media_dir=media_dir, brief=brief, voice=voice, profile=profile)
+
+    def music(
+        self,
+        mood: str,
+        *,
+        duration: float,
+        out: Path | str,
+        tempo: float | None = None,
+        seed: int = 0,
+    ) -> MusicOutput:
+        """Compose an original instrumental (WAV) for a mood such as 'calm lo-fi', 'epic' or '中国风'."""
+        from reelcraft.tools.music import MusicInput, make_music
+
+        if not 2.0 < duration <= 600.0:
+            raise MusicError(f"a {duration:g} s track is out of range", "ask for between 2 and 600 seconds")
+        if tempo is not None and not 50 <= tempo <= 200:
+            raise MusicError(f"tempo {tempo:g} BPM is out of range", "ask for 50–200 BPM")
+        result = make_music(MusicInput(mood=mood, duration=duration, tempo=tempo, seed=seed), self.deps)
+        target = Path(out)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(result.asset.path, target)
+        return result
+
+    def revise_music(self, draft_id: str, request: str, *, profile: str = "final") -> Draft:
+        """A chat edit of the music ('calmer music', 'more energetic', '换成中国风', 'different music', or a
+        path to the creator's own track): a new draft version; voice and visuals come from the cache."""
+        from reelcraft.models.music import adjust_mood, resolve_mood
+
+        current = self.store.load(draft_id)
+        plan = current.plan
+        words = request.strip()
+        candidate = Path(words).expanduser()
+        if candidate.suffix.lower() in {".wav", ".mp3", ".flac", ".ogg", ".m4a", ".aac"}:
+            revised = plan.model_copy(update={"music_file": candidate})
+        elif any(w in words.lower() for w in ("different", "another", "new tune", "换一首", "换个")):
+            revised = plan.model_copy(update={"music_seed": plan.music_seed + 1, "music_file": None})
+        elif words.lower() in {"no music", "none", "without music", "不要音乐", "无音乐"}:
+            revised = plan.model_copy(update={"music_mood": "none", "music_file": None})
+        else:
+            mood, _ = resolve_mood(plan.music_mood)
+            if plan.music_energy is not None:
+                mood = mood.model_copy(update={"energy": plan.music_energy})
+            new = adjust_mood(mood, words)
+            if new == mood:
+                raise MusicError(f"could not tell how to change the music from '{request}'",
+                                 "say e.g. 'calmer', 'more energetic', 'epic', '中国风' or 'different music'")
+            revised = plan.model_copy(update={"music_mood": new.profile, "music_energy": new.energy,
+                                              "music_file": None})
+        return self.render(revised, brief=current.brief, draft_id=draft_id, profile=profile)
 
     def draft(self, draft_id: str, version: int | None = None) -> Draft:
         return self.store.load(draft_id, version)

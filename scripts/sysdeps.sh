@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# System packages from Debian: ffmpeg/ffprobe (libx264, libass) and a CJK font for captions.
+# System packages from Debian: ffmpeg/ffprobe (libx264, libass), a CJK font for captions, and
+# FluidSynth with the FluidR3 General MIDI soundfont (MIT) that plays the generated music.
 # Skips apt entirely when everything is already there; needs root (or sudo) otherwise.
 set -euo pipefail
 need=()
@@ -7,6 +8,8 @@ command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need+
 [ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc ] || need+=(fonts-noto-cjk)
 [ -f /usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf ] || need+=(fonts-symbola)
 command -v fc-match >/dev/null 2>&1 || need+=(fontconfig)
+command -v fluidsynth >/dev/null 2>&1 || need+=(fluidsynth)
+[ -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ] || need+=(fluid-soundfont-gm)
 if [ ${#need[@]} -eq 0 ]; then
     echo "system packages: present"
     exit 0
