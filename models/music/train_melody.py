@@ -62,31 +62,28 @@ def _steps(score: object, style: str) -> tuple[list[int], list[tuple[float, floa
         meter = n.getContextByClass("TimeSignature")
         if measure is None or meter is None:
             continue
-        onsets.append((measure.number, float(n.offset), float(meter.barDuration.quarterLength)))
+        onsets.append((measure.number, float(n.getOffsetBySite(measure)) if n.activeSite is not measure
+                       else float(n.offset), float(meter.barDuration.quarterLength)))
     return steps, onsets  # type: ignore[return-value]
 
 
 def _bar_rhythms(onsets: list[tuple[int, float, float]]) -> Iterator[tuple[int, ...]]:
-    """8-slot onset patterns of 4/4 bars (2/4 bars are paired); bars with off-grid onsets are skipped."""
+    """8-slot onset patterns, one per bar of 4/4 or 2/2 — or of 2/4 read at double length, since a
+    reel's 2/4 bar of 16ths is, in feel, a bar of 8ths. Bars with onsets off that grid are skipped."""
     by_bar: dict[int, list[float]] = defaultdict(list)
     lengths: dict[int, float] = {}
     for bar, offset, length in onsets:
         by_bar[bar].append(offset)
         lengths[bar] = length
-    bars = sorted(by_bar)
-    index = 0
-    while index < len(bars):
-        bar = bars[index]
-        offsets, length = by_bar[bar], lengths[bar]
-        if length == 2.0 and index + 1 < len(bars) and lengths[bars[index + 1]] == 2.0:
-            offsets = offsets + [o + 2.0 for o in by_bar[bars[index + 1]]]
-            length = 4.0
-            index += 1
-        index += 1
-        if length != 4.0 or any((o * 2) % 1 for o in offsets):
+    for bar, offsets in by_bar.items():
+        scale = {4.0: 1.0, 2.0: 2.0}.get(lengths[bar])
+        if scale is None:
+            continue
+        scaled = [o * scale for o in offsets]
+        if any((o * 2) % 1 or not 0 <= o < 4.0 for o in scaled):
             continue
         slots = [0] * 8
-        for o in offsets:
+        for o in scaled:
             slots[int(o * 2)] = 1
         if sum(slots) >= 2:
             yield tuple(slots)
