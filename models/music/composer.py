@@ -112,7 +112,7 @@ def _chords(profile: MoodProfile, plan: BarPlan, rng: np.random.Generator) -> li
         offset = bar - starts[section]
         progression = alternate if section % 2 and len(progressions) > 1 else main
         chords.append(progression[offset % len(progression)])
-    dominant = Chord(7) if profile.mode in ("minor", "dorian") else Chord(5, seventh=profile.mode != "harmonic_minor")
+    dominant = Chord(5, seventh=True, harmonic=True)  # V7 → I: the cadence that lands, in major and minor
     if plan.bars >= 3:
         chords[-2] = dominant
     chords[-1] = Chord(1)

@@ -120,6 +120,7 @@ def write_melody(
     bars = len(chords)
     notes: list[MelodyNote] = []
     previous_pitch = float(nearest_in(scale, (low + high) / 2))
+    last_interval = 0
     bounds = [*section_starts, bars - 1]
 
     def draw_rhythm(density: float) -> tuple[int, ...]:
@@ -145,25 +146,35 @@ def write_melody(
                 landing = [p for p in chord_tones if p % 12 in classes[:2]] or chord_tones  # root or third
                 reuse = position == 2 and motif_steps and not cadence
                 steps: list[int] = []
-                index = scale.index(nearest_in(chord_tones, previous_pitch))
-                last_interval = 0
+                index = scale.index(nearest_in(scale, previous_pitch))
                 for i, (step, length) in enumerate(onsets):
+                    if i and reuse and i - 1 < len(motif_steps):
+                        interval = motif_steps[i - 1]  # the motif again, over this bar's chord
+                    elif notes or i:
+                        interval = draw_interval(last_interval)
+                        if step in (0.0, 8.0):  # a strong beat: redraw (a few times) for a chord tone
+                            for _ in range(6):
+                                landed = scale[max(0, min(len(scale) - 1, index + interval))]
+                                if landed in chord_tones:
+                                    break
+                                interval = draw_interval(last_interval)
+                    else:
+                        interval = 0
                     if i:
-                        repeat = reuse and i - 1 < len(motif_steps)
-                        interval = motif_steps[i - 1] if repeat else draw_interval(last_interval)
                         steps.append(interval)
-                        index += interval
-                        if not 0 <= index < len(scale):
-                            index -= 2 * interval  # bounce off the register's edge
-                            index = max(0, min(len(scale) - 1, index))
-                        last_interval = interval
+                    index += interval
+                    if not 0 <= index < len(scale):
+                        index -= 2 * interval  # bounce off the register's edge
+                        index = max(0, min(len(scale) - 1, index))
+                    last_interval = interval
                     pitch = scale[index]
                     strong = step in (0.0, 8.0)
                     final_note = cadence and i == len(onsets) - 1
-                    if final_note:
-                        pitch = nearest_in(landing, pitch)
-                    elif strong and pitch not in chord_tones:
-                        pitch = nearest_in(chord_tones, pitch)
+                    targets = landing if final_note else chord_tones if strong else None
+                    if targets is not None and pitch not in targets:
+                        # snap to the chord, but keep moving the way the line was going
+                        moving = [p for p in targets if p != previous_pitch] if interval else targets
+                        pitch = nearest_in(moving or targets, pitch)
                     index = scale.index(nearest_in(scale, pitch))
                     accent = 1.0 if strong else 0.85
                     if profile.pentatonic_melody and length >= 4 and rng.random() < 0.35 and step >= 1:

@@ -52,22 +52,26 @@ class Key:
 class Chord:
     root_degree: int
     seventh: bool = False
+    harmonic: bool = False
+    """In a minor key, build the chord from harmonic minor (the major V whose leading tone says 'minor')."""
 
     def pitch_classes(self, key: Key) -> list[int]:
         """Root, third, fifth (and seventh) as pitch classes, stacked in thirds within the mode."""
         count = 4 if self.seventh else 3
-        return [key.degree_pitch(self.root_degree + 2 * i, 0) % 12 for i in range(count)]
+        source = Key(key.tonic, "harmonic_minor") if self.harmonic and key.mode in ("minor", "dorian") else key
+        return [source.degree_pitch(self.root_degree + 2 * i, 0) % 12 for i in range(count)]
 
     def root(self, key: Key, octave: int) -> int:
         return key.degree_pitch(self.root_degree, octave)
 
 
 def parse_progression(text: str) -> list[Chord]:
-    """'1 5 6 4' or '2-7 5-7 1-7 6-7' (degree, '-7' for a seventh chord) → chords."""
+    """'1 5 6 4', '2-7 5-7 1-7 6-7' or '1 6 4 5M' (degree; '-7' a seventh chord; 'M' the harmonic-minor
+    major dominant) → chords."""
     chords = []
     for token in text.split():
         degree, _, extension = token.partition("-")
-        chords.append(Chord(int(degree), seventh=extension == "7"))
+        chords.append(Chord(int(degree.rstrip("M")), seventh=extension == "7", harmonic=degree.endswith("M")))
     return chords
 
 
