@@ -29,7 +29,7 @@ from reelcraft.media import ffmpeg_binary, run_ffmpeg
 from reelcraft.timeline import AudioClip, Timeline
 
 SAMPLE_RATE = 48_000
-DUCK_DB = -12.0
+DUCK_DB = -11.0
 MAX_SOURCE_PIXELS = 80_000_000
 MAX_SOURCE_SIDE = 16_384
 ENCODER_HEADROOM_DB = 1.0
@@ -276,8 +276,8 @@ def render_timeline(
     def mix() -> None:
         try:
             audio_result["stats"] = mix_audio(timeline, mix_path, stems_dir=stems_dir)
-            run_ffmpeg(["-i", str(mix_path), "-c:a", "aac", "-b:a", prof.audio_bitrate, "-ar", str(SAMPLE_RATE),
-                        "-ac", "2", str(encoded_audio)], stage="render", ffmpeg=ffmpeg)
+            audio_result["stats"]["encoded_true_peak_db"] = encode_audio(
+                mix_path, encoded_audio, prof.audio_bitrate, timeline.true_peak_db, ffmpeg)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             audio_result["error"] = exc
 
@@ -321,6 +321,27 @@ def render_timeline(
     w, h, _ = size
     return {**audio_stats, "encoder": choice.name, "width": w, "height": h, "profile": prof.name,
             "segments": len(bounds)}
+
+
+def encode_audio(wav: Path, out: Path, bitrate: str, ceiling_db: float, ffmpeg: str = "") -> float:
+    """AAC-encode the mix and check the true peak of what a player will decode: AAC can overshoot the
+    PCM peak by more than the mix's headroom (low bitrates, dense low end), and then the encode is
+    redone that much quieter. Returns the decoded true peak."""
+    gain_db = 0.0
+    peak = 0.0
+    for _ in range(3):
+        volume = ["-af", f"volume={gain_db:.2f}dB"] if gain_db else []
+        run_ffmpeg(["-i", str(wav), *volume, "-c:a", "aac", "-b:a", bitrate, "-ar", str(SAMPLE_RATE), "-ac", "2",
+                    str(out)], stage="render", ffmpeg=ffmpeg)  # fmt: skip
+        decoded = out.with_suffix(".check.wav")
+        run_ffmpeg(["-i", str(out), "-c:a", "pcm_f32le", str(decoded)], stage="render", ffmpeg=ffmpeg)
+        data, _ = sf.read(str(decoded), dtype="float32", always_2d=True)
+        decoded.unlink(missing_ok=True)
+        peak = true_peak_db(data)
+        if peak <= ceiling_db - 0.1:
+            break
+        gain_db += ceiling_db - 0.3 - peak
+    return peak
 
 
 def _render_stretch(

@@ -97,7 +97,7 @@ class Timeline(BaseModel):
     captions: CaptionTrack | None = None
     loudness_lufs: float = -14.0
     true_peak_db: float = -1.0
-    music_level_db: float | None = -8.0
+    music_level_db: float | None = -6.0
     """Loudness of the music bed relative to the voice (before ducking); None keeps clip gains as they are."""
 
     @model_validator(mode="after")

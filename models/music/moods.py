@@ -53,7 +53,7 @@ PROFILES: dict[str, MoodProfile] = {p.name: p for p in [
         tempo=(70, 88, 80), mode="major",
         progressions=("2-7 5-7 1-7 6-7", "1-7 6-7 2-7 5-7", "4-7 3-7 2-7 1-7"),
         chord_program=4, chord_style="rhodes", bass_program=33, bass_style="root_fifth",
-        lead_program=11, lead_register=(67, 84), lead_density=0.3, drums="lofi", swing=0.12, energy=0.35,
+        lead_program=11, lead_register=(67, 84), lead_density=0.3, drums="lofi", swing=0.08, energy=0.35,
         reverb=80,
     ),
     MoodProfile(

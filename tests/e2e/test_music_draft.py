@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from helpers import EN_BRIEF, EN_PLAN
+from helpers import EN_BRIEF, EN_PLAN, ZH_BRIEF, ZH_PLAN
 from reelcraft import Studio
 from reelcraft.config import Settings
 from reelcraft.models.llm import ScriptedChatModel
@@ -25,12 +25,18 @@ from reelcraft.tools.music import analyze_music
 @pytest.fixture(scope="module")
 def studio(tmp_path_factory: pytest.TempPathFactory, models_home: Path) -> Studio:
     home = tmp_path_factory.mktemp("music-draft")
-    return Studio(Settings(home=home, models_home=models_home), llm=ScriptedChatModel(turns=[EN_PLAN]))
+    return Studio(Settings(home=home, models_home=models_home), llm=ScriptedChatModel(turns=[EN_PLAN, ZH_PLAN]))
 
 
 @pytest.fixture(scope="module")
-def draft(studio: Studio) -> Draft:
-    return studio.create(EN_BRIEF, duration=30, language="en", platform="tiktok", profile="preview")
+def drafts(studio: Studio) -> dict[str, Draft]:
+    return {"en": studio.create(EN_BRIEF, duration=30, language="en", platform="tiktok", profile="preview"),
+            "zh": studio.create(ZH_BRIEF, duration=30, language="zh", platform="tiktok", profile="preview")}
+
+
+@pytest.fixture(params=["en", "zh"])
+def draft(request: pytest.FixtureRequest, drafts: dict[str, Draft]) -> Draft:
+    return drafts[request.param]
 
 
 def _timeline(draft: Draft) -> Timeline:
@@ -77,7 +83,10 @@ def test_music_drops_at_least_8_db_while_the_voice_speaks(draft: Draft, tmp_path
     assert drop >= 8.0, drop
 
 
-def test_calmer_music_edit_makes_a_calmer_version_and_reuses_the_voice(studio: Studio, draft: Draft) -> None:
+def test_calmer_music_edit_makes_a_calmer_version_and_reuses_the_voice(
+    studio: Studio, drafts: dict[str, Draft]
+) -> None:
+    draft = drafts["en"]
     before = studio.cache_stats().get("voiceover", {}).get("misses", 0)
     revised = studio.revise_music(draft.id, "calmer music", profile="preview")
     assert revised.version == draft.version + 1
