@@ -1,0 +1,5 @@
+"""Our own conditional GAN for animated backgrounds (work in progress: see docs/models.md and the notes).
+
+network (generator + projection discriminator), augment (DiffAugment), data (image folders with
+bad-file skipping, procedural backgrounds), train (hinge + EMA + resumable checkpoints), sample (latent walks).
+"""
