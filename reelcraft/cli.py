@@ -14,11 +14,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from reelcraft.cli_gan import gan_app
 from reelcraft.config import Settings
 from reelcraft.errors import ReelcraftError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Turn a short-video idea into a video.")
 console = Console(stderr=True)
+app.add_typer(gan_app, name="gan")
 
 class StageProgress:
     """A live row per stage (spinner, message, bar for the render, elapsed time); warnings printed above."""

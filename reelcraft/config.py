@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     font_cjk: Path | None = None
     models_home: Path | None = None
     """Where joined model weights live; defaults to `<home>/models` (tests share one copy)."""
+    backgrounds: Literal["gan", "cards"] = "gan"
+    """What fills scenes no media matches: GAN latent walks or gradient cards."""
+    gan_checkpoint: Path | None = None
+    """A generator trained with `reelcraft gan train` (e.g. on the team's footage); None is the shipped one."""
 
     @classmethod
     def settings_customise_sources(

@@ -33,7 +33,16 @@ def register_frame_generator(name: str, factory: FrameGenerator) -> None:
     _REGISTRY[name] = factory
 
 
+_PLUGINS = {"gan": "reelcraft.models.gan.frames"}
+"""Generators that live in model packages, imported on first use (so a bare render of a saved timeline
+finds them too)."""
+
+
 def frame_source(name: str, params: dict[str, Any]) -> FrameSource:
+    if name not in _REGISTRY and name in _PLUGINS:
+        import importlib
+
+        importlib.import_module(_PLUGINS[name])
     try:
         factory = _REGISTRY[name]
     except KeyError:

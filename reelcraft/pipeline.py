@@ -115,10 +115,12 @@ def build_timeline(
     preset = plan.preset
     clips, audio, start = [], [], 0.0
     for index, (duration, visual, voice) in enumerate(zip(durations, visuals.scenes, spoken.scenes, strict=True)):
+        frames = visual.kind == "frames"
         clips.append(VisualClip(
-            source=visual.asset.path, kind=visual.kind, start=round(start, 4), duration=duration,
-            source_duration=visual.source_duration, motion=MOTIONS[index % len(MOTIONS)], scene_index=index,
-            crossfade_in=CROSSFADE_S if index else 0.0,
+            source=None if frames else visual.asset.path, kind=visual.kind, start=round(start, 4), duration=duration,
+            source_duration=visual.source_duration, motion=Motion.NONE if frames else MOTIONS[index % len(MOTIONS)],
+            scene_index=index, crossfade_in=CROSSFADE_S if index else 0.0, generator=visual.generator,
+            params=visual.params,
         ))  # fmt: skip
         audio.append(AudioClip(source=voice.asset.path, start=round(start + VOICE_LEAD_S, 4), role="voice"))
         start += duration
@@ -161,6 +163,9 @@ def render_plan(
             scenes=[SceneVisualSpec(description=s.visual, keywords=s.on_screen_text, duration=d)
                     for s, d in zip(plan.scenes, durations, strict=True)],
             media_dir=media_dir, preset=plan.preset, mood=plan.music_mood,
+            backgrounds=deps.settings.backgrounds, gan_checkpoint=deps.settings.gan_checkpoint,
+            energy=music.analysis.energy if music else None,
+            energy_rate_hz=music.analysis.energy_rate_hz if music else 10.0,
         ),
         deps,
     )  # fmt: skip

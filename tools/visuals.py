@@ -14,7 +14,7 @@ from typing import Literal
 
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from reelcraft.cache import hash_file
 from reelcraft.deps import Deps
@@ -55,16 +55,26 @@ class VisualsInput(BaseModel):
     media_dir: Path | None = None
     preset: OutputPreset
     mood: str = "upbeat"
-    """Picks the colours of generated cards."""
+    """Picks the mood class and colours of generated backgrounds."""
+    backgrounds: Literal["gan", "cards"] = "gan"
+    """What fills scenes no media matches: GAN latent walks (when a checkpoint loads) or gradient cards."""
+    gan_checkpoint: Path | None = None
+    """None uses the shipped default generator."""
+    energy: list[float] | None = None
+    """The music's energy curve (0–1) over the whole video: GAN motion follows it."""
+    energy_rate_hz: float = 10.0
 
 
 class SceneVisual(BaseModel):
     asset: AssetRef
-    kind: Literal["image", "video"]
+    kind: Literal["image", "video", "frames"]
     origin: Literal["media", "generated"]
     source_name: str
-    """The user's file name, or 'gradient card'."""
+    """The user's file name, 'GAN latent walk' or 'gradient card'."""
     source_duration: float | None = None
+    generator: str | None = None
+    """For kind='frames': the frame generator and its parameters."""
+    params: dict[str, object] = Field(default_factory=dict)
 
 
 class VisualsOutput(BaseModel):
@@ -197,6 +207,7 @@ def pick_visuals(inp: VisualsInput, deps: Deps) -> VisualsOutput:
     media, skipped = scan_media(inp.media_dir, deps) if inp.media_dir else ([], [])
     assignment = match_media(inp.scenes, media)
     width, height = inp.preset.width, inp.preset.height
+    gan = _usable_gan(inp, deps) if inp.backgrounds == "gan" and None in assignment else None
     out: list[SceneVisual] = []
     for index, (scene, choice) in enumerate(zip(inp.scenes, assignment, strict=True)):
         if choice is not None and media[choice].kind == "video":
@@ -215,8 +226,11 @@ def pick_visuals(inp: VisualsInput, deps: Deps) -> VisualsOutput:
             out.append(SceneVisual(asset=AssetRef(kind="visual", key=key, path=folder / "frame.jpg"),
                                    kind="image", origin="media", source_name=item.path.name))
             continue
-        colours = palette_for(inp.mood)
         seed = int(hashlib.sha256(f"{scene.description}|{index}".encode()).hexdigest()[:8], 16)
+        if gan is not None:
+            out.append(_gan_visual(inp, gan, index, seed, offset=sum(s.duration for s in inp.scenes[:index])))
+            continue
+        colours = palette_for(inp.mood)
         key, folder = deps.cache.get_or_make(
             "visual_card", {"size": [width, height], "colours": colours, "seed": seed, "v": 1},
             lambda f, s=seed, c=colours: gradient_card(width, height, c, s).save(f / "frame.jpg", quality=92),
@@ -224,3 +238,34 @@ def pick_visuals(inp: VisualsInput, deps: Deps) -> VisualsOutput:
         out.append(SceneVisual(asset=AssetRef(kind="visual", key=key, path=folder / "frame.jpg"),
                                kind="image", origin="generated", source_name="gradient card"))
     return VisualsOutput(scenes=out, skipped=skipped)
+
+
+def _usable_gan(inp: VisualsInput, deps: Deps) -> Path | None:
+    """The checkpoint to sample from, or None (with a warning) when it is missing or will not load."""
+    from reelcraft.models.gan import DEFAULT_CHECKPOINT
+    from reelcraft.models.gan.checkpoint import CheckpointError, load_generator
+
+    path = inp.gan_checkpoint or DEFAULT_CHECKPOINT
+    try:
+        load_generator(path)
+    except CheckpointError as exc:
+        deps.warn("visuals", f"GAN backgrounds unavailable ({exc}); using gradient cards")
+        return None
+    return path
+
+
+def _gan_visual(inp: VisualsInput, checkpoint: Path, index: int, seed: int, offset: float) -> SceneVisual:
+    from reelcraft.models.gan.data import MOOD_PALETTES
+    from reelcraft.models.music import resolve_mood
+
+    mood = resolve_mood(inp.mood)[0].profile
+    choices = MOOD_PALETTES[mood]
+    palette = [round(c / 255.0, 4) for colour in choices[index % len(choices)] for c in colour]
+    params: dict[str, object] = {"checkpoint": str(checkpoint), "digest": hash_file(checkpoint)[:16], "mood": mood,
+                                 "palette": palette, "seed": seed % 100_000, "speed": 1.0}
+    if inp.energy:
+        params |= {"energy": inp.energy, "energy_rate_hz": inp.energy_rate_hz, "offset_s": round(offset, 4)}
+    key = hashlib.sha256(repr(sorted(params.items())).encode()).hexdigest()
+    return SceneVisual(asset=AssetRef(kind="visual", key=key, path=checkpoint), kind="frames", origin="generated",
+                       source_name="GAN latent walk", generator="gan", params=params)
+

@@ -3,3 +3,8 @@
 network (generator + projection discriminator), augment (DiffAugment), data (image folders with
 bad-file skipping, procedural backgrounds), train (hinge + EMA + resumable checkpoints), sample (latent walks).
 """
+
+from pathlib import Path
+
+DEFAULT_CHECKPOINT = Path(__file__).with_name("data") / "default.pt"
+"""The shipped generator (EMA weights only), made by the command in docs/models.md."""

@@ -60,3 +60,11 @@ def load_generator(path: Path, *, ema: bool = True) -> Generator:
         raise CheckpointError(f"{path.name}: its weights do not fit a {cfg.arch} generator with {cfg.channels} "
                               f"channels ({first})") from exc
     return generator.eval()
+
+
+def export_generator(full: Path, out: Path) -> int:
+    """Keep only what sampling needs (config + EMA generator): the shipped default stays small."""
+    cfg, data = load_checkpoint(full)
+    save_checkpoint(out, cfg, {"generator_ema": data.get("generator_ema", data["generator"]),
+                               "step": data.get("step", 0), "images": data.get("images", 0)})
+    return out.stat().st_size

@@ -142,3 +142,35 @@ def procedural_dataset(count: int, width: int, height: int, seed: int = 0) -> Da
         moods.append(MOOD_CLASSES.index(mood))
         palettes.append(palette_of(image))
     return Dataset(np.stack(arrays), np.array(moods, dtype=np.int64), np.stack(palettes))
+
+
+VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi"}
+
+
+def frames_from_videos(folder: Path, out_dir: Path, *, every_s: float = 0.5, scene_threshold: float = 0.3,
+                       ffmpeg: str = "ffmpeg") -> list[str]:
+    """Extract training frames from every video in `folder`: one at each scene change and at least one
+    every `every_s` seconds within a scene (so long static shots do not dominate and no cut is missed).
+    Returns the videos that gave no frames; raises GanDataError when none gave any."""
+    import subprocess
+
+    if not folder.is_dir():
+        raise GanDataError(f"video folder {folder} does not exist")
+    videos = sorted(p for p in folder.rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES)
+    if not videos:
+        raise GanDataError(f"no videos ({', '.join(sorted(VIDEO_SUFFIXES))}) in {folder}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    failed = []
+    select = (f"select='isnan(prev_selected_t)+gt(scene\\,{scene_threshold})"
+              f"+gte(t-prev_selected_t\\,{every_s})'")
+    for index, video in enumerate(videos):
+        pattern = out_dir / f"v{index:03d}-%05d.jpg"
+        done = subprocess.run([ffmpeg, "-v", "error", "-nostdin", "-i", str(video), "-vf",
+                               f"{select},scale=160:-2", "-vsync", "vfr", "-q:v", "3", str(pattern)],
+                              capture_output=True, text=True, timeout=1800)  # fmt: skip
+        if done.returncode != 0 or not any(out_dir.glob(f"v{index:03d}-*.jpg")):
+            reason = done.stderr.strip().splitlines()[-1][:120] if done.stderr.strip() else "no frames"
+            failed.append(f"{video.name}: {reason}")
+    if len(failed) == len(videos):
+        raise GanDataError(f"no decodable frames in any video of {folder}: " + "; ".join(failed[:3]))
+    return failed
