@@ -8,6 +8,7 @@ Either way every scene keeps room for its narration.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -22,7 +23,8 @@ class BarFit:
     beats_per_scene: list[int]
     """Scene lengths in beats; each a multiple of `grid_beats`."""
     grid_beats: int
-    """4 when every cut is on a bar line; 2 (half bars) or 1 (beats) when bars could not fit."""
+    """4 when every cut is on a bar line; 2 (half bars) or 1 (beats) when bars could not fit; 0 when the
+    narration left no room to move any cut (the cuts stay, the music keeps its own tempo)."""
     durations: list[float]
     worst_nudge: float
     """Largest relative change of a scene's length."""
@@ -94,7 +96,16 @@ def fit_bars(
         if best is not None and best[2].worst_nudge <= MAX_NUDGE:
             return best[2]
     if best is None:
-        raise ValueError("no tempo in range lets the scenes fit a beat grid")
+        # the narration fills the scenes too tightly for any grid: keep the cuts where they are and let
+        # the music run at its own tempo (sections still start on the bars nearest the cuts)
+        beat = 60.0 / preferred
+        starts, acc = [], 0.0
+        for d in planned:
+            starts.append(acc)
+            acc += d
+        beats = [max(0, round(a / beat)) for a in starts] + [round(total / beat)]
+        return BarFit(tempo=preferred, beats_per_scene=[b - a for a, b in itertools.pairwise(beats)], grid_beats=0,
+                      durations=_frame_round(planned, total, fps), worst_nudge=0.0)
     return best[2]
 
 

@@ -61,6 +61,14 @@ def test_narration_is_never_cut_to_meet_the_grid() -> None:
         assert duration >= minimum - 1 / 30
 
 
+def test_narration_that_fills_every_scene_keeps_the_cuts_and_still_gets_music() -> None:
+    planned = [5.2, 4.9, 5.3, 4.6]  # a 20 s video whose voice (sped up) fills every scene to the frame
+    fit = fit_bars(planned, planned, 20.0, (108, 128, 118), fps=30)
+    assert fit.grid_beats == 0 and fit.tempo == 118
+    assert fit.durations == pytest.approx(planned, abs=1 / 30)
+    assert sum(fit.beats_per_scene) == round(20.0 / (60 / 118))
+
+
 def test_user_track_cuts_snap_to_the_nearest_downbeat_within_reach() -> None:
     beats = [i * 0.5 for i in range(61)]  # 120 BPM
     downbeats = beats[::4]

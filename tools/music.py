@@ -114,12 +114,11 @@ def make_music(inp: MusicInput, deps: Deps) -> MusicOutput:
     if inp.scene_durations:
         needs = inp.scene_minimums or [0.5] * len(inp.scene_durations)
         tempo_range = spec.mood.tempo if inp.tempo is None else (inp.tempo * 0.93, inp.tempo * 1.07, inp.tempo)
-        try:
-            fit = fit_bars(inp.scene_durations, needs, inp.duration, tempo_range, fps=inp.fps)
-        except ValueError as exc:
-            raise MusicError(str(exc), "give scenes more room or drop the fixed tempo") from exc
+        fit = fit_bars(inp.scene_durations, needs, inp.duration, tempo_range, fps=inp.fps)
         tempo, starts = fit.tempo, tuple(fit.section_start_beats)
-        if fit.grid_beats < 4:
+        if fit.grid_beats == 0:
+            deps.warn("music", "the narration fills the scenes too tightly to move the cuts onto the beat")
+        elif fit.grid_beats < 4:
             deps.warn("music", f"cuts land on {'half bars' if fit.grid_beats == 2 else 'beats'}: scene lengths "
                                "could not fit whole bars")
     else:
