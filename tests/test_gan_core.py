@@ -98,3 +98,17 @@ def test_latent_walk_is_smooth_and_follows_energy() -> None:
     energy = np.concatenate([np.zeros(45), np.ones(45)])
     speed = np.diff(walk_positions(90, 30, energy))
     assert speed[60:].mean() > 4 * speed[:40].mean()
+
+
+def test_fine_tuning_starts_from_an_exported_checkpoint(tmp_path: Path) -> None:
+    from reelcraft.models.gan.checkpoint import export_generator
+
+    data = procedural_dataset(14, 64, 112, seed=2)
+    full, shipped, tuned = tmp_path / "full.pt", tmp_path / "shipped.pt", tmp_path / "tuned.pt"
+    train(data, full, cfg=TINY, options=TrainOptions(steps=2, batch=4, threads=1))
+    assert export_generator(full, shipped) < full.stat().st_size  # optimiser state dropped
+    start = load_generator(shipped).state_dict()
+    train(data, tuned, options=TrainOptions(steps=2, batch=4, threads=1), init_from=shipped)
+    assert load_checkpoint(tuned)[1]["step"] == 2
+    after = load_generator(tuned, ema=False).state_dict()
+    assert any(not torch.equal(start[k], after[k]) for k in start if start[k].is_floating_point())

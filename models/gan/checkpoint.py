@@ -63,8 +63,10 @@ def load_generator(path: Path, *, ema: bool = True) -> Generator:
 
 
 def export_generator(full: Path, out: Path) -> int:
-    """Keep only what sampling needs (config + EMA generator): the shipped default stays small."""
+    """Keep what sampling and fine-tuning need (config, EMA generator, discriminator) and drop the
+    optimiser state, so the shipped default stays small."""
     cfg, data = load_checkpoint(full)
     save_checkpoint(out, cfg, {"generator_ema": data.get("generator_ema", data["generator"]),
-                               "step": data.get("step", 0), "images": data.get("images", 0)})
+                               "discriminator": data["discriminator"], "step": data.get("step", 0),
+                               "images": data.get("images", 0)})
     return out.stat().st_size

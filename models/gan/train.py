@@ -64,10 +64,11 @@ def train(
     opt_g = torch.optim.Adam(generator.parameters(), lr=opts.lr_g, betas=(0.0, 0.99))
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=opts.lr_d, betas=(0.0, 0.99))
     step = 0
-    if state is not None:
-        generator.load_state_dict(state["generator"])
-        discriminator.load_state_dict(state["discriminator"])
-        ema.load_state_dict(state.get("generator_ema", state["generator"]))
+    if state is not None:  # a shipped checkpoint keeps only the EMA generator and the discriminator
+        generator.load_state_dict(state.get("generator", state.get("generator_ema")))
+        if "discriminator" in state:
+            discriminator.load_state_dict(state["discriminator"])
+        ema.load_state_dict(state.get("generator_ema", state.get("generator")))
         if "opt_g" in state:
             opt_g.load_state_dict(state["opt_g"])
             opt_d.load_state_dict(state["opt_d"])
