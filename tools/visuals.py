@@ -246,6 +246,8 @@ def _usable_gan(inp: VisualsInput, deps: Deps) -> Path | None:
     from reelcraft.models.gan.checkpoint import CheckpointError, load_generator
 
     path = inp.gan_checkpoint or DEFAULT_CHECKPOINT
+    if inp.gan_checkpoint is None and not path.exists():
+        return None  # this build ships no default generator: gradient cards, as before the GAN existed
     try:
         load_generator(path)
     except CheckpointError as exc:
