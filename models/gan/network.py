@@ -1,5 +1,5 @@
-"""Conditional GAN for vertical backgrounds: a DCGAN-style generator with nearest-neighbour upsampling
-(no checkerboard) and a spectrally normalised projection discriminator.
+"""Conditional GAN for vertical backgrounds: a DCGAN-style generator with bilinear upsampling and
+reflect padding (no checkerboard, no frame-edge lines) and a spectrally normalised projection discriminator.
 
 Condition = mood class (the music's mood vocabulary, so picture and sound agree) + a 3-colour palette.
 Native output is 64×112 (9:16), small enough to sample far above 30 frames/s on two CPU cores and
@@ -23,7 +23,7 @@ class GanConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    arch: str = "reelcraft-cgan-v1"
+    arch: str = "reelcraft-cgan-v2"
     z_dim: int = 64
     channels: int = 32
     """Base width; the CPU default. 64 trains better where a GPU is present."""
@@ -37,7 +37,9 @@ class GanConfig(BaseModel):
 
 
 def _up(cin: int, cout: int) -> nn.Sequential:
-    return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(cin, cout, 3, padding=1),
+    # bilinear upsampling and reflect padding: smooth fields without checkerboards or frame-edge lines
+    return nn.Sequential(nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
+                         nn.Conv2d(cin, cout, 3, padding=1, padding_mode="reflect"),
                          nn.BatchNorm2d(cout), nn.LeakyReLU(0.2, inplace=True))
 
 
@@ -52,7 +54,7 @@ class Generator(nn.Module):
         self.fc = nn.Linear(cfg.z_dim + 64, c * 8 * h * w)
         self.body = nn.Sequential(nn.BatchNorm2d(c * 8), nn.LeakyReLU(0.2, inplace=True),
                                   _up(c * 8, c * 4), _up(c * 4, c * 2), _up(c * 2, c), _up(c, c),
-                                  nn.Conv2d(c, 3, 3, padding=1), nn.Tanh())
+                                  nn.Conv2d(c, 3, 3, padding=1, padding_mode="reflect"), nn.Tanh())
 
     def forward(self, z: torch.Tensor, mood: torch.Tensor, palette: torch.Tensor) -> torch.Tensor:
         h, w = self.cfg.base_shape
