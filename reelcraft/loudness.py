@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyloudnorm
-from scipy.signal import lfilter, lfilter_zi
+from scipy.signal import lfilter, lfilter_zi, resample_poly
 
 SUB_BLOCK_S = 0.1
 """Gating blocks are 400 ms with 75 % overlap: four 100 ms sub-blocks, stepping one at a time."""
@@ -49,3 +49,13 @@ def integrated_loudness(audio: np.ndarray, rate: int, chunk_s: float = 10.0) -> 
     relative = -0.691 + 10 * np.log10(window[above_absolute].mean(axis=0).sum()) - 10.0
     gated = above_absolute & (block_loudness > relative)
     return float(-0.691 + 10 * np.log10(window[gated].mean(axis=0).sum()))
+
+
+def true_peak_db(audio: np.ndarray, block: int = 240_000) -> float:
+    """Peak of the 4× oversampled signal (ITU-R BS.1770 true peak), in blocks so memory stays flat."""
+    pad = 64
+    peak = 0.0
+    for start in range(0, len(audio), block):
+        segment = audio[max(0, start - pad) : start + block + pad]
+        peak = max(peak, float(np.max(np.abs(resample_poly(segment, 4, 1, axis=0)))))
+    return 20 * np.log10(peak) if peak > 0 else -120.0

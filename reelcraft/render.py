@@ -24,7 +24,7 @@ from reelcraft.compose import Piece, feed_frames, join_pieces, piece_filter, pie
 from reelcraft.encoders import pick_encoder
 from reelcraft.errors import RenderError
 from reelcraft.frames import FrameSource, frame_source
-from reelcraft.loudness import integrated_loudness
+from reelcraft.loudness import integrated_loudness, true_peak_db
 from reelcraft.media import ffmpeg_binary, run_ffmpeg
 from reelcraft.timeline import AudioClip, Timeline
 
@@ -75,16 +75,6 @@ def voice_activity_gain(voice: np.ndarray, duck_db: float = DUCK_DB) -> np.ndarr
     centres = (np.arange(frames) + 0.5) * hop
     curve = np.interp(np.arange(len(voice)), centres, smooth).astype(np.float32)
     return (1.0 + (10 ** (duck_db / 20) - 1.0) * curve).astype(np.float32)
-
-
-def true_peak_db(audio: np.ndarray, block: int = SAMPLE_RATE * 5) -> float:
-    """Peak of the 4× oversampled signal (ITU-R BS.1770 true peak), in blocks so memory stays flat."""
-    pad = 64
-    peak = 0.0
-    for start in range(0, len(audio), block):
-        segment = audio[max(0, start - pad) : start + block + pad]
-        peak = max(peak, float(np.max(np.abs(resample_poly(segment, 4, 1, axis=0)))))
-    return 20 * np.log10(peak) if peak > 0 else -120.0
 
 
 def _limited(mix: np.ndarray, gain_db: float, threshold_db: float, out: np.ndarray, block: int) -> None:

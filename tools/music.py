@@ -39,7 +39,7 @@ MAX_USER_TRACK_S = 900.0
 USER_TRACK_SAMPLE_RATE = 48_000
 LOOP_CROSSFADE_S = 0.5
 USER_END_FADE_S = 1.5
-MUSIC_VERSION = 2
+MUSIC_VERSION = 3
 """Bump when the composer or synth changes what a given request sounds like."""
 
 

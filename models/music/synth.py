@@ -13,10 +13,11 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import pyloudnorm
 import soundfile as sf
 from pedalboard import Limiter, Pedalboard
 from scipy.signal import resample_poly
+
+from reelcraft.loudness import integrated_loudness, true_peak_db
 
 SAMPLE_RATE = 48_000
 SOUNDFONTS = (
@@ -89,17 +90,11 @@ def master(audio: np.ndarray, lufs: float = TRACK_LUFS, peak_db: float = TRACK_P
     fade = min(len(audio), int(END_FADE_S * SAMPLE_RATE))
     audio = audio.copy()
     audio[len(audio) - fade :] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)[:, None]
-    meter = pyloudnorm.Meter(SAMPLE_RATE)
-    loudness = meter.integrated_loudness(audio)
+    loudness = integrated_loudness(audio, SAMPLE_RATE)
     if np.isfinite(loudness):
         audio = audio * np.float32(10 ** ((lufs - loudness) / 20))
     limited = Pedalboard([Limiter(threshold_db=peak_db - 0.5, release_ms=60)])(audio.T.copy(), SAMPLE_RATE).T
-    peak = true_peak(limited)
-    if peak > 10 ** (peak_db / 20):
-        limited *= np.float32(10 ** (peak_db / 20) / peak)
+    peak = true_peak_db(limited)
+    if peak > peak_db:
+        limited *= np.float32(10 ** ((peak_db - peak) / 20))
     return limited.astype(np.float32)
-
-
-def true_peak(audio: np.ndarray) -> float:
-    """Linear peak of the 4× oversampled signal (BS.1770 true peak)."""
-    return float(np.max(np.abs(resample_poly(audio, 4, 1, axis=0)))) if len(audio) else 0.0
