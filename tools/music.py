@@ -205,15 +205,7 @@ def fit_user_track(inp: UserTrackInput, deps: Deps) -> MusicOutput:
 
 def _load_user_audio(path: Path, max_seconds: float) -> np.ndarray:
     """Stereo float32 at 48 kHz, at most `max_seconds` long: a 10-minute file is not read whole."""
-    import librosa
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            audio, _ = librosa.load(str(path), sr=USER_TRACK_SAMPLE_RATE, mono=False, duration=max_seconds)
-    except Exception as exc:  # soundfile, audioread and decoder errors all mean "cannot read"
-        raise MusicError(f"cannot read music file {path.name}: {type(exc).__name__}: {str(exc)[:200]}",
-                         "pass a WAV, FLAC, OGG or MP3 file that plays, or leave out --music") from exc
+    audio = _read(path, USER_TRACK_SAMPLE_RATE, mono=False, max_seconds=max_seconds)
     audio = np.atleast_2d(audio).T.astype(np.float32)
     if audio.shape[1] == 1:
         audio = np.repeat(audio, 2, axis=1)
@@ -261,16 +253,25 @@ def analyze_music(path: Path, deps: Deps | None = None, max_seconds: float = MAX
     return found.get("a") or MusicAnalysis.model_validate_json((folder / "analysis.json").read_text())
 
 
-def _analyze(path: Path, max_seconds: float) -> MusicAnalysis:
+def _read(path: Path, rate: int, *, mono: bool, max_seconds: float) -> np.ndarray:
+    """Decode (any format librosa reads) and resample; every decoder error becomes one MusicError."""
     import librosa
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            y, sr = librosa.load(str(path), sr=ANALYSIS_RATE, mono=True, duration=max_seconds)
-    except Exception as exc:
-        raise MusicError(f"cannot read audio {path.name} for analysis: {type(exc).__name__}",
-                         "pass a playable audio file") from exc
+            audio, _ = librosa.load(str(path), sr=rate, mono=mono, duration=max_seconds)
+    except Exception as exc:  # soundfile, audioread and decoder errors all mean "cannot read"
+        raise MusicError(f"cannot read music file {path.name}: {type(exc).__name__}: {str(exc)[:200]}",
+                         "pass a WAV, FLAC, OGG or MP3 file that plays, or leave out --music") from exc
+    return audio
+
+
+def _analyze(path: Path, max_seconds: float) -> MusicAnalysis:
+    import librosa
+
+    sr = ANALYSIS_RATE
+    y = _read(path, sr, mono=True, max_seconds=max_seconds)
     if len(y) < sr or float(np.sqrt(np.mean(y**2))) < 1e-4:
         raise MusicError(f"{path.name} is silent or shorter than a second", "pass a track with sound")
     onset_env = librosa.onset.onset_strength(y=y, sr=sr, hop_length=HOP)
