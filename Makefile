@@ -9,7 +9,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 DEMO_BRIEF ?= 30 s TikTok: a budget morning routine for college students, upbeat
 DEMO_OUT ?= out/demo.mp4
 
-.PHONY: install demo test test-fast lint ui clean
+.PHONY: install demo test test-fast lint ui clean gan-default
 
 install: $(VENV)/.installed
 
@@ -35,6 +35,15 @@ test: install
 
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow" -x
+
+# Rebuild the shipped background GAN (models/gan/data/default.pt): ~50 min on two CPU cores.
+GAN_WORK ?= out/gan-default
+gan-default: install
+	mkdir -p $(GAN_WORK)
+	$(BIN)/reelcraft gan train --procedural 1400 --steps 2000 --checkpoint-every 100 --seed 0 --holdout 0.1 \
+		--out $(GAN_WORK)/full.pt $(if $(RESUME),--resume)
+	$(BIN)/reelcraft gan export $(GAN_WORK)/full.pt -o models/gan/data/default.pt
+	$(BIN)/python tests/bench/gan_eval.py
 
 lint: install
 	$(BIN)/ruff check .

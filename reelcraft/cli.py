@@ -220,6 +220,15 @@ def doctor() -> None:
         row("music synth", True, f"{fluidsynth_binary()} + {find_soundfont().name}")
     except RuntimeError as exc:
         row("music synth", False, f"{exc} (apt-get install fluidsynth fluid-soundfont-gm)")
+    from reelcraft.models.gan import DEFAULT_CHECKPOINT
+    from reelcraft.models.gan.checkpoint import CheckpointError, load_generator
+
+    gan_path = settings.gan_checkpoint or DEFAULT_CHECKPOINT
+    try:
+        cfg = load_generator(gan_path).cfg
+        row("background GAN", True, f"{gan_path.name} ({cfg.arch}, {cfg.width}×{cfg.height})")
+    except CheckpointError as exc:
+        row("background GAN", False, f"{exc} (reinstall the package, or `make gan-default`)")
     has_llama = importlib.util.find_spec("llama_cpp") is not None
     row("llama-cpp-python", has_llama, "installed" if has_llama else "pip install -e . (make install)")
     try:

@@ -79,6 +79,8 @@ def train_command(
 
         def report(step: int, total: int, d_loss: float, g_loss: float) -> None:
             bar.update(task, completed=step, description=f"D {d_loss:.3f}  G {g_loss:.3f}")
+            if not console.is_terminal and (step % 10 == 0 or step == total):  # logs and pipes get plain lines
+                console.print(f"step {step}/{total}  D {d_loss:.3f}  G {g_loss:.3f}", highlight=False)
 
         try:
             result = train(data, out, cfg=None if (resume and out.exists()) or init else cfg,
@@ -88,6 +90,21 @@ def train_command(
         except CheckpointError as exc:
             _fail("gan checkpoint", str(exc), "pass a checkpoint written by `reelcraft gan train`")
     console.print(f"step {result['step']}: D {result['d_loss']:.3f}, G {result['g_loss']:.3f} → {out}")
+
+
+@gan_app.command("export")
+def export_command(
+    checkpoint: Annotated[Path, typer.Argument(help="Training checkpoint (with optimiser state)")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Smaller checkpoint to ship or share")],
+) -> None:
+    """Keep what sampling and fine-tuning need (EMA generator, discriminator), drop the optimiser state."""
+    from reelcraft.models.gan.checkpoint import CheckpointError, export_generator
+
+    try:
+        size = export_generator(checkpoint, output)
+    except CheckpointError as exc:
+        _fail("gan checkpoint", str(exc), "pass a checkpoint written by `reelcraft gan train`")
+    console.print(f"{output} ({size / 2**20:.1f} MiB)")
 
 
 @gan_app.command("sample")

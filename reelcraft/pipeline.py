@@ -165,7 +165,7 @@ def render_plan(
             media_dir=media_dir, preset=plan.preset, mood=plan.music_mood,
             backgrounds=deps.settings.backgrounds, gan_checkpoint=deps.settings.gan_checkpoint,
             energy=music.analysis.energy if music else None,
-            energy_rate_hz=music.analysis.energy_rate_hz if music else 10.0,
+            energy_rate_hz=music.analysis.energy_rate_hz if music else 10.0, style=plan.visual_style,
         ),
         deps,
     )  # fmt: skip

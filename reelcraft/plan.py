@@ -137,6 +137,18 @@ class Scene(BaseModel):
         return " ".join(value.split())
 
 
+class VisualStyle(BaseModel):
+    """How generated backgrounds look. Chat edits ('warmer colours', 'more abstract', 'less movement')
+    move these; the creator's own photos and clips are never regraded."""
+
+    warmth: float = Field(default=0.0, ge=-1.0, le=1.0)
+    """−1 cool blue … 0 the mood's own palette … 1 warm orange."""
+    abstraction: float = Field(default=0.0, ge=0.0, le=1.0)
+    """0 the generator's own forms … 1 soft, blurred colour fields that drift slower."""
+    motion: float = Field(default=1.0, ge=0.25, le=3.0)
+    """Speed of the backgrounds' movement, relative to the default."""
+
+
 class VideoPlan(BaseModel):
     """Everything needed to make the video, before any asset exists."""
 
@@ -164,6 +176,8 @@ class VideoPlan(BaseModel):
     """The creator's own track instead of generated music."""
     hashtags: list[str] = Field(default_factory=list)
     """Hashtags without spaces, with or without a leading #."""
+    visual_style: VisualStyle = Field(default_factory=VisualStyle)
+    """Look of generated backgrounds (colour temperature, abstraction, motion)."""
 
     @property
     def preset(self) -> OutputPreset:

@@ -152,6 +152,20 @@ class Studio:
                                               "music_file": None})
         return self.render(revised, brief=current.brief, draft_id=draft_id, profile=profile)
 
+    def revise_visuals(self, draft_id: str, request: str, *, profile: str = "final") -> Draft:
+        """A chat edit of the look of generated backgrounds ('warmer colours', 'more abstract', 'less
+        movement', '暖色调', '更抽象'): a new draft version; voice and music come from the cache."""
+        from reelcraft.errors import VisualsError
+        from reelcraft.tools.visuals import adjust_style
+
+        current = self.store.load(draft_id)
+        style = adjust_style(current.plan.visual_style, request)
+        if style == current.plan.visual_style:
+            raise VisualsError(f"could not tell how to change the look from '{request}'",
+                               "say e.g. 'warmer colours', 'cooler', 'more abstract', 'less movement', '暖色调'")
+        revised = current.plan.model_copy(update={"visual_style": style})
+        return self.render(revised, brief=current.brief, draft_id=draft_id, profile=profile)
+
     def draft(self, draft_id: str, version: int | None = None) -> Draft:
         return self.store.load(draft_id, version)
 

@@ -17,10 +17,11 @@ from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 from pydantic import BaseModel, Field
 
 from reelcraft.cache import hash_file
+from reelcraft.colour import warm_shift
 from reelcraft.deps import Deps
 from reelcraft.errors import ReelcraftError, VisualsError
 from reelcraft.media import IMAGE_SUFFIXES, VIDEO_SUFFIXES, probe
-from reelcraft.plan import AssetRef, OutputPreset
+from reelcraft.plan import AssetRef, OutputPreset, VisualStyle
 
 _WORD = re.compile(r"[a-z0-9]+|[\u4e00-\u9fff]", re.IGNORECASE)
 _STOP = {"the", "a", "an", "of", "and", "with", "in", "on", "at", "to", "for", "img", "image", "video", "clip",
@@ -63,6 +64,8 @@ class VisualsInput(BaseModel):
     energy: list[float] | None = None
     """The music's energy curve (0–1) over the whole video: GAN motion follows it."""
     energy_rate_hz: float = 10.0
+    style: VisualStyle = Field(default_factory=VisualStyle)
+    """Colour temperature, abstraction and motion of generated backgrounds (media is left as shot)."""
 
 
 class SceneVisual(BaseModel):
@@ -230,7 +233,8 @@ def pick_visuals(inp: VisualsInput, deps: Deps) -> VisualsOutput:
         if gan is not None:
             out.append(_gan_visual(inp, gan, index, seed, offset=sum(s.duration for s in inp.scenes[:index])))
             continue
-        colours = palette_for(inp.mood)
+        colours = tuple(tuple(int(c) for c in warm_shift(np.array(colour, dtype=np.uint8), inp.style.warmth))
+                        for colour in palette_for(inp.mood))
         key, folder = deps.cache.get_or_make(
             "visual_card", {"size": [width, height], "colours": colours, "seed": seed, "v": 1},
             lambda f, s=seed, c=colours: gradient_card(width, height, c, s).save(f / "frame.jpg", quality=92),
@@ -262,12 +266,50 @@ def _gan_visual(inp: VisualsInput, checkpoint: Path, index: int, seed: int, offs
 
     mood = resolve_mood(inp.mood)[0].profile
     choices = MOOD_PALETTES[mood]
-    palette = [round(c / 255.0, 4) for colour in choices[index % len(choices)] for c in colour]
+    style = inp.style
+    colours = warm_shift(np.asarray(choices[index % len(choices)], dtype=np.float32) / 255.0, style.warmth)
+    palette = [round(float(c), 4) for c in colours.reshape(-1)]
     params: dict[str, object] = {"checkpoint": str(checkpoint), "digest": hash_file(checkpoint)[:16], "mood": mood,
-                                 "palette": palette, "seed": seed % 100_000, "speed": 1.0}
+                                 "palette": palette, "seed": seed % 100_000,
+                                 "speed": round(style.motion * (1 - 0.5 * style.abstraction), 4),
+                                 "warmth": style.warmth, "abstraction": style.abstraction}
     if inp.energy:
         params |= {"energy": inp.energy, "energy_rate_hz": inp.energy_rate_hz, "offset_s": round(offset, 4)}
     key = hashlib.sha256(repr(sorted(params.items())).encode()).hexdigest()
     return SceneVisual(asset=AssetRef(kind="visual", key=key, path=checkpoint), kind="frames", origin="generated",
                        source_name="GAN latent walk", generator="gan", params=params)
 
+
+
+WARMER = ("warm", "golden", "orange", "sunset", "暖")
+COOLER = ("cool", "cold", "blue", "icy", "冷")
+LESS_ABSTRACT = ("less abstract", "more concrete", "more detail", "sharper", "crisper", "不要那么抽象", "具体", "清晰")
+MORE_ABSTRACT = ("more abstract", "abstract", "dreamy", "dreamier", "softer", "blurrier", "抽象", "梦幻", "朦胧")
+MORE_MOTION = ("more movement", "more motion", "faster", "livelier visuals", "more dynamic", "动感", "更快", "动起来")
+LESS_MOTION = ("less movement", "less motion", "slower", "calmer visuals", "stiller", "steadier", "慢一点", "慢些",
+               "安静")
+
+
+def adjust_style(style: VisualStyle, request: str) -> VisualStyle:
+    """Apply a chat edit of the look ('warmer colours', 'more abstract', 'less movement', '暖色调',
+    '更抽象') to the visual style. Each request moves a clearly visible step; unknown words change
+    nothing, so the caller can say it did not understand."""
+    text = f" {request.lower()} "
+
+    def said(words: tuple[str, ...]) -> bool:
+        return any(word in text for word in words)
+
+    update: dict[str, float] = {}
+    if said(WARMER) and not said(COOLER):
+        update["warmth"] = min(1.0, style.warmth + 0.4)
+    elif said(COOLER) and not said(WARMER):
+        update["warmth"] = max(-1.0, style.warmth - 0.4)
+    if said(LESS_ABSTRACT):
+        update["abstraction"] = max(0.0, style.abstraction - 0.35)
+    elif said(MORE_ABSTRACT):
+        update["abstraction"] = min(1.0, style.abstraction + 0.35)
+    if said(MORE_MOTION):
+        update["motion"] = min(3.0, style.motion * 1.5)
+    elif said(LESS_MOTION):
+        update["motion"] = max(0.25, style.motion / 1.5)
+    return style.model_copy(update={k: round(v, 3) for k, v in update.items()})
