@@ -30,6 +30,9 @@ class TrainOptions(BaseModel):
     checkpoint_every: int = Field(50, ge=1)
     seed: int = 0
     threads: int = 2
+    freeze_d: int = Field(0, ge=0, le=3)
+    """Freeze the discriminator's first N blocks (FreezeD, Mo et al. 2020): when fine-tuning on a few
+    hundred frames, the low-level filters learned on the big set stay and the rest adapts."""
 
 
 def _device() -> torch.device:
@@ -62,7 +65,10 @@ def train(
     generator, discriminator = Generator(cfg).to(device), Discriminator(cfg).to(device)
     ema = copy.deepcopy(generator).eval()
     opt_g = torch.optim.Adam(generator.parameters(), lr=opts.lr_g, betas=(0.0, 0.99))
-    opt_d = torch.optim.Adam(discriminator.parameters(), lr=opts.lr_d, betas=(0.0, 0.99))
+    for block in discriminator.body[: opts.freeze_d]:
+        block.requires_grad_(False)
+    opt_d = torch.optim.Adam([p for p in discriminator.parameters() if p.requires_grad], lr=opts.lr_d,
+                             betas=(0.0, 0.99))
     step = 0
     if state is not None:  # a shipped checkpoint keeps only the EMA generator and the discriminator
         generator.load_state_dict(state.get("generator", state.get("generator_ema")))

@@ -109,7 +109,7 @@ def main() -> None:
     parser.add_argument("--images", type=Path, default=None)
     parser.add_argument("--videos", type=Path, default=None)
     parser.add_argument("--procedural", type=int, default=1400, help="the default model's data: N images, seed 0")
-    parser.add_argument("--holdout", type=float, default=0.1)
+    parser.add_argument("--holdout", type=float, default=0.1, help="0: score against every image")
     parser.add_argument("--mood", default="upbeat_pop")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
@@ -124,8 +124,9 @@ def main() -> None:
         data = load_image_folder(args.images, cfg.width, cfg.height, args.mood)
     else:
         data = procedural_dataset(args.procedural, cfg.width, cfg.height, seed=0)
-    _, held = data.split(args.holdout, seed=0)
-    print(f"real: {len(held)} held-out images; features: EfficientNet-Lite0 (ImageNet), 1280-d", flush=True)
+    held = data.split(args.holdout, seed=0)[1] if args.holdout > 0 else data
+    which = "held-out" if args.holdout > 0 else "(all)"
+    print(f"real: {len(held)} {which} images; features: EfficientNet-Lite0 (ImageNet), 1280-d", flush=True)
     model = feature_extractor()
     real = features(model, held.images)
     scores = {"checkpoint": kid(real, features(model, generate(generator, held, seed=1)))}

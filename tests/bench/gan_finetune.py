@@ -5,10 +5,11 @@ trains for ~15 minutes on two cores).
    `mate-backgrounds`, GPL-2+), 9:16.
 2. `reelcraft gan train --videos … --init <default> --steps 500`, SIGKILLed once it has passed step
    KILL_AFTER, then the same command with `--resume`.
-3. `tests/bench/gan_eval.py` on the held-out frames of that footage: the tuned checkpoint vs the default.
+3. `tests/bench/gan_eval.py` on that footage, the tuned checkpoint vs the default: on the held-out 10 % of
+   its frames (never trained on; few, so noisy) and on all of them.
 
-Last line: {"frames", "killed_after_step", "resumed_from_step", "lost_steps", "kid_tuned", "kid_default",
-"train_minutes"}.
+Last line: {"frames", "killed_after_step", "resumed_from_step", "lost_steps", "first_step_after_resume",
+"kid_tuned", "kid_default", "kid_tuned_all_frames", "kid_default_all_frames", "train_minutes"}.
 
     python tests/bench/gan_finetune.py [--photos DIR] [--steps 500] [--work DIR]
 """
@@ -97,16 +98,20 @@ def main() -> None:
         sys.exit(f"resume failed ({resumed.returncode})")
     first = re.search(r"^step (\d+)/", resumed.stderr, re.M)
     minutes = (time.perf_counter() - started) / 60
-    evaluation = subprocess.run([sys.executable, str(Path(__file__).with_name("gan_eval.py")), "--videos",
-                                 str(footage), "--checkpoint", str(tuned), "--compare", str(DEFAULT_CHECKPOINT),
-                                 "--mood", args.mood], capture_output=True, text=True, check=True)  # fmt: skip
-    print(evaluation.stdout)
-    scores = json.loads(evaluation.stdout.strip().splitlines()[-1])
+    scores = {}
+    for label, holdout in (("held_out", "0.1"), ("all", "0")):  # the 10 % never trained on; every frame
+        evaluation = subprocess.run([sys.executable, str(Path(__file__).with_name("gan_eval.py")), "--videos",
+                                     str(footage), "--checkpoint", str(tuned), "--compare", str(DEFAULT_CHECKPOINT),
+                                     "--mood", args.mood, "--holdout", holdout],
+                                    capture_output=True, text=True, check=True)  # fmt: skip
+        print(evaluation.stdout)
+        scores[label] = json.loads(evaluation.stdout.strip().splitlines()[-1])
     print(json.dumps({"frames": frames, "killed_after_step": seen, "resumed_from_step": saved,
                       "lost_steps": seen - saved, "first_step_after_resume": int(first.group(1)) if first else None,
-                      "kid_tuned": scores["kid"], "kid_default": scores["kid_compare"],
+                      "kid_tuned": scores["held_out"]["kid"], "kid_default": scores["held_out"]["kid_compare"],
+                      "kid_tuned_all_frames": scores["all"]["kid"],
+                      "kid_default_all_frames": scores["all"]["kid_compare"],
                       "train_minutes": round(minutes, 1)}))  # fmt: skip
-
 
 if __name__ == "__main__":
     main()
