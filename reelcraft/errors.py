@@ -70,6 +70,12 @@ class MusicError(ReelcraftError):
     stage = "music"
 
 
+class TrendsError(ReelcraftError):
+    """A trending export, its mapping or the trends store cannot be used."""
+
+    stage = "trends"
+
+
 class RenderError(ReelcraftError):
     """ffmpeg failed to compose or encode the timeline."""
 
