@@ -7,7 +7,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -15,12 +15,15 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
 from reelcraft.cli_gan import gan_app
+from reelcraft.cli_output import fail_with
+from reelcraft.cli_trends import trends_app
 from reelcraft.config import Settings
 from reelcraft.errors import ReelcraftError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Turn a short-video idea into a video.")
 console = Console(stderr=True)
 app.add_typer(gan_app, name="gan")
+app.add_typer(trends_app, name="trends")
 
 class StageProgress:
     """A live row per stage (spinner, message, bar for the render, elapsed time); warnings printed above."""
@@ -69,12 +72,8 @@ class StageProgress:
             self.progress.update(task, description=message)
 
 
-def _fail(exc: ReelcraftError) -> None:
-    """Stage, message and fix on stderr, exit code 2: never a traceback for an expected failure."""
-    console.print(f"[red]✗ {exc.stage} failed:[/red] {exc.message}")
-    if exc.fix:
-        console.print(f"  [bold]fix:[/bold] {exc.fix}")
-    raise typer.Exit(code=2) from None
+def _fail(exc: ReelcraftError) -> NoReturn:
+    fail_with(exc)
 
 
 def _settings(llm: str | None) -> Settings:

@@ -5,23 +5,23 @@ from __future__ import annotations
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import numpy as np
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from reelcraft.cli_output import fail
 from reelcraft.models.gan import DEFAULT_CHECKPOINT
 
 gan_app = typer.Typer(no_args_is_help=True, help="Train the background GAN and render latent walks.")
 console = Console(stderr=True)
 
 
-def _fail(stage: str, message: str, fix: str) -> None:
-    console.print(f"[red]✗ {stage} failed:[/red] {message}")
-    console.print(f"  [bold]fix:[/bold] {fix}")
-    raise typer.Exit(code=2)
+def _fail(stage: str, message: str, fix: str) -> NoReturn:
+    fail(stage, message, fix)
 
 
 @gan_app.command("train")
@@ -65,7 +65,7 @@ def train_command(
             with console.status(f"sampling frames from {videos}…"):
                 failed = frames_from_videos(videos, frames_dir)
             for reason in failed:
-                console.print(f"[yellow]![/yellow] skipped {reason}")
+                console.print(f"[yellow]![/yellow] skipped {escape(reason)}")
             data = load_image_folder(frames_dir, cfg.width, cfg.height, mood)
         else:
             assert images is not None
@@ -73,7 +73,7 @@ def train_command(
     except GanDataError as exc:
         _fail("gan data", str(exc), "add more readable images (≥ 10) or videos that play")
     for reason in data.skipped[:20]:
-        console.print(f"[yellow]![/yellow] skipped {reason}")
+        console.print(f"[yellow]![/yellow] skipped {escape(reason)}")
     if holdout > 0:
         data, _ = data.split(holdout, seed=seed)
     device = "GPU" if torch.cuda.is_available() else "CPU"

@@ -44,6 +44,14 @@ class LLMSettings(BaseSettings):
     timeout_s: float = 600.0
 
 
+class TrendsSettings(BaseSettings):
+    db_url: str | None = None
+    """SQLAlchemy URL of the snapshots/items database; None is a SQLite file under `<home>/trends`."""
+    chroma_url: str | None = None
+    """http(s)://host:port of a chromadb server; None is an embedded store under `<home>/trends/chroma`."""
+    embedder: str = "e5-small"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="REELCRAFT_", env_nested_delimiter="__", extra="ignore", toml_file=None
@@ -69,6 +77,7 @@ class Settings(BaseSettings):
     """What fills scenes no media matches: GAN latent walks or gradient cards."""
     gan_checkpoint: Path | None = None
     """A generator trained with `reelcraft gan train` (e.g. on the team's footage); None is the shipped one."""
+    trends: TrendsSettings = Field(default_factory=TrendsSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -91,6 +100,10 @@ class Settings(BaseSettings):
     @property
     def drafts_dir(self) -> Path:
         return self.home / "drafts"
+
+    @property
+    def trends_dir(self) -> Path:
+        return self.home / "trends"
 
     @property
     def models_dir(self) -> Path:

@@ -70,3 +70,24 @@ def test_chinese_briefs_find_chinese_items_first_and_english_briefs_english(tmp_
         en = store.neighbours(pair["en_query"], k=3)
         assert zh[0].title == pair["zh_doc"] and zh[0].language == "zh", (pair["zh_query"], zh[0].title)
         assert en[0].title == pair["en_doc"] and en[0].language == "en", (pair["en_query"], en[0].title)
+
+
+def test_the_ingest_cli_is_idempotent_and_fails_clearly(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "REELCRAFT_HOME": str(tmp_path), "REELCRAFT_TRENDS__EMBEDDER": "hashing", "COLUMNS": "200"}
+    cli = [sys.executable, "-m", "reelcraft.cli", "trends", "ingest"]
+    export = str(SHARED / "youtube_trending_CA.csv")
+    first = subprocess.run([*cli, export, "--map", str(DATA / "youtube_kaggle.toml"), "--region", "CA"],
+                           capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+    again = subprocess.run([*cli, export, "--map", str(DATA / "youtube_kaggle.toml"), "--region", "CA"],
+                           capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+    assert first.returncode == again.returncode == 0, first.stderr
+    assert "577 items, 786 snapshots" in first.stdout and "577 items, 786 snapshots" in again.stdout
+    semi = tmp_path / "semi.csv"
+    semi.write_text("video_id;title;views\nx;y;1\n", encoding="utf-8")
+    bad = subprocess.run([*cli, str(semi), "--map", str(DATA / "youtube_kaggle.toml")], capture_output=True,
+                         text=True, env=env, timeout=300)  # fmt: skip
+    assert bad.returncode == 2 and "trends failed" in bad.stderr and 'set [parse] delimiter = ";"' in bad.stderr
