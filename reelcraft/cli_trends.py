@@ -77,3 +77,84 @@ def ingest_command(
     Console().print(table)
     counts = store.count()
     Console().print(f"store: {counts['items']:,} items, {counts['snapshots']:,} snapshots, {counts['titles']:,} titles")
+
+
+@trends_app.command("suggest")
+def suggest_command(
+    brief: Annotated[str, typer.Argument(help="The video idea, in any language")],
+    k: Annotated[int, typer.Option(help="Neighbours to consider")] = 12,
+    region: Annotated[str | None, typer.Option()] = None,
+    platform: Annotated[str | None, typer.Option()] = None,
+    category: Annotated[str | None, typer.Option()] = None,
+    since: Annotated[str | None, typer.Option(help="Only items seen on/after YYYY-MM-DD")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full result as JSON")] = False,
+    plot: Annotated[Path | None, typer.Option(help="Write a PNG of the neighbours' momentum")] = None,
+) -> None:
+    """The trending items nearest an idea, with their momentum, and the hashtags, category and length
+    they suggest — each with the items and numbers behind it."""
+    from reelcraft.deps import Deps
+    from reelcraft.tools.trends import TrendsInput, suggest_trends
+
+    try:
+        start = date.fromisoformat(since) if since else None
+    except ValueError:
+        raise typer.BadParameter("use YYYY-MM-DD", param_hint="--since") from None
+    try:
+        with console.status("searching the trends store…"):
+            result = suggest_trends(TrendsInput(brief=brief, k=k, region=region, platform=platform,
+                                                category=category, since=start), Deps.from_settings(Settings()))
+    except ReelcraftError as exc:
+        _fail(exc)
+    if plot is not None:
+        write_momentum_plot(result, plot)
+    if as_json:
+        print(result.model_dump_json(indent=2))
+        return
+    out = Console()
+    table = Table("#", "title", "region", "sim", "views", "views/day", "next day", "basis", title="nearest trending")
+    for i, n in enumerate(result.neighbours, start=1):
+        table.add_row(str(i), escape(n.title[:60]), n.region, f"{n.similarity:.2f}", f"{n.views:,}",
+                      f"{n.views_per_day:,.0f}" if n.views_per_day is not None else "—", f"{n.predicted_growth:,.0f}",
+                      n.momentum_basis)  # fmt: skip
+    out.print(table)
+    tags = Table("hashtag", "score", "items", "their growth/day", title="hashtags")
+    for tag in result.hashtags:
+        tags.add_row(escape(tag.tag), f"{tag.score:.2f}", str(tag.items), f"{tag.growth_per_day:,.0f}")
+    out.print(tags)
+    for label, value in (("category", result.category), ("length (s)", result.duration)):
+        if value is not None:
+            out.print(f"{label}: [bold]{escape(value.value)}[/bold] — {escape(value.why)}")
+    if plot is not None:
+        out.print(f"plot: {plot.resolve()}")
+
+
+def write_momentum_plot(result: object, path: Path) -> None:
+    """Horizontal bars: each neighbour's expected views over the next day, coloured by how it was
+    estimated (measured growth vs prior)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from reelcraft.fonts import find_caption_font
+
+    neighbours = result.neighbours  # type: ignore[attr-defined]
+    try:  # CJK titles need a CJK font
+        from matplotlib import font_manager
+
+        font = find_caption_font(None)
+        font_manager.fontManager.addfont(str(font.path))
+        plt.rcParams["font.family"] = font_manager.FontProperties(fname=str(font.path)).get_name()
+    except Exception:  # noqa: BLE001 - a plot with boxes for CJK beats no plot
+        pass
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(neighbours) + 1.5), dpi=120)
+    labels = [f"{n.title[:42]} ({n.region})" for n in neighbours][::-1]
+    values = [n.predicted_growth for n in neighbours][::-1]
+    colours = ["#e4572e" if n.momentum_basis == "growth" else "#a0a0a0" for n in neighbours][::-1]
+    ax.barh(labels, values, color=colours)
+    ax.set_xlabel("expected views over the next day (red: measured growth, grey: category prior)")
+    ax.set_title("Momentum of the nearest trending items")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)

@@ -13,6 +13,8 @@ from reelcraft.errors import ConfigError
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+    from reelcraft.trendstore import TrendStore
+
 ProgressFn = Callable[[str, str], None]
 """Called as progress(stage, message) when a stage starts or reports."""
 
@@ -28,6 +30,7 @@ class Deps:
     llm: BaseChatModel | None = None
     progress: ProgressFn = _no_progress
     warnings: list[str] = field(default_factory=list)
+    trends: TrendStore | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: object) -> Deps:
@@ -57,6 +60,16 @@ class Deps:
             except RuntimeError as exc:  # embedded weights missing or corrupt
                 raise ConfigError(str(exc), "run `make install` (installs the embedded model)") from exc
         return self.llm
+
+    def trend_store(self) -> TrendStore:
+        """The configured trends store (SQL + chromadb), opened on first use."""
+        if self.trends is None:
+            from reelcraft.trendstore import TrendStore
+
+            cfg = self.settings.trends
+            self.trends = TrendStore(self.settings.trends_dir, db_url=cfg.db_url, chroma_url=cfg.chroma_url,
+                                     embedder=cfg.embedder)
+        return self.trends
 
     def warn(self, stage: str, message: str) -> None:
         self.warnings.append(f"[{stage}] {message}")

@@ -1,0 +1,177 @@
+"""Trends tool: what is trending near an idea, with numbers, turned into hashtag, length and category
+suggestions that each name the items and figures behind them.
+
+Neighbours come from the trends store (multilingual title embeddings, SQL filters); each carries its
+momentum (views gained per day, acceleration, predicted growth). A hashtag scores by how close and how
+fast-growing the neighbours that use it are, so a tag shared by three rising items beats one on a single
+big but stalling video.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from reelcraft.deps import Deps
+from reelcraft.errors import TrendsError
+from reelcraft.trendstore import Filters, Neighbour
+
+SIMILARITY_SHARPNESS = 4.0
+"""Similarity is raised to this power: the closest items dominate, the long tail barely counts."""
+MAX_TAG_CHARS = 30
+
+
+class TrendsInput(BaseModel):
+    """Ask what is trending near a video idea. Give the brief (any language); optionally narrow to a
+    platform, region, category or date range. Returns the nearest trending items with their momentum
+    and suggested hashtags, length and category, each with its evidence."""
+
+    brief: str = Field(min_length=2, max_length=2000)
+    k: int = Field(default=12, ge=1, le=100)
+    """How many neighbours to consider."""
+    platform: str | None = None
+    region: str | None = None
+    category: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+class Evidence(BaseModel):
+    """One trending item and its numbers."""
+
+    platform: str
+    region: str
+    item_id: str
+    title: str
+    language: str
+    category: str
+    similarity: float
+    views: int
+    views_per_day: float | None
+    acceleration: float | None
+    predicted_growth: float
+    """Views expected over the next day."""
+    momentum_basis: str
+    last_seen: date
+
+
+class HashtagSuggestion(BaseModel):
+    tag: str
+    score: float
+    items: int
+    """How many neighbours use it."""
+    growth_per_day: float
+    """Summed predicted daily growth of those neighbours."""
+    evidence: list[str]
+    """The neighbours that use it (platform:region:id), closest first."""
+
+
+class ValueSuggestion(BaseModel):
+    value: str
+    why: str
+    evidence: list[str]
+
+
+class TrendsOutput(BaseModel):
+    neighbours: list[Evidence]
+    hashtags: list[HashtagSuggestion]
+    category: ValueSuggestion | None
+    duration: ValueSuggestion | None
+
+
+def ref(n: Neighbour) -> str:
+    """How evidence names an item: platform:region:id (one video can trend in several regions)."""
+    return f"{n.platform}:{n.region}:{n.item_id}"
+
+
+def _weight(n: Neighbour) -> float:
+    return max(0.0, n.similarity) ** SIMILARITY_SHARPNESS * math.log1p(max(0.0, n.predicted_growth))
+
+
+def normalise_tag(tag: str) -> str:
+    return re.sub(r"[\s#]+", "", tag.strip()).lower()
+
+
+def _distinct(neighbours: list[Neighbour]) -> list[Neighbour]:
+    """One entry per video: the same item trending in GB and CA is one piece of evidence for a tag, not
+    two (its closest, fastest listing stands for it)."""
+    best: dict[tuple[str, str], Neighbour] = {}
+    for n in neighbours:
+        key = (n.platform, n.item_id)
+        if key not in best or _weight(n) > _weight(best[key]):
+            best[key] = n
+    return [n for n in neighbours if best[(n.platform, n.item_id)] is n]
+
+
+def _hashtags(neighbours: list[Neighbour], limit: int = 8) -> list[HashtagSuggestion]:
+    score: dict[str, float] = defaultdict(float)
+    users: dict[str, list[Neighbour]] = defaultdict(list)
+    shown: dict[str, str] = {}
+    for n in _distinct(neighbours):
+        seen = set()
+        for raw in n.tags:
+            key = normalise_tag(raw)
+            if not key or len(key) > MAX_TAG_CHARS or key in seen:
+                continue
+            seen.add(key)
+            shown.setdefault(key, re.sub(r"\s+", "", raw.strip().lstrip("#")))
+            score[key] += _weight(n)
+            users[key].append(n)
+    ranked = sorted(score, key=lambda k: (-score[k], -len(users[k]), k))[:limit]
+    return [HashtagSuggestion(tag=f"#{shown[k]}", score=round(score[k], 3), items=len(users[k]),
+                              growth_per_day=round(sum(n.predicted_growth for n in users[k]), 1),
+                              evidence=[ref(n) for n in users[k]]) for k in ranked]  # fmt: skip
+
+
+def _category(neighbours: list[Neighbour]) -> ValueSuggestion | None:
+    votes: dict[str, float] = defaultdict(float)
+    neighbours = _distinct(neighbours)
+    for n in neighbours:
+        if n.category:
+            votes[n.category] += _weight(n)
+    if not votes or sum(votes.values()) <= 0:
+        return None
+    best = max(votes, key=lambda c: votes[c])
+    share = votes[best] / sum(votes.values())
+    items = [ref(n) for n in neighbours if n.category == best]
+    return ValueSuggestion(value=best, why=f"{share:.0%} of the momentum-weighted neighbours ({len(items)} items)",
+                           evidence=items)
+
+
+def _duration(neighbours: list[Neighbour]) -> ValueSuggestion | None:
+    timed = sorted((n for n in _distinct(neighbours) if n.duration), key=lambda n: n.duration or 0.0)
+    if len(timed) < 3:
+        return None
+    weights = [_weight(n) for n in timed]
+    total = sum(weights)
+    if total <= 0:
+        return None
+    running = 0.0
+    for n, w in zip(timed, weights, strict=True):
+        running += w
+        if running >= total / 2:
+            return ValueSuggestion(value=f"{n.duration:.0f}", why=f"momentum-weighted median length of {len(timed)} "
+                                   "neighbours with a known duration", evidence=[ref(t) for t in timed])  # fmt: skip
+    return None
+
+
+def suggest_trends(inp: TrendsInput, deps: Deps) -> TrendsOutput:
+    """What is trending near the brief, and what to borrow from it."""
+    deps.progress("trends", "finding trending items near the idea")
+    store = deps.trend_store()
+    found = store.neighbours(inp.brief, k=inp.k, filters=Filters(platform=inp.platform, region=inp.region,
+                                                                  category=inp.category, since=inp.since,
+                                                                  until=inp.until))  # fmt: skip
+    if not found:
+        raise TrendsError("no trending items match those filters",
+                          "widen the filters (region, category, dates) or ingest more exports")
+    neighbours = [Evidence(platform=n.platform, region=n.region, item_id=n.item_id, title=n.title, language=n.language,
+                           category=n.category, similarity=n.similarity, views=n.views, views_per_day=n.views_per_day,
+                           acceleration=n.acceleration, predicted_growth=round(n.predicted_growth, 1),
+                           momentum_basis=n.momentum_basis, last_seen=n.last_seen) for n in found]  # fmt: skip
+    return TrendsOutput(neighbours=neighbours, hashtags=_hashtags(found), category=_category(found),
+                        duration=_duration(found))
