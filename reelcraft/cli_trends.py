@@ -158,3 +158,25 @@ def write_momentum_plot(result: object, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
     plt.close(fig)
+
+
+@trends_app.command("record")
+def record_command(
+    draft_id: Annotated[str, typer.Argument(help="The draft (optionally DRAFT_ID@VERSION) as published")],
+    views: Annotated[int, typer.Option(min=0, help="Views from the platform's analytics")],
+    likes: Annotated[int | None, typer.Option(min=0)] = None,
+    shares: Annotated[int | None, typer.Option(min=0)] = None,
+    comments: Annotated[int | None, typer.Option(min=0)] = None,
+) -> None:
+    """Record how one of your published drafts did; suggestions then favour what worked for your team."""
+    from reelcraft.studio import Studio
+
+    ident, _, version = draft_id.partition("@")
+    try:
+        Studio().record_result(ident, views=views, likes=likes, shares=shares, comments=comments,
+                               version=int(version) if version else None)  # fmt: skip
+    except ValueError:
+        raise typer.BadParameter("use DRAFT_ID or DRAFT_ID@VERSION", param_hint="DRAFT_ID") from None
+    except ReelcraftError as exc:
+        _fail(exc)
+    Console().print(f"recorded {ident}{'@' + version if version else ''}: {views:,} views")

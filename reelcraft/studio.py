@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from reelcraft.tools.music import MusicOutput
+    from reelcraft.tools.trends import TrendsOutput
 
 
 class Studio:
@@ -165,6 +166,23 @@ class Studio:
                                "say e.g. 'warmer colours', 'cooler', 'more abstract', 'less movement', '暖色调'")
         revised = current.plan.model_copy(update={"visual_style": style})
         return self.render(revised, brief=current.brief, draft_id=draft_id, profile=profile)
+
+    def record_result(self, draft_id: str, *, views: int, likes: int | None = None, shares: int | None = None,
+                      comments: int | None = None, version: int | None = None) -> None:  # fmt: skip
+        """How a published draft did (from the platform's analytics): trend suggestions then weight the
+        hashtags that worked for this team."""
+        draft = self.store.load(draft_id, version)
+        plan = draft.plan
+        self.deps.trend_store().record_result(
+            draft_id=draft.id, version=draft.version, platform=plan.platform.value, language=plan.language.value,
+            title=plan.title, hashtags=plan.hashtags, duration=sum(draft.scene_durations) or plan.target_duration,
+            views=views, likes=likes, shares=shares, comments=comments)  # fmt: skip
+
+    def trends(self, brief: str, **filters: object) -> TrendsOutput:
+        """What is trending near an idea (see `reelcraft.tools.trends.TrendsInput` for the filters)."""
+        from reelcraft.tools.trends import TrendsInput, suggest_trends
+
+        return suggest_trends(TrendsInput(brief=brief, **filters), self.deps)  # type: ignore[arg-type]
 
     def draft(self, draft_id: str, version: int | None = None) -> Draft:
         return self.store.load(draft_id, version)

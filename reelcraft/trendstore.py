@@ -75,6 +75,38 @@ class ItemRow(Base):
     snapshots: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class TeamResultRow(Base):
+    """How one of the team's own published drafts did: the feedback recommendations learn from."""
+
+    __tablename__ = "trend_team_results"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    draft_id: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    platform: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(String(1000))
+    hashtags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    duration: Mapped[float] = mapped_column(Float)
+    views: Mapped[int] = mapped_column(Integer)
+    likes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    shares: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    comments: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class TeamResult:
+    draft_id: str
+    version: int
+    title: str
+    hashtags: list[str]
+    duration: float
+    views: int
+    likes: int | None
+    shares: int | None
+    recorded_at: datetime
+
+
 def title_key(title: str) -> str:
     return hashlib.sha1(" ".join(title.lower().split()).encode()).hexdigest()
 
@@ -257,6 +289,30 @@ class TrendStore:
                 m = model.score(story)
                 item.views_per_day, item.acceleration = m.views_per_day, m.acceleration
                 item.predicted_growth, item.momentum_basis, item.snapshots = m.predicted_growth, m.basis, m.snapshots
+
+    # -- the team's own results ---------------------------------------------------------------------
+    def record_result(self, *, draft_id: str, version: int, platform: str, language: str, title: str,
+                      hashtags: list[str], duration: float, views: int, likes: int | None = None,
+                      shares: int | None = None, comments: int | None = None) -> None:  # fmt: skip
+        """Store how a published draft did; a later record for the same draft version replaces it."""
+        for name, value in (("views", views), ("likes", likes), ("shares", shares), ("comments", comments)):
+            if value is not None and value < 0:
+                raise TrendsError(f"{name} cannot be negative ({value})", f"pass the published {name} count")
+        from datetime import UTC
+
+        with Session(self.engine) as session, session.begin():
+            for old in session.scalars(select(TeamResultRow).where(TeamResultRow.draft_id == draft_id,
+                                                                   TeamResultRow.version == version)):
+                session.delete(old)
+            session.add(TeamResultRow(draft_id=draft_id, version=version, platform=platform, language=language,
+                                      title=title, hashtags=hashtags, duration=duration, views=views, likes=likes,
+                                      shares=shares, comments=comments, recorded_at=datetime.now(UTC)))  # fmt: skip
+
+    def team_results(self) -> list[TeamResult]:
+        with Session(self.engine) as session:
+            return [TeamResult(r.draft_id, r.version, r.title, list(r.hashtags or []), r.duration, r.views, r.likes,
+                               r.shares, r.recorded_at)
+                    for r in session.scalars(select(TeamResultRow).order_by(TeamResultRow.id))]  # fmt: skip
 
     # -- queries --------------------------------------------------------------------------------------
     def count(self) -> dict[str, int]:

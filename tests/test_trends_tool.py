@@ -73,3 +73,46 @@ def test_the_suggest_cli_prints_json_and_writes_a_plot(tmp_path: Path) -> None:
     assert any("christmas" in n["title"].lower() for n in result["neighbours"][:3])
     assert all(h["evidence"] for h in result["hashtags"])
     assert plot.stat().st_size > 10_000 and plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_what_worked_for_the_team_moves_its_hashtags_up(deps: Deps) -> None:
+    before = [t.tag for t in suggest_trends(TrendsInput(brief="cheap student breakfast", k=5), deps).hashtags]
+    assert before.index("#studentlife") < before.index("#budget")
+    store = deps.trend_store()
+    for draft, tags, views in (("d1", ["#budget", "#dormfood"], 250_000), ("d2", ["#studentlife"], 400),
+                               ("d3", ["#breakfast"], 6_000), ("d4", ["#studentlife"], 900)):  # fmt: skip
+        store.record_result(draft_id=draft, version=1, platform="tiktok", language="en", title="t", hashtags=tags,
+                            duration=30, views=views, shares=views // 100)  # fmt: skip
+    after = suggest_trends(TrendsInput(brief="cheap student breakfast", k=5), deps).hashtags
+    tags = [t.tag for t in after]
+    assert tags.index("#budget") < tags.index("#studentlife")
+    budget = next(t for t in after if t.tag == "#budget")
+    assert budget.team_lift is not None and budget.team_lift > 1 and budget.team_evidence == ["d1 v1: 250,000 views"]
+    assert "#dormfood" in tags  # the team's own winner, though no neighbour uses it
+    ignored = suggest_trends(TrendsInput(brief="cheap student breakfast", k=5, use_team_results=False), deps)
+    assert [t.tag for t in ignored.hashtags] == before
+    with pytest.raises(Exception, match="negative"):
+        store.record_result(draft_id="d5", version=1, platform="tiktok", language="en", title="t", hashtags=[],
+                            duration=30, views=-1)  # fmt: skip
+
+
+def test_studio_and_cli_record_a_published_drafts_numbers(tmp_path: Path) -> None:
+    from helpers import EN_PLAN
+    from reelcraft import Studio
+    from reelcraft.plan import VideoPlan
+
+    env = {**os.environ, "REELCRAFT_HOME": str(tmp_path), "REELCRAFT_TRENDS__EMBEDDER": "hashing"}
+    studio = Studio(Settings(home=tmp_path))
+    plan = VideoPlan.model_validate({**EN_PLAN, "language": "en", "target_duration": 30})
+    draft = studio.store.new_version(None, plan=plan, brief="budget mornings")
+    studio.store.save(draft)
+    done = subprocess.run([sys.executable, "-m", "reelcraft.cli", "trends", "record", f"{draft.id}@1", "--views",
+                           "12000", "--shares", "300"], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    studio.record_result(draft.id, views=15000, likes=900)  # the latest numbers replace the earlier ones
+    results = TrendStore(tmp_path / "trends", embedder="hashing").team_results()
+    assert len(results) == 1 and (results[0].views, results[0].likes, results[0].shares) == (15000, 900, None)
+    assert results[0].hashtags == plan.hashtags and results[0].title == plan.title
+    bad = subprocess.run([sys.executable, "-m", "reelcraft.cli", "trends", "record", draft.id, "--views", "-3"],
+                         capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+    assert bad.returncode == 2

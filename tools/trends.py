@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 from collections import defaultdict
 from datetime import date
 
@@ -18,8 +19,10 @@ from pydantic import BaseModel, Field
 
 from reelcraft.deps import Deps
 from reelcraft.errors import TrendsError
-from reelcraft.trendstore import Filters, Neighbour
+from reelcraft.trendstore import Filters, Neighbour, TeamResult
 
+TEAM_LIFT_RANGE = (0.5, 2.0)
+"""How far the team's own results can move a hashtag's score, down or up."""
 SIMILARITY_SHARPNESS = 4.0
 """Similarity is raised to this power: the closest items dominate, the long tail barely counts."""
 MAX_TAG_CHARS = 30
@@ -38,6 +41,8 @@ class TrendsInput(BaseModel):
     category: str | None = None
     since: date | None = None
     until: date | None = None
+    use_team_results: bool = True
+    """Weight hashtags by how the team's own published drafts with them did (`trends record`)."""
 
 
 class Evidence(BaseModel):
@@ -68,6 +73,10 @@ class HashtagSuggestion(BaseModel):
     """Summed predicted daily growth of those neighbours."""
     evidence: list[str]
     """The neighbours that use it (platform:region:id), closest first."""
+    team_lift: float | None = None
+    """How the team's own drafts with this tag did against the team's typical draft (×); None: never used."""
+    team_evidence: list[str] = Field(default_factory=list)
+    """'draft_id vN: views' of the team's drafts that used it."""
 
 
 class ValueSuggestion(BaseModel):
@@ -107,7 +116,30 @@ def _distinct(neighbours: list[Neighbour]) -> list[Neighbour]:
     return [n for n in neighbours if best[(n.platform, n.item_id)] is n]
 
 
-def _hashtags(neighbours: list[Neighbour], limit: int = 8) -> list[HashtagSuggestion]:
+def _performance(result: TeamResult) -> float:
+    return math.log1p(result.views) + 0.5 * math.log1p(result.shares or 0)
+
+
+def team_lifts(results: list[TeamResult]) -> dict[str, tuple[float, list[TeamResult]]]:
+    """Per tag the team used: exp(½·z) of how its drafts did against the team's median draft (log views,
+    plus half log shares), clipped to TEAM_LIFT_RANGE. Needs two results to have a median at all."""
+    if len(results) < 2:
+        return {}
+    scores = [_performance(r) for r in results]
+    median = statistics.median(scores)
+    spread = max(0.5, statistics.pstdev(scores))
+    used: dict[str, list[TeamResult]] = defaultdict(list)
+    for result in results:
+        for tag in {normalise_tag(t) for t in result.hashtags if normalise_tag(t)}:
+            used[tag].append(result)
+    lifts = {}
+    for tag, drafts in used.items():
+        z = (sum(_performance(r) for r in drafts) / len(drafts) - median) / spread
+        lifts[tag] = (min(TEAM_LIFT_RANGE[1], max(TEAM_LIFT_RANGE[0], math.exp(0.5 * z))), drafts)
+    return lifts
+
+
+def _hashtags(neighbours: list[Neighbour], team: list[TeamResult], limit: int = 8) -> list[HashtagSuggestion]:
     score: dict[str, float] = defaultdict(float)
     users: dict[str, list[Neighbour]] = defaultdict(list)
     shown: dict[str, str] = {}
@@ -121,10 +153,21 @@ def _hashtags(neighbours: list[Neighbour], limit: int = 8) -> list[HashtagSugges
             shown.setdefault(key, re.sub(r"\s+", "", raw.strip().lstrip("#")))
             score[key] += _weight(n)
             users[key].append(n)
+    lifts = team_lifts(team)
+    typical = sorted(score.values())[len(score) // 2] if score else 1.0
+    for key, (lift, drafts) in lifts.items():
+        if key not in score and lift > 1.0:  # the team's own winners are candidates even if no neighbour has them
+            shown[key] = re.sub(r"\s+", "", next(t for t in drafts[0].hashtags if normalise_tag(t) == key).lstrip("#"))
+            score[key] = typical
+        if key in score:
+            score[key] *= lift
     ranked = sorted(score, key=lambda k: (-score[k], -len(users[k]), k))[:limit]
     return [HashtagSuggestion(tag=f"#{shown[k]}", score=round(score[k], 3), items=len(users[k]),
                               growth_per_day=round(sum(n.predicted_growth for n in users[k]), 1),
-                              evidence=[ref(n) for n in users[k]]) for k in ranked]  # fmt: skip
+                              evidence=[ref(n) for n in users[k]],
+                              team_lift=round(lifts[k][0], 2) if k in lifts else None,
+                              team_evidence=[f"{r.draft_id} v{r.version}: {r.views:,} views" for r in lifts[k][1]]
+                              if k in lifts else []) for k in ranked]  # fmt: skip
 
 
 def _category(neighbours: list[Neighbour]) -> ValueSuggestion | None:
@@ -173,5 +216,6 @@ def suggest_trends(inp: TrendsInput, deps: Deps) -> TrendsOutput:
                            category=n.category, similarity=n.similarity, views=n.views, views_per_day=n.views_per_day,
                            acceleration=n.acceleration, predicted_growth=round(n.predicted_growth, 1),
                            momentum_basis=n.momentum_basis, last_seen=n.last_seen) for n in found]  # fmt: skip
-    return TrendsOutput(neighbours=neighbours, hashtags=_hashtags(found), category=_category(found),
+    team = store.team_results() if inp.use_team_results else []
+    return TrendsOutput(neighbours=neighbours, hashtags=_hashtags(found, team), category=_category(found),
                         duration=_duration(found))
