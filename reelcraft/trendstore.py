@@ -126,6 +126,7 @@ class IngestStats:
     new_snapshots: int = 0
     items: int = 0
     titles_embedded: int = 0
+    embed_seconds: float = 0.0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
 
@@ -210,85 +211,101 @@ class TrendStore:
 
     # -- ingest ---------------------------------------------------------------------------------------
     def ingest(self, rows: Iterable[TrendRow], *, batch: int = 2000, progress: ProgressFn | None = None) -> IngestStats:
+        """Upsert snapshots and items in batches, embed titles never seen before, then refresh momentum.
+        Ingesting the same rows again changes nothing and embeds nothing."""
         import time
 
         started = time.perf_counter()
         stats = IngestStats()
+        before = self._snapshot_count()
         touched: set[tuple[str, str, str]] = set()
         for chunk in _chunks(rows, batch):
             stats.rows += len(chunk)
-            stats.new_snapshots += self._upsert(chunk, touched)
+            self._upsert(chunk, touched)
+            embed_started = time.perf_counter()
             stats.titles_embedded += self._embed_new_titles(chunk)
+            stats.embed_seconds += time.perf_counter() - embed_started
             if progress:
                 progress(stats.rows)
         self.refresh_momentum()
+        stats.new_snapshots = self._snapshot_count() - before
         stats.items = len(touched)
         stats.seconds = time.perf_counter() - started
         return stats
 
-    def _upsert(self, chunk: list[TrendRow], touched: set[tuple[str, str, str]]) -> int:
+    def _snapshot_count(self) -> int:
+        from sqlalchemy import func
+
+        with Session(self.engine) as session:
+            return session.scalar(select(func.count()).select_from(SnapshotRow)) or 0
+
+    def _upsert(self, chunk: list[TrendRow], touched: set[tuple[str, str, str]]) -> None:
         latest: dict[tuple[str, str, str, date], TrendRow] = {}
         for row in chunk:  # within a file the last row of an item and day wins
             latest[(row.platform, row.region, row.id, row.date)] = row
-        item_keys = list({k[:3] for k in latest})
-        with Session(self.engine) as session, session.begin():
-            existing: set[tuple[str, str, str, date]] = set()
-            current: dict[tuple[str, str, str], ItemRow] = {}
-            for part in _chunks(item_keys, 300):  # one query per few hundred items, not one per row
-                existing |= {(s.platform, s.region, s.item_id, s.date)
-                             for s in session.scalars(select(SnapshotRow).where(_in_keys(SnapshotRow, part)))}
-                current |= {(i.platform, i.region, i.item_id): i
-                            for i in session.scalars(select(ItemRow).where(_in_keys(ItemRow, part)))}
-            values = [{"platform": r.platform, "region": r.region, "item_id": r.id, "date": r.date, "views": r.views,
-                       "likes": r.likes, "comments": r.comments, "shares": r.shares} for r in latest.values()]
-            session.execute(_upsert_statement(self.engine, values))
-            for row in sorted(latest.values(), key=lambda r: r.date):
-                key = (row.platform, row.region, row.id)
-                touched.add(key)
-                item = current.get(key)
-                if item is None:
-                    item = current[key] = ItemRow(
-                        platform=row.platform, region=row.region, item_id=row.id, title=row.title,
-                        title_key=title_key(row.title), language=language_of(row.title), channel=row.channel,
-                        category=row.category, tags=row.tags, duration=row.duration, published=row.published,
-                        first_seen=row.date, last_seen=row.date, views=row.views)  # fmt: skip
-                    session.add(item)
-                    continue
-                item.first_seen = min(item.first_seen, row.date)
-                if row.date >= item.last_seen:  # the newest snapshot's metadata describes the item
-                    item.last_seen, item.views, item.title = row.date, row.views, row.title
-                    item.title_key, item.language = title_key(row.title), language_of(row.title)
-                    item.channel, item.category, item.tags = row.channel, row.category, row.tags
-                    item.duration, item.published = row.duration, row.published or item.published
-        return len(set(latest) - existing)
+        newest: dict[tuple[str, str, str], TrendRow] = {}
+        first: dict[tuple[str, str, str], date] = {}
+        for (platform, region, item_id, day), row in latest.items():
+            key = (platform, region, item_id)
+            if key not in newest or day >= newest[key].date:
+                newest[key] = row
+            first[key] = min(first.get(key, day), day)
+        touched.update(newest)
+        snapshots = [{"platform": r.platform, "region": r.region, "item_id": r.id, "date": r.date, "views": r.views,
+                      "likes": r.likes, "comments": r.comments, "shares": r.shares} for r in latest.values()]
+        items = [{"platform": r.platform, "region": r.region, "item_id": r.id, "title": r.title,
+                  "title_key": title_key(r.title), "language": language_of(r.title), "channel": r.channel,
+                  "category": r.category, "tags": r.tags, "duration": r.duration, "published": r.published,
+                  "first_seen": first[key], "last_seen": r.date, "views": r.views, "predicted_growth": 0.0,
+                  "momentum_basis": "", "snapshots": 0} for key, r in newest.items()]  # fmt: skip
+        with self.engine.begin() as connection:
+            for part in _chunks(snapshots, 2000):  # SQLite allows ~32k bound values per statement
+                connection.execute(_upsert_snapshots(self.engine, part))
+            for part in _chunks(items, 1000):
+                connection.execute(_upsert_items(self.engine, part))
 
     def _embed_new_titles(self, chunk: list[TrendRow]) -> int:
         titles = {title_key(r.title): r.title for r in chunk}
-        known = set(self.collection.get(ids=list(titles), include=[])["ids"]) if titles else set()
-        new = {k: t for k, t in titles.items() if k not in known}
+        new = {k: titles[k] for k in self._unembedded(list(titles))}
         if not new:
             return 0
         vectors = self.embedder.passages(list(new.values()))
         self.collection.upsert(ids=list(new), embeddings=vectors.tolist(), documents=list(new.values()),
                                metadatas=[{"language": language_of(t)} for t in new.values()])  # fmt: skip
+        self._embedded.update(new)
         return len(new)
+
+    def _unembedded(self, keys: list[str]) -> list[str]:
+        if not hasattr(self, "_embedded"):
+            self._embedded: set[str] = set()
+        unknown = [k for k in keys if k not in self._embedded]
+        if unknown:
+            self._embedded.update(self.collection.get(ids=unknown, include=[])["ids"])
+        return [k for k in unknown if k not in self._embedded]
 
     def refresh_momentum(self) -> None:
         """Refit the momentum priors on everything known and store each item's momentum."""
+        from sqlalchemy import update
+
         with Session(self.engine) as session, session.begin():
             histories: dict[tuple[str, str, str], list[MomentumSnapshot]] = {}
-            for s in session.scalars(select(SnapshotRow)):
-                histories.setdefault((s.platform, s.region, s.item_id), []).append(
-                    MomentumSnapshot(s.date, s.views, s.likes))
-            items = {(i.platform, i.region, i.item_id): i for i in session.scalars(select(ItemRow))}
-            stories = [ItemHistory("/".join(k), items[k].category, shots, items[k].published)
-                       for k, shots in histories.items() if k in items]  # fmt: skip
-            model = MomentumModel().fit(stories)
-            for story in stories:
-                item = items[tuple(story.key.split("/", 2))]  # type: ignore[index]
+            query = select(SnapshotRow.platform, SnapshotRow.region, SnapshotRow.item_id, SnapshotRow.date,
+                           SnapshotRow.views, SnapshotRow.likes)  # fmt: skip
+            for platform, region, item_id, day, views, likes in session.execute(query):
+                histories.setdefault((platform, region, item_id), []).append(MomentumSnapshot(day, views, likes))
+            meta = {(p, r, i): (c, pub) for p, r, i, c, pub in session.execute(
+                select(ItemRow.platform, ItemRow.region, ItemRow.item_id, ItemRow.category, ItemRow.published))}
+            stories = {k: ItemHistory("", meta[k][0], shots, meta[k][1]) for k, shots in histories.items() if k in meta}
+            model = MomentumModel().fit(stories.values())
+            changes = []
+            for (platform, region, item_id), story in stories.items():
                 m = model.score(story)
-                item.views_per_day, item.acceleration = m.views_per_day, m.acceleration
-                item.predicted_growth, item.momentum_basis, item.snapshots = m.predicted_growth, m.basis, m.snapshots
+                changes.append({"platform": platform, "region": region, "item_id": item_id,
+                                "views_per_day": m.views_per_day, "acceleration": m.acceleration,
+                                "predicted_growth": m.predicted_growth, "momentum_basis": m.basis,
+                                "snapshots": m.snapshots})  # fmt: skip
+            for part in _chunks(changes, 5000):
+                session.execute(update(ItemRow), part)  # bulk UPDATE by primary key
 
     # -- the team's own results ---------------------------------------------------------------------
     def record_result(self, *, draft_id: str, version: int, platform: str, language: str, title: str,
@@ -325,22 +342,43 @@ class TrendStore:
 
     def neighbours(self, text: str, k: int = 10, filters: Filters | None = None) -> list[Neighbour]:
         """The k items whose titles are nearest `text`, among those passing the filters."""
+        if self.collection.count() == 0:
+            raise TrendsError("the trends store is empty", "run `reelcraft trends ingest FILE --map MAPFILE` first")
+        return self.search(self.embedder.query(text), k=k, filters=filters)
+
+    def search(self, vector: Any, k: int = 10, filters: Filters | None = None) -> list[Neighbour]:
+        """Nearest distinct titles from chromadb (no filter there: its filtered search is slow at scale),
+        then per title the filtered items from SQL, fastest-growing first, until k are found."""
         filters = filters or Filters()
         total = self.collection.count()
         if total == 0:
-            raise TrendsError("the trends store is empty", "run `reelcraft trends ingest FILE --map MAPFILE` first")
-        vector = self.embedder.query(text)
-        wanted = min(total, max(4 * k, 50))
+            return []
+        wanted = min(total, max(4 * k, 40))
+        asked = 0
+        out: list[Neighbour] = []
         while True:
-            found = self.collection.query(query_embeddings=[vector.tolist()], n_results=wanted, include=["distances"])
-            similarity = {key: 1.0 - d for key, d in zip(found["ids"][0], found["distances"][0], strict=True)}
-            out = self._items_for(similarity, filters)
-            if len(out) >= k or wanted >= total:
-                return sorted(out, key=lambda n: -n.similarity)[:k]
-            wanted = min(total, wanted * 4)
+            found = self.collection.query(query_embeddings=[list(map(float, vector))], n_results=wanted,
+                                          include=["distances"])  # fmt: skip
+            ranked = list(zip(found["ids"][0], found["distances"][0], strict=True))[asked:]
+            for key, distance in ranked:
+                out += self._items_for(key, 1.0 - distance, filters, k - len(out))
+                if len(out) >= k:
+                    return out
+            if wanted >= total:
+                return out
+            asked, wanted = wanted, min(total, wanted * 4)
 
-    def _items_for(self, similarity: dict[str, float], filters: Filters) -> list[Neighbour]:
-        query = select(ItemRow).where(ItemRow.title_key.in_(list(similarity)))
+    def date_range(self) -> tuple[date, date]:
+        from sqlalchemy import func
+
+        with Session(self.engine) as session:
+            low, high = session.execute(select(func.min(SnapshotRow.date), func.max(SnapshotRow.date))).one()
+        if low is None:
+            raise TrendsError("the trends store is empty", "run `reelcraft trends ingest FILE --map MAPFILE` first")
+        return low, high
+
+    def _items_for(self, key: str, similarity: float, filters: Filters, limit: int) -> list[Neighbour]:
+        query = select(ItemRow).where(ItemRow.title_key == key)
         for column, value in (("platform", filters.platform), ("region", filters.region),
                               ("category", filters.category), ("language", filters.language)):  # fmt: skip
             if value:
@@ -349,10 +387,11 @@ class TrendStore:
             query = query.where(ItemRow.last_seen >= filters.since)
         if filters.until:
             query = query.where(ItemRow.first_seen <= filters.until)
+        query = query.order_by(ItemRow.predicted_growth.desc()).limit(limit)
         with Session(self.engine) as session:
             return [Neighbour(platform=i.platform, region=i.region, item_id=i.item_id, title=i.title,
                               language=i.language, category=i.category, tags=list(i.tags or []), channel=i.channel,
-                              duration=i.duration, similarity=round(similarity[i.title_key], 4), views=i.views,
+                              duration=i.duration, similarity=round(similarity, 4), views=i.views,
                               views_per_day=i.views_per_day, acceleration=i.acceleration,
                               predicted_growth=i.predicted_growth, momentum_basis=i.momentum_basis,
                               last_seen=i.last_seen) for i in session.scalars(query)]  # fmt: skip
@@ -372,14 +411,7 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
-def _in_keys(table: Any, keys: list[tuple[str, str, str]]) -> Any:
-    from sqlalchemy import tuple_
-
-    return tuple_(table.platform, table.region, table.item_id).in_(keys)
-
-
-def _upsert_statement(engine: Engine, values: list[dict[str, Any]]) -> Any:
-    """INSERT … ON CONFLICT (platform, region, item_id, date) DO UPDATE: re-ingesting is idempotent."""
+def _insert(engine: Engine) -> Any:
     if engine.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     elif engine.dialect.name == "sqlite":
@@ -387,7 +419,28 @@ def _upsert_statement(engine: Engine, values: list[dict[str, Any]]) -> Any:
     else:
         raise TrendsError(f"the trends store supports SQLite and PostgreSQL, not {engine.dialect.name}",
                           "use a sqlite:/// or postgresql:// URL")
-    statement = insert(SnapshotRow).values(values)
+    return insert
+
+
+def _upsert_snapshots(engine: Engine, values: list[dict[str, Any]]) -> Any:
+    """INSERT … ON CONFLICT (platform, region, item_id, date) DO UPDATE: re-ingesting is idempotent."""
+    statement = _insert(engine)(SnapshotRow).values(values)
     return statement.on_conflict_do_update(
         index_elements=["platform", "region", "item_id", "date"],
         set_={c: statement.excluded[c] for c in ("views", "likes", "comments", "shares")})  # fmt: skip
+
+
+def _upsert_items(engine: Engine, values: list[dict[str, Any]]) -> Any:
+    """New items are inserted; known ones keep their earliest first_seen and take the metadata of
+    whichever snapshot is newest (a file of older dates does not overwrite newer facts)."""
+    from sqlalchemy import case
+
+    statement = _insert(engine)(ItemRow).values(values)
+    new = statement.excluded
+    newer = new.last_seen >= ItemRow.last_seen
+    latest = {c: case((newer, new[c]), else_=getattr(ItemRow, c))
+              for c in ("title", "title_key", "language", "channel", "category", "tags", "duration", "views",
+                        "last_seen")}  # fmt: skip
+    latest["published"] = case((new.published.is_not(None), new.published), else_=ItemRow.published)
+    latest["first_seen"] = case((new.first_seen < ItemRow.first_seen, new.first_seen), else_=ItemRow.first_seen)
+    return statement.on_conflict_do_update(index_elements=["platform", "region", "item_id"], set_=latest)
