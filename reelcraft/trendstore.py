@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
-from sqlalchemy import JSON, Date, DateTime, Float, Integer, String, create_engine, select
+import numpy as np
+from sqlalchemy import JSON, Date, DateTime, Float, Index, Integer, String, create_engine, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -54,19 +55,25 @@ class ItemRow(Base):
     """What is known of an item now: its latest metadata and its momentum."""
 
     __tablename__ = "trend_items"
+    # covering indexes for the filters (region/category equality, a last_seen range) → title keys, and for
+    # the best items of one title
+    __table_args__ = (Index("ix_items_region_category_seen", "region", "category", "last_seen", "title_key"),
+                      Index("ix_items_category_seen", "category", "last_seen", "title_key"),
+                      Index("ix_items_seen", "last_seen", "title_key"),
+                      Index("ix_items_title_growth", "title_key", "predicted_growth"))  # fmt: skip
     platform: Mapped[str] = mapped_column(String(32), primary_key=True)
     region: Mapped[str] = mapped_column(String(16), primary_key=True)
     item_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     title: Mapped[str] = mapped_column(String(1000))
-    title_key: Mapped[str] = mapped_column(String(40), index=True)
-    language: Mapped[str] = mapped_column(String(8), index=True)
+    title_key: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(8))
     channel: Mapped[str] = mapped_column(String(300), default="")
-    category: Mapped[str] = mapped_column(String(100), default="", index=True)
+    category: Mapped[str] = mapped_column(String(100), default="")
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     duration: Mapped[float | None] = mapped_column(Float, nullable=True)
     published: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     first_seen: Mapped[date] = mapped_column(Date)
-    last_seen: Mapped[date] = mapped_column(Date, index=True)
+    last_seen: Mapped[date] = mapped_column(Date)
     views: Mapped[int] = mapped_column(Integer, default=0)
     views_per_day: Mapped[float | None] = mapped_column(Float, nullable=True)
     acceleration: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -175,6 +182,9 @@ class TrendStore:
         self._chroma_root, self._chroma_url = root / "chroma", chroma_url
         self._collection: Any = None
         self._embedder_name = embedder
+        self._matrix: np.ndarray | None = None
+        self._rows: dict[str, int] = {}
+        self._embedded: set[str] = set()
 
     # -- parts, made on first use --------------------------------------------------------------------
     @property
@@ -258,11 +268,9 @@ class TrendStore:
                   "category": r.category, "tags": r.tags, "duration": r.duration, "published": r.published,
                   "first_seen": first[key], "last_seen": r.date, "views": r.views, "predicted_growth": 0.0,
                   "momentum_basis": "", "snapshots": 0} for key, r in newest.items()]  # fmt: skip
-        with self.engine.begin() as connection:
-            for part in _chunks(snapshots, 2000):  # SQLite allows ~32k bound values per statement
-                connection.execute(_upsert_snapshots(self.engine, part))
-            for part in _chunks(items, 1000):
-                connection.execute(_upsert_items(self.engine, part))
+        with self.engine.begin() as connection:  # one compiled statement each, executemany'd
+            connection.execute(_upsert_snapshots(self.engine), snapshots)
+            connection.execute(_upsert_items(self.engine), items)
 
     def _embed_new_titles(self, chunk: list[TrendRow]) -> int:
         titles = {title_key(r.title): r.title for r in chunk}
@@ -273,11 +281,12 @@ class TrendStore:
         self.collection.upsert(ids=list(new), embeddings=vectors.tolist(), documents=list(new.values()),
                                metadatas=[{"language": language_of(t)} for t in new.values()])  # fmt: skip
         self._embedded.update(new)
+        if self._matrix is not None:  # keep the in-memory copy in step
+            self._rows.update({key: len(self._rows) + i for i, key in enumerate(new)})
+            self._matrix = np.concatenate([self._matrix, vectors.astype(np.float32)])
         return len(new)
 
     def _unembedded(self, keys: list[str]) -> list[str]:
-        if not hasattr(self, "_embedded"):
-            self._embedded: set[str] = set()
         unknown = [k for k in keys if k not in self._embedded]
         if unknown:
             self._embedded.update(self.collection.get(ids=unknown, include=[])["ids"])
@@ -347,26 +356,46 @@ class TrendStore:
         return self.search(self.embedder.query(text), k=k, filters=filters)
 
     def search(self, vector: Any, k: int = 10, filters: Filters | None = None) -> list[Neighbour]:
-        """Nearest distinct titles from chromadb (no filter there: its filtered search is slow at scale),
-        then per title the filtered items from SQL, fastest-growing first, until k are found."""
+        """Without filters: chromadb's HNSW over the distinct titles, then the titles' items from SQL.
+        With filters: SQL first finds the titles that have matching items (indexed columns), then an exact
+        cosine search over just those titles' vectors in memory. chromadb's own filtered query measured
+        ~139 ms median at 200k here; this is what keeps a filtered query within budget."""
         filters = filters or Filters()
-        total = self.collection.count()
-        if total == 0:
+        if self.collection.count() == 0:
             return []
-        wanted = min(total, max(4 * k, 40))
-        asked = 0
-        out: list[Neighbour] = []
-        while True:
-            found = self.collection.query(query_embeddings=[list(map(float, vector))], n_results=wanted,
-                                          include=["distances"])  # fmt: skip
-            ranked = list(zip(found["ids"][0], found["distances"][0], strict=True))[asked:]
-            for key, distance in ranked:
-                out += self._items_for(key, 1.0 - distance, filters, k - len(out))
-                if len(out) >= k:
-                    return out
-            if wanted >= total:
-                return out
-            asked, wanted = wanted, min(total, wanted * 4)
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+        if not any(vars(filters).values()):
+            found = self.collection.query(query_embeddings=[query.tolist()], n_results=min(4 * k + 20,
+                                          self.collection.count()), include=["distances"])  # fmt: skip
+            ranked = [(key, 1.0 - d) for key, d in zip(found["ids"][0], found["distances"][0], strict=True)]
+        else:
+            with Session(self.engine) as session:
+                keys = list(session.scalars(_filtered(select(ItemRow.title_key).distinct(), filters)))
+            matrix, rows = self._vectors()
+            keys = [key for key in keys if key in rows]
+            if not keys:
+                return []
+            scores = matrix[[rows[key] for key in keys]] @ query
+            top = np.argsort(-scores)[: 4 * k + 20]
+            ranked = [(keys[i], float(scores[i])) for i in top]
+        return self._items_ranked(ranked, filters, k)
+
+    def _vectors(self) -> tuple[np.ndarray, dict[str, int]]:
+        """All title vectors in memory (N × dim float32, ~1.5 KB a title), read from chromadb once."""
+        if self._matrix is None:
+            keys: list[str] = []
+            blocks: list[np.ndarray] = []
+            offset, page = 0, 5000
+            while True:
+                got = self.collection.get(include=["embeddings"], limit=page, offset=offset)
+                if not got["ids"]:
+                    break
+                keys += got["ids"]
+                blocks.append(np.asarray(got["embeddings"], dtype=np.float32))
+                offset += page
+            self._matrix = np.concatenate(blocks) if blocks else np.zeros((0, 1), dtype=np.float32)
+            self._rows = {key: i for i, key in enumerate(keys)}
+        return self._matrix, self._rows
 
     def date_range(self) -> tuple[date, date]:
         from sqlalchemy import func
@@ -377,24 +406,40 @@ class TrendStore:
             raise TrendsError("the trends store is empty", "run `reelcraft trends ingest FILE --map MAPFILE` first")
         return low, high
 
-    def _items_for(self, key: str, similarity: float, filters: Filters, limit: int) -> list[Neighbour]:
-        query = select(ItemRow).where(ItemRow.title_key == key)
-        for column, value in (("platform", filters.platform), ("region", filters.region),
-                              ("category", filters.category), ("language", filters.language)):  # fmt: skip
-            if value:
-                query = query.where(getattr(ItemRow, column) == value)
-        if filters.since:
-            query = query.where(ItemRow.last_seen >= filters.since)
-        if filters.until:
-            query = query.where(ItemRow.first_seen <= filters.until)
-        query = query.order_by(ItemRow.predicted_growth.desc()).limit(limit)
+    def _items_ranked(self, ranked: list[tuple[str, float]], filters: Filters, k: int) -> list[Neighbour]:
+        """The filtered items of the ranked titles, most similar title first, fastest-growing item first
+        within a title, k at most. Every ranked title has a matching item, so this is ≤ k small queries
+        on the (title_key, predicted_growth) index."""
+        out: list[Neighbour] = []
         with Session(self.engine) as session:
-            return [Neighbour(platform=i.platform, region=i.region, item_id=i.item_id, title=i.title,
-                              language=i.language, category=i.category, tags=list(i.tags or []), channel=i.channel,
-                              duration=i.duration, similarity=round(similarity, 4), views=i.views,
-                              views_per_day=i.views_per_day, acceleration=i.acceleration,
-                              predicted_growth=i.predicted_growth, momentum_basis=i.momentum_basis,
-                              last_seen=i.last_seen) for i in session.scalars(query)]  # fmt: skip
+            for key, similarity in ranked:
+                query = _filtered(select(ItemRow).where(ItemRow.title_key == key), filters)
+                query = query.order_by(ItemRow.predicted_growth.desc()).limit(k - len(out))
+                out += [_neighbour(i, similarity) for i in session.scalars(query)]
+                if len(out) >= k:
+                    break
+        return out
+
+
+def _filtered(query: Any, filters: Filters) -> Any:
+    for column, value in (("platform", filters.platform), ("region", filters.region),
+                          ("category", filters.category), ("language", filters.language)):  # fmt: skip
+        if value:
+            query = query.where(getattr(ItemRow, column) == value)
+    if filters.since:
+        query = query.where(ItemRow.last_seen >= filters.since)
+    if filters.until:
+        query = query.where(ItemRow.first_seen <= filters.until)
+    return query
+
+
+def _neighbour(item: ItemRow, similarity: float) -> Neighbour:
+    return Neighbour(platform=item.platform, region=item.region, item_id=item.item_id, title=item.title,
+                     language=item.language, category=item.category, tags=list(item.tags or []), channel=item.channel,
+                     duration=item.duration, similarity=round(similarity, 4), views=item.views,
+                     views_per_day=item.views_per_day, acceleration=item.acceleration,
+                     predicted_growth=item.predicted_growth, momentum_basis=item.momentum_basis,
+                     last_seen=item.last_seen)  # fmt: skip
 
 
 T = TypeVar("T")
@@ -422,20 +467,20 @@ def _insert(engine: Engine) -> Any:
     return insert
 
 
-def _upsert_snapshots(engine: Engine, values: list[dict[str, Any]]) -> Any:
+def _upsert_snapshots(engine: Engine) -> Any:
     """INSERT … ON CONFLICT (platform, region, item_id, date) DO UPDATE: re-ingesting is idempotent."""
-    statement = _insert(engine)(SnapshotRow).values(values)
+    statement = _insert(engine)(SnapshotRow)
     return statement.on_conflict_do_update(
         index_elements=["platform", "region", "item_id", "date"],
         set_={c: statement.excluded[c] for c in ("views", "likes", "comments", "shares")})  # fmt: skip
 
 
-def _upsert_items(engine: Engine, values: list[dict[str, Any]]) -> Any:
+def _upsert_items(engine: Engine) -> Any:
     """New items are inserted; known ones keep their earliest first_seen and take the metadata of
     whichever snapshot is newest (a file of older dates does not overwrite newer facts)."""
     from sqlalchemy import case
 
-    statement = _insert(engine)(ItemRow).values(values)
+    statement = _insert(engine)(ItemRow)
     new = statement.excluded
     newer = new.last_seen >= ItemRow.last_seen
     latest = {c: case((newer, new[c]), else_=getattr(ItemRow, c))
