@@ -14,7 +14,8 @@ from reelcraft.trend_ingest import ReadReport, TrendMapping, read_trends
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "trends"
 KAGGLE_MAP = Path(__file__).parent / "data" / "youtube_kaggle.toml"
-HEADER = "video_id,trending_date,title,channel_title,category_id,tags,views,likes,comment_count,description"
+HEADER = ("video_id,trending_date,title,channel_title,category_id,publish_time,tags,views,likes,comment_count,"
+          "description")
 
 
 def _read(path: Path, mapping: TrendMapping, **kwargs: object) -> tuple[list, ReadReport]:
@@ -29,7 +30,8 @@ def _csv(tmp_path: Path, lines: list[str], name: str = "export.csv") -> Path:
 
 
 def _row(i: int, views: str = "1000", title: str | None = None) -> str:
-    return f'v{i},17.14.11,"{f"Video {i}" if title is None else title}",Chan,22,"a"|"b",{views},10,2,"desc"'
+    name = f"Video {i}" if title is None else title
+    return f'v{i},17.14.11,"{name}",Chan,22,2017-11-10T17:00:03.000Z,"a"|"b",{views},10,2,"desc"'
 
 
 def test_the_real_exports_read_completely_with_tags_dates_and_numbers() -> None:
@@ -75,7 +77,7 @@ def test_a_missing_mapped_column_names_the_column_and_what_the_file_has(tmp_path
 
 def test_a_wrong_delimiter_is_recognised_and_the_fix_says_which(tmp_path: Path) -> None:
     path = tmp_path / "semi.csv"
-    path.write_text(HEADER.replace(",", ";") + "\nv1;17.14.11;T;C;22;a;100;1;1;d\n", encoding="utf-8")
+    path.write_text(HEADER.replace(",", ";") + "\nv1;17.14.11;T;C;22;2017-11-10;a;100;1;1;d\n", encoding="utf-8")
     with pytest.raises(TrendsError) as caught:
         _read(path, TrendMapping.load(KAGGLE_MAP))
     assert "';'" in caught.value.message and 'delimiter = ";"' in caught.value.fix
@@ -102,7 +104,7 @@ def test_non_utf8_bytes_spoil_only_their_row(tmp_path: Path) -> None:
 
 
 def test_an_unclosed_quote_is_reported_with_its_lines_and_earlier_rows_survive(tmp_path: Path) -> None:
-    broken = 'v3,17.14.11,"Never closed,Chan,22,a,100,1,1,d'
+    broken = 'v3,17.14.11,"Never closed,Chan,22,2017-11-10T17:00:03.000Z,a,100,1,1,d'
     path = _csv(tmp_path, [_row(1), _row(2), broken, _row(4), _row(5)])
     rows, report = _read(path, TrendMapping.load(KAGGLE_MAP))
     assert [r.id for r in rows][:2] == ["v1", "v2"]
