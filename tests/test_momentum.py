@@ -16,6 +16,7 @@ from reelcraft.momentum import ItemHistory, MomentumModel, Snapshot, up_to
 D = [date(2024, 5, d) for d in range(1, 6)]
 BENCH = Path(__file__).parent / "bench" / "trends_eval.py"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "trends"
+MAPS = Path(__file__).resolve().parents[1] / "docs" / "trend-maps"
 
 
 def test_growth_and_acceleration_come_from_successive_snapshots() -> None:
@@ -49,7 +50,7 @@ def test_up_to_forgets_the_future() -> None:
 @pytest.mark.parametrize("region", ["GB", "CA"])
 def test_on_the_real_exports_momentum_beats_ranking_by_views(region: str) -> None:
     done = subprocess.run([sys.executable, str(BENCH), str(SHARED / f"youtube_trending_{region}.csv"), "--map",
-                           str(Path(__file__).parent / "data" / "youtube_kaggle.toml")],
+                           str(MAPS / "youtube_kaggle.toml")],
                           capture_output=True, text=True, timeout=300, check=True)  # fmt: skip
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["n_items"] >= 100

@@ -13,7 +13,8 @@ from reelcraft.errors import TrendsError
 from reelcraft.trend_ingest import ReadReport, TrendMapping, read_trends
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "trends"
-KAGGLE_MAP = Path(__file__).parent / "data" / "youtube_kaggle.toml"
+MAPS = Path(__file__).resolve().parents[1] / "docs" / "trend-maps"
+KAGGLE_MAP = MAPS / "youtube_kaggle.toml"
 HEADER = ("video_id,trending_date,title,channel_title,category_id,publish_time,tags,views,likes,comment_count,"
           "description")
 

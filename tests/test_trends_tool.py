@@ -18,8 +18,8 @@ from reelcraft.tools.trends import TrendsInput, suggest_trends
 from reelcraft.trend_ingest import TrendRow
 from reelcraft.trendstore import TrendStore
 
-DATA = Path(__file__).parent / "data"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "trends"
+MAPS = Path(__file__).resolve().parents[1] / "docs" / "trend-maps"
 
 
 def _rows(title: str, item: str, tags: list[str], views: list[int], region: str = "GB",
@@ -62,7 +62,7 @@ def test_filters_narrow_the_evidence(deps: Deps) -> None:
 def test_the_suggest_cli_prints_json_and_writes_a_plot(tmp_path: Path) -> None:
     env = {**os.environ, "REELCRAFT_HOME": str(tmp_path), "COLUMNS": "160"}
     cli = [sys.executable, "-m", "reelcraft.cli", "trends"]
-    export, mapping = str(SHARED / "youtube_trending_GB.csv"), str(DATA / "youtube_kaggle.toml")
+    export, mapping = str(SHARED / "youtube_trending_GB.csv"), str(MAPS / "youtube_kaggle.toml")
     subprocess.run([*cli, "ingest", export, "--map", mapping], check=True, capture_output=True, env=env, timeout=600)
     plot = tmp_path / "momentum.png"
     done = subprocess.run([*cli, "suggest", "圣诞节广告 reaction", "--json", "--plot", str(plot)],

@@ -14,11 +14,12 @@ from reelcraft.trend_ingest import TrendMapping, TrendRow, read_trends
 from reelcraft.trendstore import Filters, TrendStore, language_of
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "trends"
+MAPS = Path(__file__).resolve().parents[1] / "docs" / "trend-maps"
 DATA = Path(__file__).parent / "data"
 
 
 def _mapping(region: str) -> TrendMapping:
-    mapping = TrendMapping.load(DATA / "youtube_kaggle.toml")
+    mapping = TrendMapping.load(MAPS / "youtube_kaggle.toml")
     return mapping.model_copy(update={"meta": mapping.meta.model_copy(update={"region": region})})
 
 
@@ -80,14 +81,14 @@ def test_the_ingest_cli_is_idempotent_and_fails_clearly(tmp_path: Path) -> None:
     env = {**os.environ, "REELCRAFT_HOME": str(tmp_path), "REELCRAFT_TRENDS__EMBEDDER": "hashing", "COLUMNS": "200"}
     cli = [sys.executable, "-m", "reelcraft.cli", "trends", "ingest"]
     export = str(SHARED / "youtube_trending_CA.csv")
-    first = subprocess.run([*cli, export, "--map", str(DATA / "youtube_kaggle.toml"), "--region", "CA"],
+    first = subprocess.run([*cli, export, "--map", str(MAPS / "youtube_kaggle.toml"), "--region", "CA"],
                            capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
-    again = subprocess.run([*cli, export, "--map", str(DATA / "youtube_kaggle.toml"), "--region", "CA"],
+    again = subprocess.run([*cli, export, "--map", str(MAPS / "youtube_kaggle.toml"), "--region", "CA"],
                            capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
     assert first.returncode == again.returncode == 0, first.stderr
     assert "577 items, 786 snapshots" in first.stdout and "577 items, 786 snapshots" in again.stdout
     semi = tmp_path / "semi.csv"
     semi.write_text("video_id;title;views\nx;y;1\n", encoding="utf-8")
-    bad = subprocess.run([*cli, str(semi), "--map", str(DATA / "youtube_kaggle.toml")], capture_output=True,
+    bad = subprocess.run([*cli, str(semi), "--map", str(MAPS / "youtube_kaggle.toml")], capture_output=True,
                          text=True, env=env, timeout=300)  # fmt: skip
     assert bad.returncode == 2 and "trends failed" in bad.stderr and 'set [parse] delimiter = ";"' in bad.stderr

@@ -39,7 +39,7 @@ QUERIES = ["budget morning routine for college students", "funny cat compilation
 
 
 def replay(rows: int, new_title_share: float, seed: int = 0) -> Iterator[TrendRow]:
-    mapping = TrendMapping.load(HERE.parent / "data" / "youtube_kaggle.toml")
+    mapping = TrendMapping.load(HERE.parents[1] / "docs" / "trend-maps" / "youtube_kaggle.toml")
     base = [r for region in ("GB", "CA") for r in read_trends(SHARED / f"youtube_trending_{region}.csv",
             mapping.model_copy(update={"meta": mapping.meta.model_copy(update={"region": region})}))]  # fmt: skip
     rng = random.Random(seed)
