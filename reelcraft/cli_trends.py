@@ -89,6 +89,8 @@ def suggest_command(
     since: Annotated[str | None, typer.Option(help="Only items seen on/after YYYY-MM-DD")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full result as JSON")] = False,
     plot: Annotated[Path | None, typer.Option(help="Write a PNG of the neighbours' momentum")] = None,
+    titles: Annotated[bool, typer.Option("--titles", help="Also ask the LLM for title ideas")] = False,
+    llm: Annotated[str | None, typer.Option(help="local (default, offline), openai, ollama")] = None,
 ) -> None:
     """The trending items nearest an idea, with their momentum, and the hashtags, category and length
     they suggest — each with the items and numbers behind it."""
@@ -101,8 +103,12 @@ def suggest_command(
         raise typer.BadParameter("use YYYY-MM-DD", param_hint="--since") from None
     try:
         with console.status("searching the trends store…"):
+            settings = Settings()
+            if llm:
+                settings.llm.provider = llm  # type: ignore[assignment]
             result = suggest_trends(TrendsInput(brief=brief, k=k, region=region, platform=platform,
-                                                category=category, since=start), Deps.from_settings(Settings()))
+                                                category=category, since=start, titles=titles),
+                                    Deps.from_settings(settings))  # fmt: skip
     except ReelcraftError as exc:
         _fail(exc)
     if plot is not None:
@@ -121,6 +127,8 @@ def suggest_command(
     for tag in result.hashtags:
         tags.add_row(escape(tag.tag), f"{tag.score:.2f}", str(tag.items), f"{tag.growth_per_day:,.0f}")
     out.print(tags)
+    for idea in result.titles:
+        out.print(f"title idea: [bold]{escape(idea.title)}[/bold]  (from {', '.join(idea.evidence) or '—'})")
     for label, value in (("category", result.category), ("length (s)", result.duration)):
         if value is not None:
             out.print(f"{label}: [bold]{escape(value.value)}[/bold] — {escape(value.why)}")

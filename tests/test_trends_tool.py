@@ -116,3 +116,40 @@ def test_studio_and_cli_record_a_published_drafts_numbers(tmp_path: Path) -> Non
     bad = subprocess.run([sys.executable, "-m", "reelcraft.cli", "trends", "record", draft.id, "--views", "-3"],
                          capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
     assert bad.returncode == 2
+
+
+def test_title_ideas_stay_in_the_briefs_language_and_cite_their_sources(deps: Deps) -> None:
+    from reelcraft.models.llm import ScriptedChatModel
+
+    english = {"titles": [{"title": "Cheap breakfast hacks", "inspired_by": [1]}] * 3}
+    chinese = {"titles": [{"title": "大学生早餐只花五块钱", "inspired_by": [1, 2]},
+                          {"title": "三种省钱早餐，第二种最香", "inspired_by": [2]},
+                          {"title": "宿舍也能做的平价早餐", "inspired_by": []}]}  # fmt: skip
+    deps.llm = ScriptedChatModel(turns=[english, chinese])
+    result = suggest_trends(TrendsInput(brief="大学生 cheap student breakfast 省钱早餐", k=5, titles=True), deps)
+    assert result.language == "zh" and [t.title for t in result.titles][0] == "大学生早餐只花五块钱"
+    assert len(result.titles[0].evidence) == 2 and result.titles[0].evidence[0] == ref_of(result, 0)
+    calls = deps.llm.calls  # type: ignore[union-attr]
+    assert len(calls) == 2 and "not in Chinese" in str(calls[1]["messages"][-1].content)  # sent back to fix
+    assert "cheap student breakfast" in str(calls[0]["messages"][1].content)  # the neighbours were in the prompt
+
+    deps.llm = ScriptedChatModel(turns=[english] * 3)
+    with pytest.raises(Exception, match="no usable titles in 3 attempts"):
+        suggest_trends(TrendsInput(brief="大学生省钱早餐 breakfast", k=5, titles=True), deps)
+
+
+def ref_of(result: object, index: int) -> str:
+    n = result.neighbours[index]  # type: ignore[attr-defined]
+    return f"{n.platform}:{n.region}:{n.item_id}"
+
+
+def test_over_long_titles_are_cut_at_a_clause_or_word_never_mid_word() -> None:
+    from reelcraft.tools.trends import fit_title
+
+    long_en = "Christmas Adverts as an Act of Play and Creativity: How Funny Reactions Turn Ads Into Shareable Moments"
+    assert fit_title(long_en, "en") == "Christmas Adverts as an Act of Play and Creativity"
+    words = fit_title("word " * 40, "en")
+    assert len(words) <= 80 and words.endswith("word")
+    assert fit_title("圣诞节广告的搞笑反应视频，看完你一定会笑出声来，然后分享给你所有的朋友和家人一起看", "zh") == \
+        "圣诞节广告的搞笑反应视频，看完你一定会笑出声来"
+    assert fit_title("Short one", "en") == "Short one"

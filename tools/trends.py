@@ -14,11 +14,14 @@ import re
 import statistics
 from collections import defaultdict
 from datetime import date
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from reelcraft.deps import Deps
 from reelcraft.errors import TrendsError
+from reelcraft.plan import detect_language
+from reelcraft.prompts import load_prompt
 from reelcraft.trendstore import Filters, Neighbour, TeamResult
 
 TEAM_LIFT_RANGE = (0.5, 2.0)
@@ -43,6 +46,10 @@ class TrendsInput(BaseModel):
     until: date | None = None
     use_team_results: bool = True
     """Weight hashtags by how the team's own published drafts with them did (`trends record`)."""
+    titles: bool = False
+    """Also ask the LLM for title ideas drawn from the neighbours (in the brief's language)."""
+    language: Literal["en", "zh"] | None = None
+    """Language of the title ideas; None: the brief's."""
 
 
 class Evidence(BaseModel):
@@ -85,11 +92,19 @@ class ValueSuggestion(BaseModel):
     evidence: list[str]
 
 
+class TitleSuggestion(BaseModel):
+    title: str
+    evidence: list[str]
+    """The trending items (platform:region:id) it borrows from."""
+
+
 class TrendsOutput(BaseModel):
     neighbours: list[Evidence]
     hashtags: list[HashtagSuggestion]
     category: ValueSuggestion | None
     duration: ValueSuggestion | None
+    titles: list[TitleSuggestion] = Field(default_factory=list)
+    language: str = "en"
 
 
 def ref(n: Neighbour) -> str:
@@ -217,5 +232,90 @@ def suggest_trends(inp: TrendsInput, deps: Deps) -> TrendsOutput:
                            acceleration=n.acceleration, predicted_growth=round(n.predicted_growth, 1),
                            momentum_basis=n.momentum_basis, last_seen=n.last_seen) for n in found]  # fmt: skip
     team = store.team_results() if inp.use_team_results else []
+    language = inp.language or detect_language(inp.brief).value
+    titles = suggest_titles(inp.brief, language, found, deps) if inp.titles else []
     return TrendsOutput(neighbours=neighbours, hashtags=_hashtags(found, team), category=_category(found),
-                        duration=_duration(found))
+                        duration=_duration(found), titles=titles, language=language)
+
+
+TITLE_SCHEMA: dict[str, Any] = {
+    "type": "object", "additionalProperties": False, "required": ["titles"],
+    "properties": {"titles": {"type": "array", "minItems": 3, "maxItems": 3, "items": {
+        "type": "object", "additionalProperties": False, "required": ["title", "inspired_by"],
+        "properties": {"title": {"type": "string"},
+                       "inspired_by": {"type": "array", "items": {"type": "integer"}, "maxItems": 5}}}}},
+}  # fmt: skip
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+TITLE_LIMIT = {"en": 80, "zh": 30}
+
+
+def fit_title(text: str, language: str) -> str:
+    """Small models run long: cut an over-long title at its last clause break, else its last word
+    boundary, inside the limit (never mid-word)."""
+    text = " ".join(text.split())
+    limit = TITLE_LIMIT.get(language, 80)
+    if len(text) <= limit:
+        return text
+    head = text[: limit + 1]
+    for marks in ("：:|—–", "，,;；-"):
+        cut = max(head.rfind(m) for m in marks)
+        if cut >= limit // 3:
+            return head[:cut].rstrip(" ,;:-—–，；：")
+    if language == "zh":
+        return head[:limit]
+    return head[: head.rfind(" ")].rstrip(" ,;:-") if " " in head else head[:limit]
+
+
+def _title_problems(titles: list[dict[str, Any]], language: str, count: int) -> list[str]:
+    problems = []
+    for entry in titles:
+        text = str(entry.get("title", "")).strip()
+        letters = sum(ch.isalpha() for ch in text)
+        cjk = len(_CJK.findall(text))
+        if not text:
+            problems.append("an empty title")
+        elif language == "zh" and (not letters or cjk / letters < 0.5):
+            problems.append(f"not in Chinese: {text[:50]!r}")
+        elif language == "en" and cjk:
+            problems.append(f"must be English, has Chinese characters: {text[:50]!r}")
+        if any(not 1 <= int(i) <= count for i in entry.get("inspired_by", [])):
+            problems.append(f"inspired_by must be between 1 and {count}")
+    return problems
+
+
+def suggest_titles(brief: str, language: str, neighbours: list[Neighbour], deps: Deps) -> list[TitleSuggestion]:
+    """Three title ideas in the brief's language, each naming the trending items it borrows from. The
+    model's answer is checked (language, length, references) and retried a bounded number of times."""
+    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+    deps.progress("trends", "writing title ideas")
+    shown = neighbours[:10]
+    trending = "\n".join(f"{i}. {n.title} — {n.views:,} views, +{n.predicted_growth:,.0f}/day"
+                          for i, n in enumerate(shown, start=1))  # fmt: skip
+    system, user = load_prompt("trend_titles", language).render(brief=brief, trending=trending)
+    messages: list[Any] = [SystemMessage(system), HumanMessage(user)]
+    model = deps.chat_model().with_structured_output(TITLE_SCHEMA, method="json_schema", include_raw=True)
+    attempts, last = deps.settings.llm.max_retries, ""
+    for _ in range(attempts):
+        try:
+            result = model.invoke(messages)
+        except AssertionError:
+            raise
+        except Exception as exc:  # provider/network failure
+            raise TrendsError(f"the LLM call for titles failed: {type(exc).__name__}: {exc}",
+                              "check the LLM settings, or ask without --titles") from exc
+        parsed = result["parsed"]
+        titles = parsed.get("titles", []) if isinstance(parsed, dict) else []
+        problems = _title_problems(titles, language, len(shown)) if titles else ["no titles in the answer"]
+        if not problems:
+            return [TitleSuggestion(title=fit_title(str(t["title"]), language),
+                                    evidence=[ref(shown[int(i) - 1]) for i in t.get("inspired_by", [])])
+                    for t in titles]  # fmt: skip
+        last = "; ".join(problems)
+        raw = result["raw"]
+        messages += [AIMessage(content=raw.content if isinstance(raw.content, str) else str(raw.content)),
+                     HumanMessage(f"Those titles have problems: {last}. Answer again with the whole JSON.")]
+    raise TrendsError(f"the LLM gave no usable titles in {attempts} attempts; last problem: {last[:200]}",
+                      "try again, use a stronger model (--llm openai / ollama), or ask without --titles")
