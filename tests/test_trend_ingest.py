@@ -130,3 +130,27 @@ def test_a_broken_mapping_file_is_a_clear_error(tmp_path: Path) -> None:
     bad.write_text("[columns\n", encoding="utf-8")
     with pytest.raises(TrendsError, match="not valid TOML"):
         TrendMapping.load(bad)
+
+
+def test_big_files_stream_in_bounded_memory(tmp_path: Path) -> None:
+    import tracemalloc
+
+    filler = "x" * 2000  # long descriptions: many megabytes, few rows
+
+    def peak_reading(rows: int) -> tuple[int, int]:
+        path = tmp_path / f"big{rows}.csv"
+        with path.open("w", encoding="utf-8") as out:
+            out.write(HEADER + "\n")
+            for i in range(rows):
+                out.write(f'v{i},17.14.11,"Video {i}",Chan,22,2017-11-10T17:00:03.000Z,"a",{i},1,1,"{filler}"\n')
+        tracemalloc.start()
+        count = sum(1 for _ in read_trends(path, TrendMapping.load(KAGGLE_MAP)))
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert count == rows
+        return path.stat().st_size, peak
+
+    small_size, small_peak = peak_reading(3_000)
+    big_size, big_peak = peak_reading(30_000)
+    assert big_size > 60_000_000 and big_size > 9 * small_size
+    assert big_peak < 8 * 2**20 and big_peak < small_peak + 2**20, (small_peak, big_peak)  # flat in file size
