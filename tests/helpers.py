@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 EN_BRIEF = "30 s TikTok: a budget morning routine for college students, upbeat"
@@ -42,3 +43,19 @@ ZH_PLAN: dict[str, Any] = {
     "music_mood": "轻快 流行",
     "hashtags": ["#大学生", "#省钱", "#早晨日常"],
 }
+
+
+def shared_dir() -> Path:
+    """The project's shared data (`../shared` beside the repository; never copied into it). Found via
+    $REELCRAFT_SHARED, then ../shared next to this checkout, then /work/shared."""
+    import os
+
+    repo = Path(__file__).resolve().parents[1]
+    candidates = [Path(os.environ["REELCRAFT_SHARED"])] if os.environ.get("REELCRAFT_SHARED") else []
+    candidates += [repo.parent / "shared", Path("/work/shared")]
+    for candidate in candidates:
+        if (candidate / "data" / "trends").is_dir():
+            return candidate
+    raise FileNotFoundError(f"no shared data folder (looked in {', '.join(map(str, candidates))}): "
+                            "set REELCRAFT_SHARED to the folder that holds data/trends")
+

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from helpers import shared_dir
 from reelcraft.momentum import ItemHistory, MomentumModel, Snapshot, up_to
 
 D = [date(2024, 5, d) for d in range(1, 6)]
 BENCH = Path(__file__).parent / "bench" / "trends_eval.py"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "trends"
+SHARED = shared_dir() / "data" / "trends"
 MAPS = Path(__file__).resolve().parents[1] / "docs" / "trend-maps"
 
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from helpers import shared_dir
 from reelcraft.errors import TrendsError
 from reelcraft.trend_ingest import ReadReport, TrendMapping, read_trends
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "trends"
+SHARED = shared_dir() / "data" / "trends"
 MAPS = Path(__file__).resolve().parents[1] / "docs" / "trend-maps"
 KAGGLE_MAP = MAPS / "youtube_kaggle.toml"
 HEADER = ("video_id,trending_date,title,channel_title,category_id,publish_time,tags,views,likes,comment_count,"

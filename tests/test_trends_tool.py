@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from helpers import shared_dir
 from reelcraft.config import Settings
 from reelcraft.deps import Deps
 from reelcraft.tools.trends import TrendsInput, suggest_trends
 from reelcraft.trend_ingest import TrendRow
 from reelcraft.trendstore import TrendStore
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "trends"
+SHARED = shared_dir() / "data" / "trends"
 MAPS = Path(__file__).resolve().parents[1] / "docs" / "trend-maps"
 
 

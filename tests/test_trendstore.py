@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from helpers import shared_dir
 from reelcraft.errors import TrendsError
 from reelcraft.trend_ingest import TrendMapping, TrendRow, read_trends
 from reelcraft.trendstore import Filters, TrendStore, language_of
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "trends"
+SHARED = shared_dir() / "data" / "trends"
 MAPS = Path(__file__).resolve().parents[1] / "docs" / "trend-maps"
 DATA = Path(__file__).parent / "data"
 

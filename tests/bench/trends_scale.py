@@ -31,7 +31,10 @@ from reelcraft.trend_ingest import TrendMapping, TrendRow, read_trends
 from reelcraft.trendstore import Filters, TrendStore
 
 HERE = Path(__file__).resolve().parent
-SHARED = HERE.parents[2] / "shared" / "data" / "trends"
+sys.path.insert(0, str(HERE.parent))  # tests/ for helpers
+from helpers import shared_dir  # noqa: E402
+
+SHARED = shared_dir() / "data" / "trends"
 REGIONS = 20
 QUERIES = ["budget morning routine for college students", "funny cat compilation", "Christmas advert reaction",
            "最新的流行音乐MV", "football highlights this weekend", "easy makeup tutorial", "gaming livestream moments",

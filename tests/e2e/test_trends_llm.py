@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import shared_dir
 from reelcraft.config import Settings
 from reelcraft.deps import Deps
 from reelcraft.tools.trends import TrendsInput, suggest_trends
@@ -19,7 +20,7 @@ from reelcraft.trend_ingest import TrendMapping, read_trends
 from reelcraft.trendstore import TrendStore
 
 pytestmark = pytest.mark.slow
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "trends"
+SHARED = shared_dir() / "data" / "trends"
 MAPS = Path(__file__).resolve().parents[2] / "docs" / "trend-maps"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
