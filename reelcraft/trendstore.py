@@ -119,12 +119,15 @@ def title_key(title: str) -> str:
 
 
 def language_of(text: str) -> str:
-    """'zh' when CJK characters make up a fair share of the letters, else 'en' (good enough to label
-    items; retrieval itself is multilingual)."""
+    """'zh' when CJK characters make up a fair share of the letters, 'en' when Latin letters do, else
+    'other' (Hindi, Arabic…: stored and searchable, just not labelled). Good enough to label items;
+    retrieval itself is multilingual."""
     letters = [c for c in text if c.isalpha()]
-    if letters and sum(bool(_CJK.match(c)) for c in letters) / len(letters) >= 0.3:
+    if not letters:
+        return "und"
+    if sum(bool(_CJK.match(c)) for c in letters) / len(letters) >= 0.3:
         return "zh"
-    return "en" if letters else "und"
+    return "en" if sum(c.isascii() for c in letters) / len(letters) >= 0.5 else "other"
 
 
 @dataclass

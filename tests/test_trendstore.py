@@ -59,6 +59,16 @@ def test_an_empty_store_says_what_to_do(tmp_path: Path) -> None:
 def test_language_labels() -> None:
     assert language_of("大学生一周早餐只花20块") == "zh" and language_of("Dorm Room Makeover") == "en"
     assert language_of("2017.11.13新聞深喉嚨 請教蔡總統") == "zh" and language_of("1234") == "und"
+    assert language_of("मेरी सुबह की दिनचर्या") == "other"
+
+
+def test_hindi_and_mixed_scripts_ingest_and_search_without_breaking(tmp_path: Path) -> None:
+    store = TrendStore(tmp_path)  # the real embedder
+    titles = ["मेरी सुबह की दिनचर्या | Morning Routine", "صباح الخير روتين", "早晨日常 vlog", "Morning routine 2024"]
+    store.ingest(TrendRow(platform="yt", region="IN", id=f"h{i}", title=t, date=date(2024, 5, 1), views=10)
+                 for i, t in enumerate(titles))  # fmt: skip
+    found = store.neighbours("सुबह की दिनचर्या", k=4)
+    assert len(found) == 4 and found[0].title == titles[0]
 
 
 def test_chinese_briefs_find_chinese_items_first_and_english_briefs_english(tmp_path: Path) -> None:
