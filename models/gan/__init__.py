@@ -1,7 +1,8 @@
-"""Our own conditional GAN for animated backgrounds (work in progress: see docs/models.md and the notes).
+"""Our own conditional GAN for animated backgrounds (design and measurements: docs/models.md).
 
 network (generator + projection discriminator), augment (DiffAugment), data (image folders with
-bad-file skipping, procedural backgrounds), train (hinge + EMA + resumable checkpoints), sample (latent walks).
+bad-file skipping, scene-aware video frames, procedural backgrounds), train (hinge + EMA + resumable
+checkpoints, FreezeD for fine-tuning), sample (latent walks), frames (the renderer's "gan" source).
 """
 
 from pathlib import Path
