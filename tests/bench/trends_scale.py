@@ -65,6 +65,7 @@ def main() -> None:
     parser.add_argument("--new-title-share", type=float, default=0.02)
     parser.add_argument("--embedder", default="e5-small")
     parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--reuse", action="store_true", help="query the store already in --work (no ingest)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="reelcraft-trends-scale-"))
     store = TrendStore(work, embedder=args.embedder)
@@ -76,7 +77,8 @@ def main() -> None:
             last[0] = time.perf_counter()
             print(f"  {done:,} rows, {done / (last[0] - started):,.0f} rows/s", file=sys.stderr, flush=True)
 
-    stats = store.ingest(replay(args.rows, args.new_title_share), batch=5000, progress=progress)
+    rows = [] if args.reuse else replay(args.rows, args.new_title_share)
+    stats = store.ingest(rows, batch=5000, progress=progress)
     seconds = time.perf_counter() - started
     counts = store.count()
     print(f"ingested {stats.rows:,} rows ({counts['items']:,} items, {counts['titles']:,} distinct titles embedded "
