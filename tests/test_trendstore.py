@@ -103,3 +103,38 @@ def test_the_ingest_cli_is_idempotent_and_fails_clearly(tmp_path: Path) -> None:
     bad = subprocess.run([*cli, str(semi), "--map", str(MAPS / "youtube_kaggle.toml")], capture_output=True,
                          text=True, env=env, timeout=300)  # fmt: skip
     assert bad.returncode == 2 and "trends failed" in bad.stderr and 'set [parse] delimiter = ";"' in bad.stderr
+
+
+def test_a_chromadb_server_works_as_the_vector_store(tmp_path: Path) -> None:
+    """REELCRAFT_TRENDS__CHROMA_URL: the same store against `chroma run` on localhost."""
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    chroma = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([chroma, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port",
+                               str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with socket.socket() as client:
+                if client.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.3)
+        store = TrendStore(tmp_path / "local", chroma_url=f"http://127.0.0.1:{port}", embedder="hashing")
+        store.ingest(read_trends(SHARED / "youtube_trending_GB.csv", _mapping("GB")))
+        assert store.count()["titles"] == 298
+        found = store.neighbours("John Lewis Christmas advert", k=3)
+        assert any("john lewis" in n.title.lower() for n in found)
+        assert not (tmp_path / "local" / "chroma").exists()  # the vectors went to the server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    with pytest.raises(TrendsError, match="vector store") as caught:
+        TrendStore(tmp_path / "other", chroma_url=f"http://127.0.0.1:{port}", embedder="hashing").count()
+    assert "CHROMA_URL" in caught.value.fix
