@@ -355,7 +355,7 @@ class TrendStore:
     def neighbours(self, text: str, k: int = 10, filters: Filters | None = None) -> list[Neighbour]:
         """The k items whose titles are nearest `text`, among those passing the filters."""
         if self.collection.count() == 0:
-            raise TrendsError("the trends store is empty", "run `reelcraft trends ingest FILE --map MAPFILE` first")
+            raise _empty_store()
         return self.search(self.embedder.query(text), k=k, filters=filters)
 
     def search(self, vector: Any, k: int = 10, filters: Filters | None = None) -> list[Neighbour]:
@@ -413,7 +413,7 @@ class TrendStore:
         with Session(self.engine) as session:
             low, high = session.execute(select(func.min(SnapshotRow.date), func.max(SnapshotRow.date))).one()
         if low is None:
-            raise TrendsError("the trends store is empty", "run `reelcraft trends ingest FILE --map MAPFILE` first")
+            raise _empty_store()
         return low, high
 
     def _items_ranked(self, ranked: list[tuple[str, float]], filters: Filters, k: int) -> list[Neighbour]:
@@ -429,6 +429,10 @@ class TrendStore:
                 if len(out) >= k:
                     break
         return out
+
+
+def _empty_store() -> TrendsError:
+    return TrendsError("the trends store is empty", "run `reelcraft trends ingest FILE --map MAPFILE` first")
 
 
 def _filtered(query: Any, filters: Filters) -> Any:

@@ -13,6 +13,7 @@ import math
 import re
 import statistics
 from collections import defaultdict
+from dataclasses import asdict
 from datetime import date
 from typing import Any, Literal
 
@@ -227,10 +228,9 @@ def suggest_trends(inp: TrendsInput, deps: Deps) -> TrendsOutput:
     if not found:
         raise TrendsError("no trending items match those filters",
                           "widen the filters (region, category, dates) or ingest more exports")
-    neighbours = [Evidence(platform=n.platform, region=n.region, item_id=n.item_id, title=n.title, language=n.language,
-                           category=n.category, similarity=n.similarity, views=n.views, views_per_day=n.views_per_day,
-                           acceleration=n.acceleration, predicted_growth=round(n.predicted_growth, 1),
-                           momentum_basis=n.momentum_basis, last_seen=n.last_seen) for n in found]  # fmt: skip
+    # Evidence is the store's Neighbour without tags/channel/duration (pydantic drops the extra keys)
+    neighbours = [Evidence.model_validate(asdict(n) | {"predicted_growth": round(n.predicted_growth, 1)})
+                  for n in found]
     team = store.team_results() if inp.use_team_results else []
     language = inp.language or detect_language(inp.brief).value
     titles = suggest_titles(inp.brief, language, found, deps) if inp.titles else []
