@@ -13,6 +13,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from reelcraft.errors import BriefError
+from reelcraft.language import cjk_share
 
 MIN_DURATION_S = 5.0
 MAX_DURATION_S = 180.0
@@ -113,10 +114,9 @@ def check_brief(brief: str) -> str:
 
 
 def detect_language(text: str) -> Language:
-    """Chinese if a fair share of the letters are CJK ideographs, else English."""
-    letters = [ch for ch in text if ch.isalpha()]
-    cjk = sum(1 for ch in letters if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf")
-    return Language.ZH if letters and cjk / len(letters) >= 0.2 else Language.EN
+    """Chinese if a fair share of the letters are Han characters (a brief may mix in English words),
+    else English."""
+    return Language.ZH if cjk_share(text) >= 0.2 else Language.EN
 
 
 class Scene(BaseModel):

@@ -10,7 +10,6 @@ embedded once (keyed by a hash of its normalised text) and re-ingesting costs no
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,12 +23,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from reelcraft.errors import TrendsError
+from reelcraft.language import label as language_label
 from reelcraft.momentum import ItemHistory, MomentumModel
 from reelcraft.momentum import Snapshot as MomentumSnapshot
 from reelcraft.trend_ingest import TrendRow
 
 COLLECTION = "trend_titles"
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 class Base(DeclarativeBase):
@@ -116,18 +115,6 @@ class TeamResult:
 
 def title_key(title: str) -> str:
     return hashlib.sha1(" ".join(title.lower().split()).encode()).hexdigest()
-
-
-def language_of(text: str) -> str:
-    """'zh' when CJK characters make up a fair share of the letters, 'en' when Latin letters do, else
-    'other' (Hindi, Arabic…: stored and searchable, just not labelled). Good enough to label items;
-    retrieval itself is multilingual."""
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        return "und"
-    if sum(bool(_CJK.match(c)) for c in letters) / len(letters) >= 0.3:
-        return "zh"
-    return "en" if sum(c.isascii() for c in letters) / len(letters) >= 0.5 else "other"
 
 
 @dataclass
@@ -267,7 +254,7 @@ class TrendStore:
         snapshots = [{"platform": r.platform, "region": r.region, "item_id": r.id, "date": r.date, "views": r.views,
                       "likes": r.likes, "comments": r.comments, "shares": r.shares} for r in latest.values()]
         items = [{"platform": r.platform, "region": r.region, "item_id": r.id, "title": r.title,
-                  "title_key": title_key(r.title), "language": language_of(r.title), "channel": r.channel,
+                  "title_key": title_key(r.title), "language": language_label(r.title), "channel": r.channel,
                   "category": r.category, "tags": r.tags, "duration": r.duration, "published": r.published,
                   "first_seen": first[key], "last_seen": r.date, "views": r.views, "predicted_growth": 0.0,
                   "momentum_basis": "", "snapshots": 0} for key, r in newest.items()]  # fmt: skip
@@ -282,7 +269,7 @@ class TrendStore:
             return 0
         vectors = self.embedder.passages(list(new.values()))
         self.collection.upsert(ids=list(new), embeddings=vectors.tolist(), documents=list(new.values()),
-                               metadatas=[{"language": language_of(t)} for t in new.values()])  # fmt: skip
+                               metadatas=[{"language": language_label(t)} for t in new.values()])  # fmt: skip
         self._embedded.update(new)
         if self._matrix is not None:  # keep the in-memory copy in step
             self._rows.update({key: len(self._rows) + i for i, key in enumerate(new)})

@@ -131,7 +131,7 @@ def test_title_ideas_stay_in_the_briefs_language_and_cite_their_sources(deps: De
     assert result.language == "zh" and [t.title for t in result.titles][0] == "大学生早餐只花五块钱"
     assert len(result.titles[0].evidence) == 2 and result.titles[0].evidence[0] == ref_of(result, 0)
     calls = deps.llm.calls  # type: ignore[union-attr]
-    assert len(calls) == 2 and "not in Chinese" in str(calls[1]["messages"][-1].content)  # sent back to fix
+    assert len(calls) == 2 and "not written in Chinese" in str(calls[1]["messages"][-1].content)  # sent back to fix
     assert "cheap student breakfast" in str(calls[0]["messages"][1].content)  # the neighbours were in the prompt
 
     deps.llm = ScriptedChatModel(turns=[english] * 3)

@@ -11,8 +11,9 @@ import pytest
 
 from helpers import shared_dir
 from reelcraft.errors import TrendsError
+from reelcraft.language import label as language_of
 from reelcraft.trend_ingest import TrendMapping, TrendRow, read_trends
-from reelcraft.trendstore import Filters, TrendStore, language_of
+from reelcraft.trendstore import Filters, TrendStore
 
 SHARED = shared_dir() / "data" / "trends"
 MAPS = Path(__file__).resolve().parents[1] / "docs" / "trend-maps"
@@ -60,6 +61,7 @@ def test_language_labels() -> None:
     assert language_of("大学生一周早餐只花20块") == "zh" and language_of("Dorm Room Makeover") == "en"
     assert language_of("2017.11.13新聞深喉嚨 請教蔡總統") == "zh" and language_of("1234") == "und"
     assert language_of("मेरी सुबह की दिनचर्या") == "other"
+    assert language_of("東京の朝ごはんルーティン") == "other" and language_of("서울 아침 루틴") == "other"
 
 
 def test_hindi_and_mixed_scripts_ingest_and_search_without_breaking(tmp_path: Path) -> None:

@@ -12,12 +12,12 @@ from pydantic import BaseModel, Field, ValidationError
 
 from reelcraft.deps import Deps
 from reelcraft.errors import ModelBehaviorError, ScriptError
+from reelcraft.language import CJK_IDEOGRAPH, language_problem
 from reelcraft.plan import Language, Platform, Scene, VideoPlan, check_brief, check_duration
 from reelcraft.prompts import load_prompt
 
 SPEECH_RATE = {Language.EN: 3.2, Language.ZH: 4.3}
 """Words (en) or characters (zh) per second the voices speak; measured in docs/models.md."""
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
@@ -57,7 +57,7 @@ def scene_bounds(duration: float) -> tuple[int, int]:
 
 def speech_units(text: str, language: Language) -> int:
     if language == Language.ZH:
-        return len(_CJK.findall(text)) + len(_LATIN_WORD.findall(text))
+        return len(CJK_IDEOGRAPH.findall(text)) + len(_LATIN_WORD.findall(text))
     return len(text.split())
 
 
@@ -80,18 +80,6 @@ def plan_schema(duration: float) -> dict[str, Any]:
     return schema
 
 
-def _language_problems(texts: list[str], language: Language) -> list[str]:
-    problems = []
-    for text in texts:
-        cjk = len(_CJK.findall(text))
-        letters = sum(ch.isalpha() for ch in text)
-        if language == Language.ZH and letters and cjk / letters < 0.5:
-            problems.append(f"not written in Chinese: {text[:60]!r}")
-        if language == Language.EN and cjk:
-            problems.append(f"contains Chinese characters but must be English: {text[:60]!r}")
-    return problems
-
-
 def check_plan_draft(draft: _PlanDraft, inp: ScriptInput) -> list[str]:
     """Semantic rules a schema cannot express; each problem is phrased for the model to fix."""
     problems: list[str] = []
@@ -101,7 +89,7 @@ def check_plan_draft(draft: _PlanDraft, inp: ScriptInput) -> list[str]:
     texts = [draft.title, draft.hook, draft.call_to_action] + [
         t for s in draft.scenes for t in (s.voiceover, s.on_screen_text)
     ]
-    problems += _language_problems([t for t in texts if t.strip()], inp.language)[:3]
+    problems += [p for t in texts if t.strip() and (p := language_problem(t, inp.language.value))][:3]
     voiceovers = [" ".join(s.voiceover.split()).lower() for s in draft.scenes]
     if len(set(voiceovers)) < len(voiceovers):
         problems.append("two scenes have the same voiceover; every scene must say something new")

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from reelcraft.deps import Deps
 from reelcraft.errors import TrendsError
+from reelcraft.language import language_problem, letters
 from reelcraft.plan import detect_language
 from reelcraft.prompts import load_prompt
 from reelcraft.trendstore import Filters, Neighbour, TeamResult
@@ -245,7 +246,6 @@ TITLE_SCHEMA: dict[str, Any] = {
         "properties": {"title": {"type": "string"},
                        "inspired_by": {"type": "array", "items": {"type": "integer"}, "maxItems": 5}}}}},
 }  # fmt: skip
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 TITLE_LIMIT = {"en": 80, "zh": 30}
@@ -272,14 +272,10 @@ def _title_problems(titles: list[dict[str, Any]], language: str, count: int) -> 
     problems = []
     for entry in titles:
         text = str(entry.get("title", "")).strip()
-        letters = sum(ch.isalpha() for ch in text)
-        cjk = len(_CJK.findall(text))
-        if not text:
-            problems.append("an empty title")
-        elif language == "zh" and (not letters or cjk / letters < 0.5):
-            problems.append(f"not in Chinese: {text[:50]!r}")
-        elif language == "en" and cjk:
-            problems.append(f"must be English, has Chinese characters: {text[:50]!r}")
+        if not letters(text):
+            problems.append(f"a title without words: {text[:50]!r}")
+        elif problem := language_problem(text, language):
+            problems.append(problem)
         if any(not 1 <= int(i) <= count for i in entry.get("inspired_by", [])):
             problems.append(f"inspired_by must be between 1 and {count}")
     return problems
