@@ -38,3 +38,13 @@ def load_prompt(task: str, language: str) -> Prompt:
     if set(sections) != {"system", "user"}:
         raise ValueError(f"prompt {name} needs a '## system' and a '## user' section")
     return Prompt(system="\n".join(sections["system"]).strip(), user="\n".join(sections["user"]).strip())
+
+
+def load_fragment(task: str, language: str, **values: object) -> str:
+    """A piece of a prompt that is only sometimes included (`prompts/<task>.<language>.md`, no sections),
+    with its `$name` placeholders filled."""
+    name = f"{task}.{language}.md"
+    path = resources.files(__name__) / name
+    if not path.is_file():
+        raise FileNotFoundError(f"no prompt file {name} in reelcraft.prompts")
+    return Template(path.read_text(encoding="utf-8").strip()).substitute({k: str(v) for k, v in values.items()})

@@ -96,6 +96,7 @@ def make(
     profile: Annotated[str, typer.Option(help="final (1080p) or preview (half size, fast)")] = "final",
     mood: Annotated[str | None, typer.Option(help="Music mood, e.g. 'calm lo-fi', 'epic', '中国风', 'none'")] = None,
     music: Annotated[Path | None, typer.Option(help="Your own music file instead of generated music")] = None,
+    trends: Annotated[bool, typer.Option(help="Write the script against what is trending (once ingested)")] = True,
 ) -> None:
     """Make a voiced, captioned vertical video with music from a brief."""
     from reelcraft.studio import Studio
@@ -105,7 +106,8 @@ def make(
         with StageProgress() as progress:
             studio = Studio(_settings(llm), progress=progress)
             draft = studio.create(brief, duration=duration, language=language, platform=platform,
-                                  media_dir=media, voice=voice, profile=profile, mood=mood, music_file=music)
+                                  media_dir=media, voice=voice, profile=profile, mood=mood, music_file=music,
+                                  trends=trends)
     except ReelcraftError as exc:
         _fail(exc)
     assert draft.outputs is not None
@@ -121,6 +123,11 @@ def make(
     if draft.music is not None:
         table.add_row("music", f"{draft.music.mood or draft.music.origin}, {draft.music.tempo:.1f} BPM"
                                f"{', ' + draft.music.key if draft.music.key else ''}")
+    if draft.plan.hashtags:
+        table.add_row("hashtags", " ".join(draft.plan.hashtags))
+    for backing in draft.plan.trend_backing:
+        table.add_row("", f"{backing.hashtag}: used by {backing.items} trending item(s) near the idea, "
+                          f"+{backing.growth_per_day:,.0f} views/day ({', '.join(backing.evidence[:3])})")
     table.add_row("draft", f"{draft.id} v{draft.version}")
     table.add_row("time", f"{time.perf_counter() - started:.1f} s")
     table.add_row("video", str(output.resolve()))
@@ -162,6 +169,7 @@ def plan(
     language: Annotated[str | None, typer.Option()] = None,
     platform: Annotated[str, typer.Option()] = "tiktok",
     llm: Annotated[str | None, typer.Option()] = None,
+    trends: Annotated[bool, typer.Option(help="Write the script against what is trending (once ingested)")] = True,
 ) -> None:
     """Write only the plan, as JSON on stdout."""
     from reelcraft.studio import Studio
@@ -169,7 +177,7 @@ def plan(
     try:
         with StageProgress() as progress:
             result = Studio(_settings(llm), progress=progress).plan(
-                brief, duration=duration, language=language, platform=platform
+                brief, duration=duration, language=language, platform=platform, trends=trends
             )
     except ReelcraftError as exc:
         _fail(exc)

@@ -66,12 +66,12 @@ def ingest_command(
                                      progress=lambda n, t=task: bar.update(t, description=f"{n:,} rows"))  # fmt: skip
             for error in report.errors[:show_errors]:
                 console.print(f"[yellow]![/yellow] {escape(str(error))}")
-            if len(report.errors) > show_errors:
-                more = len(report.errors) - show_errors
+            if report.bad_rows > show_errors:
+                more = report.bad_rows - show_errors
                 console.print(f"[yellow]![/yellow] … and {more} more bad rows in {path.name}")
             rate = stats.rows / stats.seconds if stats.seconds else 0.0
             table.add_row(path.name, f"{stats.rows:,}", f"{stats.new_snapshots:,}", f"{stats.titles_embedded:,}",
-                          str(len(report.errors)), f"{rate:,.0f}")
+                          f"{report.bad_rows:,}", f"{rate:,.0f}")
     except ReelcraftError as exc:
         _fail(exc)
     Console().print(table)
@@ -121,12 +121,16 @@ def suggest_command(
     for i, n in enumerate(result.neighbours, start=1):
         table.add_row(str(i), escape(n.title[:60]), n.region, f"{n.similarity:.2f}", f"{n.views:,}",
                       f"{n.views_per_day:,.0f}" if n.views_per_day is not None else "—", f"{n.predicted_growth:,.0f}",
-                      n.momentum_basis)  # fmt: skip
+                      n.momentum_basis, style=None if n.relevant else "dim")  # fmt: skip
+    table.caption = f"dim: below similarity {result.similarity_floor:.2f}, not used as evidence"
     out.print(table)
+    if result.note:
+        out.print(f"[yellow]note:[/yellow] {escape(result.note)}")
     tags = Table("hashtag", "score", "items", "their growth/day", title="hashtags")
     for tag in result.hashtags:
         tags.add_row(escape(tag.tag), f"{tag.score:.2f}", str(tag.items), f"{tag.growth_per_day:,.0f}")
-    out.print(tags)
+    if result.hashtags:
+        out.print(tags)
     for idea in result.titles:
         out.print(f"title idea: [bold]{escape(idea.title)}[/bold]  (from {', '.join(idea.evidence) or '—'})")
     for label, value in (("category", result.category), ("length (s)", result.duration)):
@@ -159,8 +163,11 @@ def write_momentum_plot(result: object, path: Path) -> None:
     labels = [f"{n.title[:42]} ({n.region})" for n in neighbours][::-1]
     values = [n.predicted_growth for n in neighbours][::-1]
     colours = ["#e4572e" if n.momentum_basis == "growth" else "#a0a0a0" for n in neighbours][::-1]
-    ax.barh(labels, values, color=colours)
-    ax.set_xlabel("expected views over the next day (red: measured growth, grey: category prior)")
+    alphas = [1.0 if n.relevant else 0.35 for n in neighbours][::-1]
+    for label, value, colour, alpha in zip(labels, values, colours, alphas, strict=True):
+        ax.barh(label, value, color=colour, alpha=alpha)
+    ax.set_xlabel("expected views over the next day (red: measured growth, grey: category prior; "
+                  "faded: too far from the idea to count)")
     ax.set_title("Momentum of the nearest trending items")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -149,6 +149,18 @@ class VisualStyle(BaseModel):
     """Speed of the backgrounds' movement, relative to the default."""
 
 
+class TrendBacking(BaseModel):
+    """Why one of the plan's hashtags is there: the trending items near the brief that use it."""
+
+    hashtag: str
+    items: int
+    """How many trending neighbours use it."""
+    growth_per_day: float
+    """Their summed predicted views per day."""
+    evidence: list[str]
+    """platform:region:id of those items, closest first."""
+
+
 class VideoPlan(BaseModel):
     """Everything needed to make the video, before any asset exists."""
 
@@ -178,6 +190,8 @@ class VideoPlan(BaseModel):
     """Hashtags without spaces, with or without a leading #."""
     visual_style: VisualStyle = Field(default_factory=VisualStyle)
     """Look of generated backgrounds (colour temperature, abstraction, motion)."""
+    trend_backing: list[TrendBacking] = Field(default_factory=list)
+    """The hashtags that trending items near the brief back, with their numbers (empty without trends)."""
 
     @property
     def preset(self) -> OutputPreset:

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from reelcraft.tools.trends import TrendsOutput
 
 
+TREND_NEIGHBOURS = 10
+"""Trending items a plan is written against."""
+
+
 class Studio:
     """`Studio().create("brief", duration=30, language="zh", platform="tiktok")` → a rendered `Draft`."""
 
@@ -46,16 +50,36 @@ class Studio:
         self.store = DraftStore(self.settings.drafts_dir)
 
     def plan(
-        self, brief: str, *, duration: float = 30, language: str | None = None, platform: str | Platform = "tiktok"
-    ) -> VideoPlan:
-        """Write a plan for a brief (validated, in the brief's language unless one is given)."""
+        self, brief: str, *, duration: float = 30, language: str | None = None, platform: str | Platform = "tiktok",
+        trends: bool = True,
+    ) -> VideoPlan:  # fmt: skip
+        """Write a plan for a brief (validated, in the brief's language unless one is given). With
+        `trends` and an ingested trends store, the writer sees what is trending near the idea and the
+        plan records which of its hashtags the trends back."""
         from reelcraft.tools.script import ScriptInput, write_script
 
         text = check_brief(brief)
         lang = parse_language(language) if language else detect_language(text)
         inp = ScriptInput(brief=text, language=lang, platform=parse_platform(platform),
-                          duration=check_duration(duration))
+                          duration=check_duration(duration), trending=self._trending(text) if trends else None)
         return write_script(inp, self.deps)
+
+    def _trending(self, brief: str) -> TrendsOutput | None:
+        """Trends near the brief, or None when nothing was ingested; a broken store warns, never blocks
+        the plan."""
+        from reelcraft.errors import ReelcraftError
+        from reelcraft.tools.trends import TrendsInput, suggest_trends
+
+        cfg = self.settings.trends
+        if cfg.db_url is None and cfg.chroma_url is None and not (self.settings.trends_dir / "trends.db").is_file():
+            return None
+        try:
+            if self.deps.trend_store().count()["titles"] == 0:
+                return None
+            return suggest_trends(TrendsInput(brief=brief[:2000], k=TREND_NEIGHBOURS), self.deps)
+        except ReelcraftError as exc:  # a broken store or embedder: say so, plan anyway
+            self.deps.warn("trends", f"planning without trends: {exc.message} ({exc.fix})")
+            return None
 
     def render(
         self,
@@ -87,6 +111,7 @@ class Studio:
         profile: str = "final",
         mood: str | None = None,
         music_file: Path | str | None = None,
+        trends: bool = True,
     ) -> Draft:
         """Brief → plan → voiced, captioned MP4 with music, SRT/VTT, plan JSON and thumbnail. `mood`
         overrides the script's music mood; `music_file` uses the creator's own track instead."""
@@ -96,7 +121,7 @@ class Studio:
             raise VisualsError(f"media folder {media_dir} does not exist", "pass an existing folder")
         if music_file is not None and not Path(music_file).is_file():
             raise MusicError(f"music file {music_file} does not exist", "pass an existing audio file")
-        plan = self.plan(brief, duration=duration, language=language, platform=platform)
+        plan = self.plan(brief, duration=duration, language=language, platform=platform, trends=trends)
         if mood or music_file:
             plan = plan.model_copy(update={
                 **({"music_mood": mood} if mood else {}),

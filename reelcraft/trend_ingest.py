@@ -343,11 +343,23 @@ def _json_records(path: Path, mapping: TrendMapping) -> Iterator[tuple[int, Any]
                               "set [parse] records to the key that holds the list (dotted for nested)")
 
 
+KEPT_ERRORS = 1000
+"""Bad rows kept with their messages; beyond this only counted, so a file of garbage cannot fill memory."""
+
+
 @dataclass
 class ReadReport:
     file: str
     rows: int = 0
     errors: list[RowError] = field(default_factory=list)
+    """The first KEPT_ERRORS bad rows."""
+    bad_rows: int = 0
+    """All bad rows, kept or not."""
+
+    def add(self, error: RowError) -> None:
+        self.bad_rows += 1
+        if len(self.errors) < KEPT_ERRORS:
+            self.errors.append(error)
 
 
 def read_trends(path: Path, mapping: TrendMapping, *, fixed_date: date | None = None,
@@ -362,12 +374,12 @@ def read_trends(path: Path, mapping: TrendMapping, *, fixed_date: date | None = 
     records = {"csv": _csv_records, "jsonl": _jsonl_records, "json": _json_records}[kind](path, mapping)
     for line, record in records:
         if isinstance(record, Exception):
-            report.errors.append(RowError(path.name, line, str(record)))
+            report.add(RowError(path.name, line, str(record)))
             continue
         try:
             row = to_row(record, mapping, fixed_date)
         except ValueError as exc:
-            report.errors.append(RowError(path.name, line, str(exc)))
+            report.add(RowError(path.name, line, str(exc)))
             continue
         report.rows += 1
         yield row

@@ -29,17 +29,20 @@ def _rows(title: str, item: str, tags: list[str], views: list[int], region: str 
                      tags=tags, category="food", duration=duration) for i, v in enumerate(views)]  # fmt: skip
 
 
-@pytest.fixture()
-def deps(tmp_path: Path) -> Deps:
-    deps = Deps.from_settings(Settings(home=tmp_path))
-    deps.trends = TrendStore(tmp_path / "trends", embedder="hashing")
-    rows = (_rows("cheap student breakfast ideas", "rise1", ["#studentlife", "breakfast"], [1000, 9000], duration=30)
+def _store_rows() -> list[TrendRow]:
+    return (_rows("cheap student breakfast ideas", "rise1", ["#studentlife", "breakfast"], [1000, 9000], duration=30)
             + _rows("cheap student breakfast hacks", "rise2", ["studentlife", "budget"], [2000, 12000], duration=25)
             + _rows("cheap student breakfast hacks", "rise2", ["studentlife", "budget"], [2000, 12000], region="CA",
                     duration=25)
             + _rows("cheap student breakfast recipe", "stall", ["bigchannel"], [900000, 900100], duration=60)
             + _rows("football highlights", "far", ["football"], [10, 50000]))  # fmt: skip
-    deps.trends.ingest(rows)
+
+
+@pytest.fixture()
+def deps(tmp_path: Path) -> Deps:
+    deps = Deps.from_settings(Settings(home=tmp_path))
+    deps.trends = TrendStore(tmp_path / "trends", embedder="hashing")
+    deps.trends.ingest(_store_rows())
     return deps
 
 
@@ -53,6 +56,18 @@ def test_hashtags_favour_rising_neighbours_and_name_their_evidence(deps: Deps) -
     assert result.category is not None and result.category.value == "food" and result.category.evidence
     assert result.duration is not None and 25 <= float(result.duration.value) <= 30
     assert {n.item_id for n in result.neighbours} >= {"rise1", "rise2", "stall"}
+
+
+def test_items_too_far_from_the_idea_are_listed_but_never_used_as_evidence(deps: Deps) -> None:
+    from reelcraft.models.llm import ScriptedChatModel
+
+    deps.llm = ScriptedChatModel(turns=[])  # no title request may reach the model
+    result = suggest_trends(TrendsInput(brief="quantum physics lecture notes", k=5, titles=True), deps)
+    assert result.neighbours and not any(n.relevant for n in result.neighbours)
+    assert result.hashtags == [] and result.category is None and result.duration is None and result.titles == []
+    assert "nothing trending is close" in result.note and result.similarity_floor == pytest.approx(0.6)
+    loose = suggest_trends(TrendsInput(brief="quantum physics lecture notes", k=5, min_similarity=0.0), deps)
+    assert loose.hashtags and all(n.relevant for n in loose.neighbours)  # the floor is what held them back
 
 
 def test_filters_narrow_the_evidence(deps: Deps) -> None:
@@ -136,7 +151,7 @@ def test_title_ideas_stay_in_the_briefs_language_and_cite_their_sources(deps: De
 
     deps.llm = ScriptedChatModel(turns=[english] * 3)
     with pytest.raises(Exception, match="no usable titles in 3 attempts"):
-        suggest_trends(TrendsInput(brief="大学生省钱早餐 breakfast", k=5, titles=True), deps)
+        suggest_trends(TrendsInput(brief="大学生 cheap student breakfast 省钱早餐", k=5, titles=True), deps)
 
 
 def ref_of(result: object, index: int) -> str:
@@ -154,3 +169,44 @@ def test_over_long_titles_are_cut_at_a_clause_or_word_never_mid_word() -> None:
     assert fit_title("圣诞节广告的搞笑反应视频，看完你一定会笑出声来，然后分享给你所有的朋友和家人一起看", "zh") == \
         "圣诞节广告的搞笑反应视频，看完你一定会笑出声来"
     assert fit_title("Short one", "en") == "Short one"
+
+
+def test_the_script_is_written_against_the_trends_and_the_plan_names_its_backing(tmp_path: Path) -> None:
+    from helpers import EN_PLAN
+    from reelcraft.config import TrendsSettings
+    from reelcraft.models.llm import ScriptedChatModel
+    from reelcraft.studio import Studio
+
+    settings = Settings(home=tmp_path, trends=TrendsSettings(embedder="hashing"))
+    model = ScriptedChatModel(turns=[EN_PLAN, EN_PLAN])
+    brief = "cheap student breakfast on a budget"
+    bare = Studio(settings, llm=model).plan(brief)  # nothing ingested yet: no trends, no store made
+    assert bare.trend_backing == [] and "trending" not in model.calls[0]["messages"][1].content
+    assert not (tmp_path / "trends").exists()
+
+    TrendStore(tmp_path / "trends", embedder="hashing").ingest(_store_rows())
+    plan = Studio(settings, llm=model).plan(brief)
+    prompt = model.calls[1]["messages"][1].content
+    assert "cheap student breakfast hacks (+10,000/day)" in prompt and "#studentlife (2)" in prompt
+    assert "football" not in prompt.split("Trending hashtags")[1]  # only the near items' tags
+    backing = {b.hashtag: b for b in plan.trend_backing}
+    assert list(backing) == ["#budget"]  # the plan's one hashtag that trending neighbours use
+    assert backing["#budget"].items == 1 and backing["#budget"].evidence[0].endswith(":rise2")
+    assert backing["#budget"].growth_per_day == pytest.approx(10000)
+
+    again = Studio(settings, llm=model).plan(brief, trends=False)  # the first plan, from the cache
+    assert len(model.calls) == 2 and again.trend_backing == []
+
+
+def test_a_broken_trends_store_warns_and_the_plan_is_still_written(tmp_path: Path) -> None:
+    from helpers import EN_PLAN
+    from reelcraft.config import TrendsSettings
+    from reelcraft.models.llm import ScriptedChatModel
+    from reelcraft.studio import Studio
+
+    TrendStore(tmp_path / "trends", embedder="hashing").ingest(_store_rows())
+    studio = Studio(Settings(home=tmp_path, trends=TrendsSettings(embedder="e5-small")),
+                    llm=ScriptedChatModel(turns=[EN_PLAN]))  # a store built with another embedder
+    plan = studio.plan("cheap student breakfast on a budget")
+    assert plan.trend_backing == [] and plan.title
+    assert any("planning without trends" in w and "embedder" in w for w in studio.deps.warnings)

@@ -13,8 +13,9 @@ from pydantic import BaseModel, Field, ValidationError
 from reelcraft.deps import Deps
 from reelcraft.errors import ModelBehaviorError, ScriptError
 from reelcraft.language import CJK_IDEOGRAPH, language_problem
-from reelcraft.plan import Language, Platform, Scene, VideoPlan, check_brief, check_duration
-from reelcraft.prompts import load_prompt
+from reelcraft.plan import Language, Platform, Scene, TrendBacking, VideoPlan, check_brief, check_duration
+from reelcraft.prompts import load_fragment, load_prompt
+from reelcraft.tools.trends import TrendsOutput, normalise_tag
 
 SPEECH_RATE = {Language.EN: 3.2, Language.ZH: 4.3}
 """Words (en) or characters (zh) per second the voices speak; measured in docs/models.md."""
@@ -30,6 +31,9 @@ class ScriptInput(BaseModel):
     platform: Platform = Platform.TIKTOK
     duration: float = 30.0
     """Target length in seconds."""
+    trending: TrendsOutput | None = None
+    """What is trending near the brief (`suggest_trends`): offered to the writer for format and hashtags;
+    the plan records which of its hashtags the trends back, with their numbers."""
 
 
 class _SceneDraft(BaseModel):
@@ -120,8 +124,32 @@ def _to_plan(draft: _PlanDraft, inp: ScriptInput) -> VideoPlan:
         call_to_action=re.sub(r"\s*#\S+", "", draft.call_to_action).strip(),
         music_mood=draft.music_mood.strip() or "upbeat",
         hashtags=tags,
+        trend_backing=trend_backing(tags, inp.trending),
     )
     return plan.with_fitted_durations()
+
+
+TRENDING_SHOWN = (5, 6)
+"""Neighbour titles and hashtags put in the prompt: enough to show a pattern, few enough for a small model."""
+
+
+def trending_context(trending: TrendsOutput | None, language: Language) -> str:
+    """The prompt block that shows the writer what is trending near the brief ('' without trends)."""
+    near = [n for n in trending.neighbours if n.relevant][: TRENDING_SHOWN[0]] if trending else []
+    if not near:  # far items would only pull a small model off the brief
+        return ""
+    titles = "\n".join(f"- {n.title} (+{n.predicted_growth:,.0f}/day)" for n in near)
+    tags = "\n".join(f"- {h.tag} ({h.items})" for h in trending.hashtags[:TRENDING_SHOWN[1]]) or "-"
+    return load_fragment("script_trending", language.value, titles=titles, hashtags=tags) + "\n"
+
+
+def trend_backing(hashtags: list[str], trending: TrendsOutput | None) -> list[TrendBacking]:
+    """The plan's hashtags that trending neighbours use, with the numbers behind each."""
+    if trending is None:
+        return []
+    suggested = {normalise_tag(h.tag): h for h in trending.hashtags}
+    return [TrendBacking(hashtag=tag, items=h.items, growth_per_day=h.growth_per_day, evidence=h.evidence)
+            for tag in hashtags if (h := suggested.get(normalise_tag(tag)))]  # fmt: skip
 
 
 def write_script(inp: ScriptInput, deps: Deps) -> VideoPlan:
@@ -140,6 +168,7 @@ def write_script(inp: ScriptInput, deps: Deps) -> VideoPlan:
         max_scenes=high,
         word_budget=budget,
         char_budget=budget,
+        trending=trending_context(inp.trending, inp.language),
     )
     key_inputs = {"input": inp, "system": system, "user": user, "llm": deps.llm_identity()}
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from reelcraft.deps import Deps
 from reelcraft.errors import TrendsError
+from reelcraft.language import label as language_label
 from reelcraft.language import language_problem, letters
 from reelcraft.plan import detect_language
 from reelcraft.prompts import load_prompt
@@ -31,6 +32,8 @@ TEAM_LIFT_RANGE = (0.5, 2.0)
 SIMILARITY_SHARPNESS = 4.0
 """Similarity is raised to this power: the closest items dominate, the long tail barely counts."""
 MAX_TAG_CHARS = 30
+TAG_SCORE_FLOOR = 0.1
+"""A hashtag scoring under this share of the best one comes from items too far or too flat to count."""
 
 
 class TrendsInput(BaseModel):
@@ -52,6 +55,9 @@ class TrendsInput(BaseModel):
     """Also ask the LLM for title ideas drawn from the neighbours (in the brief's language)."""
     language: Literal["en", "zh"] | None = None
     """Language of the title ideas; None: the brief's."""
+    min_similarity: float | None = Field(default=None, ge=-1.0, le=1.0)
+    """How close an item must be to count as evidence; None: the embedder's floor for the brief's and
+    the item's languages."""
 
 
 class Evidence(BaseModel):
@@ -71,6 +77,8 @@ class Evidence(BaseModel):
     """Views expected over the next day."""
     momentum_basis: str
     last_seen: date
+    relevant: bool = True
+    """Close enough to the brief to count as evidence (similarity at or above the floor)."""
 
 
 class HashtagSuggestion(BaseModel):
@@ -107,6 +115,10 @@ class TrendsOutput(BaseModel):
     duration: ValueSuggestion | None
     titles: list[TitleSuggestion] = Field(default_factory=list)
     language: str = "en"
+    similarity_floor: float = 0.0
+    """The floor for items in the brief's own language (items in other languages may have another)."""
+    note: str = ""
+    """Why some suggestions are missing (e.g. nothing trending is close to the brief)."""
 
 
 def ref(n: Neighbour) -> str:
@@ -178,7 +190,9 @@ def _hashtags(neighbours: list[Neighbour], team: list[TeamResult], limit: int = 
             score[key] = typical
         if key in score:
             score[key] *= lift
-    ranked = sorted(score, key=lambda k: (-score[k], -len(users[k]), k))[:limit]
+    best = max(score.values(), default=0.0)
+    ranked = sorted((k for k in score if score[k] >= TAG_SCORE_FLOOR * best and score[k] > 0),
+                    key=lambda k: (-score[k], -len(users[k]), k))[:limit]  # fmt: skip
     return [HashtagSuggestion(tag=f"#{shown[k]}", score=round(score[k], 3), items=len(users[k]),
                               growth_per_day=round(sum(n.predicted_growth for n in users[k]), 1),
                               evidence=[ref(n) for n in users[k]],
@@ -229,14 +243,27 @@ def suggest_trends(inp: TrendsInput, deps: Deps) -> TrendsOutput:
     if not found:
         raise TrendsError("no trending items match those filters",
                           "widen the filters (region, category, dates) or ingest more exports")
+    asked = language_label(inp.brief)
+
+    def floor(item_language: str) -> float:
+        if inp.min_similarity is not None:
+            return inp.min_similarity
+        return store.embedder.relevance_floor(asked, item_language)
+
+    near = [n for n in found if n.similarity >= floor(n.language)]
     # Evidence is the store's Neighbour without tags/channel/duration (pydantic drops the extra keys)
-    neighbours = [Evidence.model_validate(asdict(n) | {"predicted_growth": round(n.predicted_growth, 1)})
-                  for n in found]
+    neighbours = [Evidence.model_validate(asdict(n) | {"predicted_growth": round(n.predicted_growth, 1),
+                                                       "relevant": n in near}) for n in found]  # fmt: skip
     team = store.team_results() if inp.use_team_results else []
     language = inp.language or detect_language(inp.brief).value
-    titles = suggest_titles(inp.brief, language, found, deps) if inp.titles else []
-    return TrendsOutput(neighbours=neighbours, hashtags=_hashtags(found, team), category=_category(found),
-                        duration=_duration(found), titles=titles, language=language)
+    note = ""
+    if not near:
+        note = (f"nothing trending is close to this idea (closest similarity {max(n.similarity for n in found):.3f}, "
+                f"floor {floor(asked):.3f}): no hashtag, length or title is drawn from these items")  # fmt: skip
+    titles = suggest_titles(inp.brief, language, near, deps) if inp.titles and near else []
+    return TrendsOutput(neighbours=neighbours, hashtags=_hashtags(near, team), category=_category(near),
+                        duration=_duration(near), titles=titles, language=language,
+                        similarity_floor=round(floor(asked), 3), note=note)  # fmt: skip
 
 
 TITLE_SCHEMA: dict[str, Any] = {
