@@ -50,6 +50,9 @@ class TrendsSettings(BaseSettings):
     chroma_url: str | None = None
     """http(s)://host:port of a chromadb server; None is an embedded store under `<home>/trends/chroma`."""
     embedder: str = "e5-small"
+    in_prompt: Literal["auto", "on", "off"] = "auto"
+    """Offer trending hashtags to the script writer in its prompt; auto: not to the embedded 1.5B model,
+    which copies them into its lines and then fails its language checks (docs/trends.md)."""
 
 
 class Settings(BaseSettings):

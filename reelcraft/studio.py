@@ -60,8 +60,11 @@ class Studio:
 
         text = check_brief(brief)
         lang = parse_language(language) if language else detect_language(text)
+        mode = self.settings.trends.in_prompt
         inp = ScriptInput(brief=text, language=lang, platform=parse_platform(platform),
-                          duration=check_duration(duration), trending=self._trending(text) if trends else None)
+                          duration=check_duration(duration), trending=self._trending(text) if trends else None,
+                          trends_in_prompt=mode == "on" or (mode == "auto" and self.settings.llm.provider != "local"))
+
         return write_script(inp, self.deps)
 
     def _trending(self, brief: str) -> TrendsOutput | None:

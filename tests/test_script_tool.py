@@ -63,6 +63,16 @@ def test_too_long_voiceover_is_sent_back(settings: Settings) -> None:
     assert "too long" in model.calls[1]["messages"][-1].content
 
 
+def test_scenes_that_repeat_one_line_with_a_word_swapped_are_sent_back(settings: Settings) -> None:
+    padded = copy.deepcopy(ZH_PLAN)
+    for hour, scene in enumerate(padded["scenes"], start=7):
+        scene["voiceover"] = f"早上{hour}点，我开始新的一天。"
+    deps, model = _deps(settings, [padded, ZH_PLAN])
+    plan = write_script(ScriptInput(brief=ZH_BRIEF, language=Language.ZH, duration=30), deps)
+    assert "scenes 1 and 2 say almost the same thing" in model.calls[1]["messages"][-1].content
+    assert plan.scenes[0].voiceover == ZH_PLAN["scenes"][0]["voiceover"]
+
+
 def test_same_brief_twice_asks_the_model_once(settings: Settings) -> None:
     deps, model = _deps(settings, [EN_PLAN])
     first = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN), deps)

@@ -177,8 +177,8 @@ def test_the_script_is_written_against_the_trends_and_the_plan_names_its_backing
     from reelcraft.models.llm import ScriptedChatModel
     from reelcraft.studio import Studio
 
-    settings = Settings(home=tmp_path, trends=TrendsSettings(embedder="hashing"))
-    model = ScriptedChatModel(turns=[EN_PLAN, EN_PLAN])
+    settings = Settings(home=tmp_path, trends=TrendsSettings(embedder="hashing", in_prompt="on"))
+    model = ScriptedChatModel(turns=[EN_PLAN, EN_PLAN, EN_PLAN])
     brief = "cheap student breakfast on a budget"
     bare = Studio(settings, llm=model).plan(brief)  # nothing ingested yet: no trends, no store made
     assert bare.trend_backing == [] and "trending" not in model.calls[0]["messages"][1].content
@@ -187,15 +187,21 @@ def test_the_script_is_written_against_the_trends_and_the_plan_names_its_backing
     TrendStore(tmp_path / "trends", embedder="hashing").ingest(_store_rows())
     plan = Studio(settings, llm=model).plan(brief)
     prompt = model.calls[1]["messages"][1].content
-    assert "cheap student breakfast hacks (+10,000/day)" in prompt and "#studentlife (2)" in prompt
-    assert "football" not in prompt.split("Trending hashtags")[1]  # only the near items' tags
+    assert "- #studentlife (+18,000/day)" in prompt and "- #budget (+10,000/day)" in prompt
+    assert "football" not in prompt and "cheap student breakfast hacks" not in prompt  # tags, no far items/titles
+    assert plan.hashtags == [*EN_PLAN["hashtags"], "#studentlife"]  # the writer left out the top trend: added
     backing = {b.hashtag: b for b in plan.trend_backing}
-    assert list(backing) == ["#budget"]  # the plan's one hashtag that trending neighbours use
+    assert list(backing) == ["#budget", "#studentlife"]  # the plan's hashtags that trending neighbours use
     assert backing["#budget"].items == 1 and backing["#budget"].evidence[0].endswith(":rise2")
     assert backing["#budget"].growth_per_day == pytest.approx(10000)
+    assert backing["#studentlife"].items == 2 and backing["#studentlife"].growth_per_day == pytest.approx(18000)
 
     again = Studio(settings, llm=model).plan(brief, trends=False)  # the first plan, from the cache
     assert len(model.calls) == 2 and again.trend_backing == []
+
+    settings.trends.in_prompt = "auto"  # the embedded model ("local") is not shown the tags, still gets the top one
+    quiet = Studio(settings, llm=model).plan(brief)
+    assert "#studentlife" not in model.calls[2]["messages"][1].content and "#studentlife" in quiet.hashtags
 
 
 def test_a_broken_trends_store_warns_and_the_plan_is_still_written(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import re
@@ -32,8 +33,11 @@ class ScriptInput(BaseModel):
     duration: float = 30.0
     """Target length in seconds."""
     trending: TrendsOutput | None = None
-    """What is trending near the brief (`suggest_trends`): offered to the writer for format and hashtags;
+    """What is trending near the brief (`suggest_trends`): the strongest close hashtag joins the plan, and
     the plan records which of its hashtags the trends back, with their numbers."""
+    trends_in_prompt: bool = True
+    """Also offer the trending hashtags to the writer in the prompt (off for the embedded model, which
+    copies them into its lines; docs/trends.md)."""
 
 
 class _SceneDraft(BaseModel):
@@ -84,19 +88,35 @@ def plan_schema(duration: float) -> dict[str, Any]:
     return schema
 
 
+NEAR_DUPLICATE = 0.8
+"""difflib ratio from which two voiceovers are one line with a word swapped ('7am, I start my day' /
+'8am, I start my day'), a small model's way of padding a script."""
+
+
+def _near_duplicate(lines: list[str]) -> tuple[int, int] | None:
+    for i, first in enumerate(lines):
+        for j in range(i + 1, len(lines)):
+            if difflib.SequenceMatcher(None, first, lines[j]).ratio() >= NEAR_DUPLICATE:
+                return i, j
+    return None
+
+
 def check_plan_draft(draft: _PlanDraft, inp: ScriptInput) -> list[str]:
     """Semantic rules a schema cannot express; each problem is phrased for the model to fix."""
     problems: list[str] = []
     low, high = scene_bounds(inp.duration)
     if not low <= len(draft.scenes) <= high:
         problems.append(f"write {low} to {high} scenes, not {len(draft.scenes)}")
-    texts = [draft.title, draft.hook, draft.call_to_action] + [
+    texts = [draft.title, draft.hook, _without_hashtags(draft.call_to_action)] + [
         t for s in draft.scenes for t in (s.voiceover, s.on_screen_text)
     ]
     problems += [p for t in texts if t.strip() and (p := language_problem(t, inp.language.value))][:3]
     voiceovers = [" ".join(s.voiceover.split()).lower() for s in draft.scenes]
     if len(set(voiceovers)) < len(voiceovers):
         problems.append("two scenes have the same voiceover; every scene must say something new")
+    elif echo := _near_duplicate(voiceovers):
+        problems.append(f"scenes {echo[0] + 1} and {echo[1] + 1} say almost the same thing; every scene must "
+                        "say something new")
     units = sum(speech_units(s.voiceover, inp.language) for s in draft.scenes)
     budget = inp.duration * SPEECH_RATE[inp.language]
     if units > budget * 1.15:
@@ -108,12 +128,18 @@ def check_plan_draft(draft: _PlanDraft, inp: ScriptInput) -> list[str]:
     return problems
 
 
+def _without_hashtags(text: str) -> str:
+    """Models like to end a call to action with hashtags; the plan keeps those apart (and drops them here)."""
+    return re.sub(r"\s*#\S+", "", text).strip()
+
+
 def _to_plan(draft: _PlanDraft, inp: ScriptInput) -> VideoPlan:
-    tags = []
+    tags: list[str] = []
     for tag in draft.hashtags:
         cleaned = "#" + re.sub(r"\s+", "", tag).lstrip("#")
         if len(cleaned) > 1 and cleaned not in tags:
             tags.append(cleaned)
+    tags = with_top_trend(tags, inp.trending)
     plan = VideoPlan(
         title=draft.title.strip(),
         language=inp.language,
@@ -121,7 +147,7 @@ def _to_plan(draft: _PlanDraft, inp: ScriptInput) -> VideoPlan:
         target_duration=inp.duration,
         hook=draft.hook.strip(),
         scenes=[Scene(**s.model_dump()) for s in draft.scenes],
-        call_to_action=re.sub(r"\s*#\S+", "", draft.call_to_action).strip(),
+        call_to_action=_without_hashtags(draft.call_to_action),
         music_mood=draft.music_mood.strip() or "upbeat",
         hashtags=tags,
         trend_backing=trend_backing(tags, inp.trending),
@@ -129,18 +155,29 @@ def _to_plan(draft: _PlanDraft, inp: ScriptInput) -> VideoPlan:
     return plan.with_fitted_durations()
 
 
-TRENDING_SHOWN = (5, 6)
-"""Neighbour titles and hashtags put in the prompt: enough to show a pattern, few enough for a small model."""
+TRENDING_TAGS_SHOWN = 6
+MAX_HASHTAGS = 6
 
 
 def trending_context(trending: TrendsOutput | None, language: Language) -> str:
-    """The prompt block that shows the writer what is trending near the brief ('' without trends)."""
-    near = [n for n in trending.neighbours if n.relevant][: TRENDING_SHOWN[0]] if trending else []
-    if not near:  # far items would only pull a small model off the brief
+    """The prompt block that offers the writer the hashtags trending near the brief ('' without trends).
+    Only hashtags: shown trending titles, the embedded 1.5B model copied them and padded its scenes."""
+    tags = trending.hashtags[:TRENDING_TAGS_SHOWN] if trending else []
+    if not tags:  # nothing close to the brief: far items would only pull the writer off it
         return ""
-    titles = "\n".join(f"- {n.title} (+{n.predicted_growth:,.0f}/day)" for n in near)
-    tags = "\n".join(f"- {h.tag} ({h.items})" for h in trending.hashtags[:TRENDING_SHOWN[1]]) or "-"
-    return load_fragment("script_trending", language.value, titles=titles, hashtags=tags) + "\n"
+    lines = "\n".join(f"- {h.tag} (+{h.growth_per_day:,.0f}/day)" for h in tags)
+    return load_fragment("script_trending", language.value, hashtags=lines) + "\n"
+
+
+def with_top_trend(hashtags: list[str], trending: TrendsOutput | None) -> list[str]:
+    """The plan's hashtags with the strongest trending one added if the writer left it out (the trends
+    tool only suggests tags from items close to the brief, so it fits)."""
+    if trending is None or not trending.hashtags:
+        return hashtags
+    top = trending.hashtags[0].tag
+    if normalise_tag(top) in {normalise_tag(t) for t in hashtags}:
+        return hashtags
+    return [*hashtags[: MAX_HASHTAGS - 1], top]
 
 
 def trend_backing(hashtags: list[str], trending: TrendsOutput | None) -> list[TrendBacking]:
@@ -168,7 +205,7 @@ def write_script(inp: ScriptInput, deps: Deps) -> VideoPlan:
         max_scenes=high,
         word_budget=budget,
         char_budget=budget,
-        trending=trending_context(inp.trending, inp.language),
+        trending=trending_context(inp.trending, inp.language) if inp.trends_in_prompt else "",
     )
     key_inputs = {"input": inp, "system": system, "user": user, "llm": deps.llm_identity()}
 

@@ -21,7 +21,6 @@ from pydantic import BaseModel, Field
 
 from reelcraft.deps import Deps
 from reelcraft.errors import TrendsError
-from reelcraft.language import label as language_label
 from reelcraft.language import language_problem, letters
 from reelcraft.plan import detect_language
 from reelcraft.prompts import load_prompt
@@ -243,7 +242,7 @@ def suggest_trends(inp: TrendsInput, deps: Deps) -> TrendsOutput:
     if not found:
         raise TrendsError("no trending items match those filters",
                           "widen the filters (region, category, dates) or ingest more exports")
-    asked = language_label(inp.brief)
+    asked = detect_language(inp.brief).value  # the brief's own language, whatever the titles are asked in
 
     def floor(item_language: str) -> float:
         if inp.min_similarity is not None:
