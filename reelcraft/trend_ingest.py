@@ -15,6 +15,7 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -186,7 +187,12 @@ def _date(value: Any, fmt: str, fixed: date | None) -> date:
         return fixed
     if isinstance(value, int | float):  # epoch seconds
         return datetime.fromtimestamp(float(value)).date()
-    text = str(value).strip()
+    return _parse_date(str(value).strip(), fmt)
+
+
+@lru_cache(maxsize=4096)
+def _parse_date(text: str, fmt: str) -> date:
+    """Cached: an export repeats its few snapshot dates on every row, and strptime is slow."""
     try:
         return datetime.strptime(text, fmt).date()
     except ValueError:
@@ -292,8 +298,12 @@ def _csv_records(path: Path, mapping: TrendMapping) -> Iterator[tuple[int, dict[
             yield start, record
 
 
+_UNDECODED = re.compile("[\udc80-\udcff]")
+"""What surrogateescape turns undecodable bytes into."""
+
+
 def _has_bad_bytes(text: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
+    return _UNDECODED.search(text) is not None
 
 
 def _check_header(path: Path, header: list[str], mapping: TrendMapping) -> None:
