@@ -1,0 +1,181 @@
+"""One chat message → one typed action, checked against the current video before anything runs.
+
+The embedded model fills `CHOICE_SCHEMA` under a grammar; providers with reliable tool calling pick an
+action tool natively. Either way the result is validated: a malformed answer goes back to the model (a
+bounded number of times), while a well-formed request the video cannot take (scene 9 of 4) becomes a
+helpful reply to the creator, never an error and never a change.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from pydantic import BaseModel, ValidationError
+
+from reelcraft.agent.actions import (
+    _ADAPTER,
+    ACTION_TYPES,
+    CHOICE_SCHEMA,
+    AddScene,
+    CreateVideo,
+    RegenerateVisuals,
+    RemoveScene,
+    ReorderScenes,
+    Reply,
+    RewriteScene,
+    to_action,
+)
+from reelcraft.deps import Deps
+from reelcraft.errors import ModelBehaviorError
+from reelcraft.plan import Language, VideoPlan, detect_language
+from reelcraft.prompts import load_prompt
+
+MAX_MESSAGE_CHARS = 4000
+"""Longer than any chat instruction; a pasted document is answered, not sent to the model."""
+NATIVE_TOOL_PROVIDERS = {"openai", "ollama"}
+
+
+@dataclass
+class Choice:
+    action: BaseModel
+    attempts: int = 0
+    """LLM calls it took (0: decided without the model)."""
+    problems: list[str] = field(default_factory=list)
+    """What was sent back to the model on the way."""
+
+
+def describe(plan: VideoPlan | None) -> str:
+    """The video as the action chooser sees it: enough to pick a scene number, short enough for 1.5B."""
+    if plan is None:
+        return "none yet"
+    scenes = "; ".join(f"{i}. {s.on_screen_text or s.voiceover[:40]}" for i, s in enumerate(plan.scenes, start=1))
+    return (f"'{plan.title}', {plan.target_duration:g} s, {len(plan.scenes)} scenes, language {plan.language.value}, "
+            f"{plan.platform.value}, music '{plan.music_mood}'. Scenes: {scenes}")  # fmt: skip
+
+
+def guard(message: str, language: Language) -> Reply | None:
+    """Answers that need no model: nothing said, or a paste far longer than an instruction."""
+    text = message.strip()
+    if not text:
+        return Reply(text="告诉我你的视频创意，比如：“30秒抖音：大学生的省钱早餐，轻快”。" if language == Language.ZH
+                     else "Tell me your video idea, e.g. “30 s TikTok: a budget morning routine for college "
+                          "students, upbeat”.")  # fmt: skip
+    if len(text) > MAX_MESSAGE_CHARS:
+        return Reply(text=f"那段文字有 {len(text):,} 个字符，太长了。"
+                          f"请用几句话说出创意或修改要求（{MAX_MESSAGE_CHARS:,} 字以内）。"
+                     if language == Language.ZH else
+                     f"That message is {len(text):,} characters, too long to act on. Say the idea or the change in "
+                     f"a few sentences (under {MAX_MESSAGE_CHARS:,} characters).")  # fmt: skip
+    return None
+
+
+def check_against(action: BaseModel, plan: VideoPlan | None, language: Language) -> Reply | None:
+    """A well-formed action the current video cannot take, answered with what it can."""
+    zh = language == Language.ZH
+    if plan is None and not isinstance(action, CreateVideo | Reply):
+        return Reply(text="还没有视频。先告诉我你的创意吧。" if zh else
+                     "There is no video yet. Tell me the idea first and I'll make a draft.")  # fmt: skip
+    if plan is None:
+        return None
+    count = len(plan.scenes)
+    scene = getattr(action, "scene", None)
+    if isinstance(action, RewriteScene | RemoveScene | RegenerateVisuals) and not 1 <= (scene or 0) <= count:
+        return Reply(text=f"没有第 {scene} 个镜头：这个视频有 {count} 个镜头（1–{count}）。你指的是哪一个？" if zh else
+                     f"There is no scene {scene}: this video has {count} scenes (1–{count}). Which one did you "
+                     "mean?")  # fmt: skip
+    if isinstance(action, AddScene) and action.after > count:
+        return Reply(text=f"这个视频只有 {count} 个镜头；新镜头可以放在 0–{count} 之后。" if zh else
+                     f"This video has {count} scenes; a new scene can go after scene 0–{count}.")  # fmt: skip
+    if isinstance(action, RemoveScene) and count <= 1:
+        return Reply(text="只剩一个镜头了，不能再删。" if zh else "That is the only scene left; it can't be removed.")
+    if isinstance(action, ReorderScenes) and sorted(action.order) != list(range(1, count + 1)):
+        return Reply(text=f"新顺序需要把 1–{count} 每个镜头各列一次。" if zh else
+                     f"A new order needs every scene 1–{count} exactly once.")  # fmt: skip
+    return None
+
+
+def choose_action(message: str, plan: VideoPlan | None, deps: Deps) -> Choice:
+    """The one action this message asks for, checked against the current video."""
+    language = plan.language if plan is not None else detect_language(message)
+    if (answer := guard(message, language)) is not None:
+        return Choice(answer)
+    system, user = load_prompt("agent_action", language.value).render(video=describe(plan), message=message.strip())
+    messages: list[BaseMessage] = [SystemMessage(system), HumanMessage(user)]
+    if deps.settings.llm.provider in NATIVE_TOOL_PROVIDERS:
+        choice = _by_tool_call(messages, deps)
+    else:
+        choice = _by_schema(messages, deps)
+    if (answer := check_against(choice.action, plan, language)) is not None:
+        return Choice(answer, choice.attempts, choice.problems)
+    return choice
+
+
+def _by_schema(messages: list[BaseMessage], deps: Deps) -> Choice:
+    model = deps.chat_model().with_structured_output(CHOICE_SCHEMA, method="json_schema", include_raw=True)
+    attempts = deps.settings.llm.max_retries
+    problems: list[str] = []
+    for attempt in range(1, attempts + 1):
+        result = _invoke(model, messages)
+        parsed = result["parsed"]
+        if isinstance(parsed, dict):
+            action, found = to_action(parsed)
+        else:
+            action, found = None, [f"the answer was not one JSON object ({result.get('parsing_error')})"]
+        if action is not None:
+            return Choice(action, attempt, problems)
+        problems += found
+        raw: AIMessage = result["raw"]
+        messages = [*messages, AIMessage(content=raw.content if isinstance(raw.content, str) else str(raw.content)),
+                    HumanMessage(f"That action has problems: {'; '.join(found)}. Answer again with the whole JSON.")]
+    raise ModelBehaviorError(f"the LLM chose no valid action in {attempts} attempts; last problem: {problems[-1]}",
+                             "say it again more simply, or use a stronger model (--llm openai / ollama)",
+                             stage="agent")  # fmt: skip
+
+
+def _by_tool_call(messages: list[BaseMessage], deps: Deps) -> Choice:
+    model = deps.chat_model().bind_tools(list(ACTION_TYPES), tool_choice="any")
+    attempts = deps.settings.llm.max_retries
+    problems: list[str] = []
+    for attempt in range(1, attempts + 1):
+        answer: AIMessage = _invoke(model, messages)
+        if not answer.tool_calls:
+            if isinstance(answer.content, str) and answer.content.strip():  # plain words: a reply
+                return Choice(Reply(text=answer.content.strip()[:1000]), attempt, problems)
+            problems.append("no tool was called")
+        else:
+            call = answer.tool_calls[0]
+            name = _tool_action_name(call["name"])
+            try:
+                return Choice(_ADAPTER.validate_python({**call["args"], "action": name}), attempt, problems)
+            except ValidationError as exc:
+                problems += [f"{name}: {'.'.join(map(str, e['loc'][1:]))} {e['msg']}" for e in exc.errors()[:3]]
+        messages = [*messages, answer, HumanMessage(f"Call exactly one tool with valid arguments ({problems[-1]}).")]
+    raise ModelBehaviorError(f"the LLM chose no valid action in {attempts} attempts; last problem: {problems[-1]}",
+                             "say it again more simply, or check the provider's tool-calling support",
+                             stage="agent")  # fmt: skip
+
+
+def _tool_action_name(tool: str) -> str:
+    """bind_tools names a pydantic tool after its class (RewriteScene); actions are snake_case."""
+    for kind in ACTION_TYPES:
+        if tool == kind.__name__:
+            return str(kind.model_fields["action"].default)
+    return tool
+
+
+def _invoke(model: Any, messages: list[BaseMessage]) -> Any:
+    try:
+        return model.invoke(messages)
+    except AssertionError:  # a test's scripted model ran out of turns: let the test see it
+        raise
+    except Exception as exc:  # provider/network failure: not the model's fault, do not loop
+        raise ModelBehaviorError(f"the LLM call failed: {type(exc).__name__}: {exc}",
+                                 "check the LLM provider settings (--llm local works offline)",
+                                 stage="agent") from exc  # fmt: skip
+
+
+def as_json(action: BaseModel) -> str:
+    return json.dumps(action.model_dump(mode="json"), ensure_ascii=False)

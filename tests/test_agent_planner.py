@@ -1,0 +1,76 @@
+"""Choosing one action per chat message: the schema the embedded model fills, the checks against the
+current video, and the answers that need no model at all. (The real model's choices are tested in e2e.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import EN_PLAN, ZH_PLAN
+from reelcraft.agent.actions import CHOICE_SCHEMA, ChangeLanguage, ChangeLength, CreateVideo, Reply, RewriteScene
+from reelcraft.agent.planner import choose_action, describe
+from reelcraft.config import Settings
+from reelcraft.deps import Deps
+from reelcraft.errors import ModelBehaviorError
+from reelcraft.models.llm import ScriptedChatModel
+from reelcraft.plan import VideoPlan
+
+PLAN = VideoPlan.model_validate({**EN_PLAN, "language": "en", "target_duration": 30})
+
+
+def pick(action: str, scene: int = 0, text: str = "", number: float = 0, order: list[int] | None = None) -> dict:
+    return {"action": action, "scene": scene, "text": text, "number": number, "order": order or []}
+
+
+def _deps(settings: Settings, turns: list) -> Deps:
+    return Deps.from_settings(settings, llm=ScriptedChatModel(turns=turns))
+
+
+def test_the_model_fills_the_flat_schema_and_gets_a_typed_action(settings: Settings) -> None:
+    deps = _deps(settings, [pick("rewrite_scene", 2, "funnier"), pick("change_length", number=20),
+                            pick("change_language", text="Chinese")])  # fmt: skip
+    assert choose_action("make scene 2 funnier", PLAN, deps).action == RewriteScene(scene=2, instruction="funnier")
+    assert choose_action("shorter: 20 seconds", PLAN, deps).action == ChangeLength(seconds=20)
+    assert choose_action("in Chinese", PLAN, deps).action == ChangeLanguage(language="zh")
+    call = deps.llm.calls[0]  # type: ignore[union-attr]
+    assert call["schema"] == CHOICE_SCHEMA
+    assert "4 scenes" in call["messages"][1].content and "make scene 2 funnier" in call["messages"][1].content
+
+
+def test_a_malformed_choice_goes_back_to_the_model_a_bounded_number_of_times(settings: Settings) -> None:
+    settings.llm.max_retries = 2
+    deps = _deps(settings, ["not json", pick("change_language", text="French"), pick("reply", text="x")])
+    with pytest.raises(ModelBehaviorError, match="no valid action in 2 attempts") as err:
+        choose_action("in French please", PLAN, deps)
+    assert err.value.stage == "agent" and "'en' or 'zh'" in str(err.value)
+    assert "not one JSON object" in deps.llm.calls[1]["messages"][-1].content  # type: ignore[union-attr]
+
+
+def test_a_scene_the_video_does_not_have_is_answered_not_applied(settings: Settings) -> None:
+    deps = _deps(settings, [pick("rewrite_scene", 9, "funnier"), pick("reorder_scenes", order=[2, 1])])
+    answer = choose_action("make scene 9 funnier", PLAN, deps).action
+    assert isinstance(answer, Reply) and "no scene 9" in answer.text and "4 scenes" in answer.text
+    answer = choose_action("swap the first two", PLAN, deps).action
+    assert isinstance(answer, Reply) and "every scene 1–4" in answer.text
+
+
+def test_empty_and_huge_messages_are_answered_without_the_model(settings: Settings) -> None:
+    deps = _deps(settings, [])
+    assert "idea" in choose_action("   ", None, deps).action.text  # type: ignore[attr-defined]
+    huge = choose_action("budget breakfast " * 1200, PLAN, deps).action
+    assert isinstance(huge, Reply) and "20,399 characters" in huge.text  # stripped
+    assert deps.llm.calls == []  # type: ignore[union-attr]
+
+
+def test_edits_before_any_video_ask_for_the_idea_and_chinese_gets_chinese(settings: Settings) -> None:
+    deps = _deps(settings, [pick("change_music", text="calmer"),
+                            pick("create_video", text="大学生省钱早餐", number=20)])  # fmt: skip
+    answer = choose_action("calmer music", None, deps).action
+    assert isinstance(answer, Reply) and "no video yet" in answer.text
+    created = choose_action("做一个20秒的视频：大学生省钱早餐", None, deps).action
+    assert created == CreateVideo(brief="大学生省钱早餐", duration=20)
+    assert "剪辑助手" in deps.llm.calls[1]["messages"][0].content  # type: ignore[union-attr]  # prompts/agent_action.zh.md
+
+
+def test_the_chooser_sees_scene_numbers() -> None:
+    text = describe(VideoPlan.model_validate({**ZH_PLAN, "language": "zh", "target_duration": 30}))
+    assert "1. " in text and "4. " in text and "zh" in text and describe(None) == "none yet"
