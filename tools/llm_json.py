@@ -1,0 +1,50 @@
+"""Asking an LLM for JSON that must pass checks: schema-constrained where the provider allows, every
+problem sent back for a fix, a bounded number of attempts, then a clear error. Shared by the tools that
+write text (script, script edits, trend titles)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+
+from reelcraft.deps import Deps
+from reelcraft.errors import ModelBehaviorError, ScriptError
+
+T = TypeVar("T")
+Check = Callable[[Any], tuple[T | None, list[str]]]
+"""Parsed JSON → (the value, []) or (None, problems phrased for the model to fix)."""
+
+
+def ask_valid_json(deps: Deps, schema: dict[str, Any], messages: list[BaseMessage], check: Check[T], *,
+                   stage: str, what: str, fix: str) -> T:  # fmt: skip
+    """The first answer that passes `check`, within `settings.llm.max_retries` attempts."""
+    model = deps.chat_model().with_structured_output(schema, method="json_schema", include_raw=True)
+    attempts = deps.settings.llm.max_retries
+    last = ""
+    for attempt in range(1, attempts + 1):
+        try:
+            result = model.invoke(messages)
+        except AssertionError:  # a test's scripted model ran out of turns: let the test see it
+            raise
+        except Exception as exc:  # provider/network failure: not the model's fault, do not loop
+            raise ScriptError(f"the LLM call failed: {type(exc).__name__}: {exc}",
+                              "check the LLM provider settings (--llm local works offline)",
+                              stage=stage) from exc  # fmt: skip
+        parsed = result["parsed"]
+        if parsed is None:
+            value, problems = None, [f"the answer was not valid JSON ({result['parsing_error']})"]
+        else:
+            value, problems = check(parsed)
+        if value is not None and not problems:
+            return value
+        last = "; ".join(problems)
+        deps.progress(stage, f"attempt {attempt}/{attempts} rejected: {last[:160]}")
+        raw: AIMessage = result["raw"]
+        messages = [*messages,
+                    AIMessage(content=raw.content if isinstance(raw.content, str) else json.dumps(raw.content)),
+                    HumanMessage(f"That answer has problems: {last}. Answer again with the whole corrected JSON.")]
+    raise ModelBehaviorError(f"the LLM gave no valid {what} in {attempts} attempts; last problem: {last[:300]}",
+                             fix, stage=stage)  # fmt: skip

@@ -1,0 +1,234 @@
+"""Script editing tool: the chat's edits to the words of a plan — rewrite or add one scene, cut to a new
+length, adapt to another language — each returning a new `VideoPlan` where only the asked-for parts differ.
+
+The model writes just the part being changed (one scene, the voiceovers, or the texts), and the rest of
+the plan is copied over, so an edit can never disturb what it was not asked to touch: unchanged scenes keep
+their exact words, and their voice, visuals and captions come from the cache.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from langchain_core.messages import HumanMessage, SystemMessage
+from pydantic import BaseModel, Field, ValidationError
+
+from reelcraft.deps import Deps
+from reelcraft.errors import ScriptError
+from reelcraft.language import language_problem
+from reelcraft.plan import Language, Scene, VideoPlan, check_duration
+from reelcraft.prompts import load_fragment, load_prompt
+from reelcraft.tools.llm_json import ask_valid_json
+from reelcraft.tools.script import SPEECH_RATE, speech_units
+
+SCENE_SCHEMA: dict[str, Any] = {
+    "type": "object", "additionalProperties": False, "required": ["voiceover", "on_screen_text", "visual"],
+    "properties": {"voiceover": {"type": "string"}, "on_screen_text": {"type": "string"},
+                   "visual": {"type": "string"}},
+}  # fmt: skip
+FIX = "say the change more simply, or use a stronger model (--llm openai / ollama)"
+
+
+class SceneEditInput(BaseModel):
+    """Rewrite scene `scene` (1-based) of the plan as instructed, or add a new scene after it (0: first)."""
+
+    plan: VideoPlan
+    mode: Literal["rewrite", "add"]
+    scene: int = Field(ge=0)
+    instruction: str = Field(min_length=2, max_length=500)
+
+
+class LengthInput(BaseModel):
+    """Make the plan `seconds` long; the narration is cut by the model only if it no longer fits."""
+
+    plan: VideoPlan
+    seconds: float
+
+
+class TranslateInput(BaseModel):
+    """Adapt every text of the plan into `language`; scenes, timing, music and visuals stay."""
+
+    plan: VideoPlan
+    language: Language
+
+
+def budget(seconds: float, language: Language) -> int:
+    """Words (en) or characters (zh) a narrator speaks comfortably in `seconds`."""
+    return int(seconds * SPEECH_RATE[language] * 0.9)
+
+
+def numbered(plan: VideoPlan) -> str:
+    return "\n".join(f"{i}. {s.voiceover} [{s.on_screen_text}]" for i, s in enumerate(plan.scenes, start=1))
+
+
+def _cached_plan(deps: Deps, step: str, key: dict[str, Any], make: Any) -> VideoPlan:
+    def write(folder: Any) -> None:
+        (folder / "plan.json").write_text(make().model_dump_json(indent=2), encoding="utf-8")
+
+    _, folder = deps.cache.get_or_make(step, {**key, "llm": deps.llm_identity()}, write)
+    return VideoPlan.model_validate_json((folder / "plan.json").read_text(encoding="utf-8"))
+
+
+def edit_scene(inp: SceneEditInput, deps: Deps) -> VideoPlan:
+    """Rewrite one scene of a video's script as the creator asked ('make scene 2 funnier'), or write a
+    new scene at a given place; every other scene keeps its exact words."""
+    plan = inp.plan
+    count = len(plan.scenes)
+    if inp.mode == "rewrite" and not 1 <= inp.scene <= count:
+        raise ScriptError(f"there is no scene {inp.scene}; the video has {count}", f"pick a scene from 1 to {count}")
+    if inp.mode == "add" and not 0 <= inp.scene <= count:
+        raise ScriptError(f"a new scene cannot go after scene {inp.scene}; the video has {count}",
+                          f"pick a place from 0 to {count}")  # fmt: skip
+    language = plan.language
+    others = [s for i, s in enumerate(plan.scenes, start=1) if not (inp.mode == "rewrite" and i == inp.scene)]
+    room = budget(plan.target_duration, language) - sum(speech_units(s.voiceover, language) for s in others)
+    limit = max(room, budget(plan.target_duration / (len(others) + 1), language))
+    task = load_fragment(f"scene_{inp.mode}_task", language.value, scene=inp.scene, instruction=inp.instruction)
+    system, user = load_prompt("scene_edit", language.value).render(
+        title=plan.title, duration=f"{plan.target_duration:g}", scenes=numbered(plan), task=task,
+        word_budget=limit, char_budget=limit)  # fmt: skip
+    old = plan.scenes[inp.scene - 1].voiceover if inp.mode == "rewrite" else None
+
+    def check(parsed: Any) -> tuple[Scene | None, list[str]]:
+        try:
+            voiceover = " ".join(str(parsed["voiceover"]).split())
+            on_screen, visual = str(parsed["on_screen_text"]).strip(), str(parsed["visual"]).strip()
+        except (KeyError, TypeError):
+            return None, ["answer with voiceover, on_screen_text and visual"]
+        problems = [p for t in (voiceover, on_screen) if t and (p := language_problem(t, language.value))]
+        if len(voiceover) < 2:
+            problems.append("the voiceover is empty")
+        if speech_units(voiceover, language) > limit * 1.15:
+            problems.append(f"the voiceover is too long: at most {limit} {_unit(language)}")
+        if old is not None and voiceover.lower() == old.lower():
+            problems.append("the voiceover is unchanged; rewrite it as asked")
+        if any(voiceover.lower() == s.voiceover.lower() for s in others):
+            problems.append("that repeats another scene; say something new")
+        if len(on_screen) > 80 or len(visual) > 300:
+            problems.append("keep on_screen_text short (a few words) and visual to one sentence")
+        if problems:
+            return None, problems
+        duration = plan.scenes[inp.scene - 1].duration if old is not None else plan.target_duration / (count + 1)
+        return Scene(voiceover=voiceover, on_screen_text=on_screen, visual=visual or "", duration=duration), []
+
+    def make() -> VideoPlan:
+        deps.progress("script", f"{'rewriting' if old else 'writing'} scene {inp.scene or 1}")
+        scene = ask_valid_json(deps, SCENE_SCHEMA, [SystemMessage(system), HumanMessage(user)], check,
+                               stage="script", what="scene", fix=FIX)  # fmt: skip
+        scenes = list(plan.scenes)
+        if inp.mode == "rewrite":
+            scenes[inp.scene - 1] = scene
+        else:
+            scenes.insert(inp.scene, scene)
+        return plan.model_copy(update={"scenes": scenes}).with_fitted_durations()
+
+    return _cached_plan(deps, "script_edit", {"input": inp, "system": system, "user": user}, make)
+
+
+def change_length(inp: LengthInput, deps: Deps) -> VideoPlan:
+    """Make the video a new length: scene timings scale, and if the narration no longer fits the model cuts
+    every voiceover (keeping every scene and its meaning)."""
+    seconds = check_duration(inp.seconds)
+    plan = inp.plan.model_copy(update={"target_duration": seconds})
+    language = plan.language
+    limit = budget(seconds, language)
+    if len(plan.scenes) * 1.5 > seconds:
+        raise ScriptError(f"{len(plan.scenes)} scenes do not fit in {seconds:g} s",
+                          "remove a scene first, or ask for a longer video")  # fmt: skip
+    if sum(speech_units(s.voiceover, language) for s in plan.scenes) <= limit:
+        return plan.with_fitted_durations()
+    count = len(plan.scenes)
+    schema = _texts_schema(count, with_header=False)
+    system, user = load_prompt("script_shorten", language.value).render(
+        scenes=numbered(plan), duration=f"{seconds:g}", count=count, word_budget=limit, char_budget=limit)  # fmt: skip
+
+    def check(parsed: Any) -> tuple[VideoPlan | None, list[str]]:
+        return _apply_texts(plan, parsed, language, limit, with_header=False)
+
+    def make() -> VideoPlan:
+        deps.progress("script", f"cutting the narration to {limit} {_unit(language)}")
+        return ask_valid_json(deps, schema, [SystemMessage(system), HumanMessage(user)], check,
+                              stage="script", what="shorter script", fix=FIX).with_fitted_durations()  # fmt: skip
+
+    return _cached_plan(deps, "script_shorten", {"plan": plan, "system": system, "user": user}, make)
+
+
+def translate_plan(inp: TranslateInput, deps: Deps) -> VideoPlan:
+    """Remake the script in another language (title, hook, every scene's words, call to action,
+    hashtags); scene count, timing, music and visual descriptions stay, so only the words are re-made."""
+    plan = inp.plan
+    if inp.language == plan.language:
+        return plan
+    language = inp.language
+    count = len(plan.scenes)
+    limit = budget(plan.target_duration, language)
+    script = "\n".join([f"title: {plan.title}", f"hook: {plan.hook}", numbered(plan),
+                        f"call to action: {plan.call_to_action}", f"hashtags: {' '.join(plan.hashtags)}"])  # fmt: skip
+    system, user = load_prompt("script_translate", language.value).render(
+        script=script, duration=f"{plan.target_duration:g}", count=count, word_budget=limit,
+        char_budget=limit)  # fmt: skip
+    target = plan.model_copy(update={"language": language})
+
+    def check(parsed: Any) -> tuple[VideoPlan | None, list[str]]:
+        return _apply_texts(target, parsed, language, limit, with_header=True)
+
+    def make() -> VideoPlan:
+        deps.progress("script", f"adapting the script into {'Chinese' if language == Language.ZH else 'English'}")
+        adapted = ask_valid_json(deps, _texts_schema(count, with_header=True),
+                                 [SystemMessage(system), HumanMessage(user)], check, stage="script",
+                                 what="translated script", fix=FIX)  # fmt: skip
+        kept = [b for b in plan.trend_backing if b.hashtag in adapted.hashtags]  # evidence only for tags kept
+        return adapted.model_copy(update={"trend_backing": kept})
+
+    return _cached_plan(deps, "script_translate", {"plan": plan, "language": language, "system": system,
+                                                   "user": user}, make)  # fmt: skip
+
+
+def _unit(language: Language) -> str:
+    return "characters" if language == Language.ZH else "words"
+
+
+def _texts_schema(count: int, *, with_header: bool) -> dict[str, Any]:
+    scene = {"type": "object", "additionalProperties": False, "required": ["voiceover", "on_screen_text"],
+             "properties": {"voiceover": {"type": "string"}, "on_screen_text": {"type": "string"}}}  # fmt: skip
+    properties: dict[str, Any] = {"scenes": {"type": "array", "items": scene, "minItems": count, "maxItems": count}}
+    if with_header:
+        properties |= {"title": {"type": "string"}, "hook": {"type": "string"}, "call_to_action": {"type": "string"},
+                       "hashtags": {"type": "array", "items": {"type": "string"}, "minItems": 3, "maxItems": 6}}
+    return {"type": "object", "additionalProperties": False, "required": list(properties), "properties": properties}
+
+
+class _SceneTexts(BaseModel):
+    voiceover: str = Field(min_length=2, max_length=400)
+    on_screen_text: str = Field(max_length=80)
+
+
+def _apply_texts(plan: VideoPlan, parsed: Any, language: Language, limit: int,
+                 *, with_header: bool) -> tuple[VideoPlan | None, list[str]]:  # fmt: skip
+    """The plan with the model's texts in place of its own, or what is wrong with them."""
+    try:
+        texts = [_SceneTexts.model_validate(s) for s in parsed["scenes"]]
+    except (KeyError, TypeError, ValidationError) as exc:
+        return None, [f"scenes: {str(exc).splitlines()[0][:200]}"]
+    if len(texts) != len(plan.scenes):
+        return None, [f"write exactly {len(plan.scenes)} scenes, not {len(texts)}"]
+    header: dict[str, Any] = {}
+    if with_header:
+        header = {"title": str(parsed.get("title", "")).strip(), "hook": str(parsed.get("hook", "")).strip(),
+                  "call_to_action": str(parsed.get("call_to_action", "")).strip(),
+                  "hashtags": ["#" + "".join(str(t).split()).lstrip("#") for t in parsed.get("hashtags", [])
+                               if str(t).strip("# ")]}  # fmt: skip
+        if not header["title"]:
+            return None, ["the title is empty"]
+    checked = [t.voiceover for t in texts] + [t.on_screen_text for t in texts]
+    checked += [header["title"], header["hook"], header["call_to_action"]] if with_header else []
+    problems = [p for t in checked if t.strip() and (p := language_problem(t, language.value))][:3]
+    units = sum(speech_units(t.voiceover, language) for t in texts)
+    if units > limit * 1.15:
+        problems.append(f"the voiceover has {units} {_unit(language)}: cut it to at most {limit} in total")
+    if problems:
+        return None, problems
+    scenes = [s.model_copy(update={"voiceover": " ".join(t.voiceover.split()),
+                                   "on_screen_text": t.on_screen_text.strip()})
+              for s, t in zip(plan.scenes, texts, strict=True)]  # fmt: skip
+    return plan.model_copy(update={"scenes": scenes, **header}), []
