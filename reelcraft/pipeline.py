@@ -160,7 +160,7 @@ def render_plan(
     music, durations = score_the_edit(plan, spoken, durations, deps)
     visuals = pick_visuals(
         VisualsInput(
-            scenes=[SceneVisualSpec(description=s.visual, keywords=s.on_screen_text, duration=d)
+            scenes=[SceneVisualSpec(description=s.visual, keywords=s.on_screen_text, duration=d, variant=s.visual_seed)
                     for s, d in zip(plan.scenes, durations, strict=True)],
             media_dir=media_dir, preset=plan.preset, mood=plan.music_mood,
             backgrounds=deps.settings.backgrounds, gan_checkpoint=deps.settings.gan_checkpoint,

@@ -130,6 +130,8 @@ class Scene(BaseModel):
     """What the viewer sees: a description used to pick or generate footage."""
     duration: float = Field(gt=0, le=MAX_DURATION_S)
     """Seconds this scene lasts."""
+    visual_seed: int = Field(default=0, ge=0)
+    """Which of the possible generated backgrounds; 'new visuals for scene 2' moves it on."""
 
     @field_validator("voiceover", "on_screen_text", "visual")
     @classmethod
@@ -287,3 +289,23 @@ class Draft(BaseModel):
         if self.status == DraftStatus.RENDERED and self.outputs is None:
             raise ValueError("a rendered draft needs its outputs")
         return self
+
+
+def plan_diff(old: VideoPlan, new: VideoPlan) -> list[str]:
+    """Paths of what differs between two plans ('scenes[2].voiceover', 'music_mood'), for replies, the
+    review page and tests that assert an edit changed only what was asked. Scene durations are left out:
+    they follow from the narration and the music."""
+
+    def walk(a: object, b: object, path: str) -> list[str]:
+        if isinstance(a, dict) and isinstance(b, dict):
+            return [p for key in sorted(set(a) | set(b), key=str)
+                    for p in walk(a.get(key), b.get(key), f"{path}.{key}" if path else str(key))]  # fmt: skip
+        if isinstance(a, list) and isinstance(b, list) and path == "scenes":
+            if len(a) != len(b):
+                return [f"scenes ({len(a)} → {len(b)})"]
+            return [p for i, (x, y) in enumerate(zip(a, b, strict=True)) for p in walk(x, y, f"scenes[{i + 1}]")]
+        if path.endswith(".duration") and path.startswith("scenes["):
+            return []
+        return [] if a == b else [path]
+
+    return walk(old.model_dump(mode="json"), new.model_dump(mode="json"), "")

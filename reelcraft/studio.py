@@ -24,12 +24,47 @@ from reelcraft.store import DraftStore
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+    from reelcraft.agent.conversation import ChatTurn
     from reelcraft.tools.music import MusicOutput
     from reelcraft.tools.trends import TrendsOutput
 
 
 TREND_NEIGHBOURS = 10
 """Trending items a plan is written against."""
+
+
+def music_revision(plan: VideoPlan, request: str) -> VideoPlan:
+    """The plan with its music changed as asked; a MusicError when the request says nothing usable."""
+    from reelcraft.models.music import adjust_mood, resolve_mood
+
+    words = request.strip()
+    candidate = Path(words).expanduser()
+    if candidate.suffix.lower() in {".wav", ".mp3", ".flac", ".ogg", ".m4a", ".aac"}:
+        return plan.model_copy(update={"music_file": candidate})
+    if any(w in words.lower() for w in ("different", "another", "new tune", "换一首", "换个")):
+        return plan.model_copy(update={"music_seed": plan.music_seed + 1, "music_file": None})
+    if words.lower() in {"no music", "none", "without music", "不要音乐", "无音乐"}:
+        return plan.model_copy(update={"music_mood": "none", "music_file": None})
+    mood, _ = resolve_mood(plan.music_mood)
+    if plan.music_energy is not None:
+        mood = mood.model_copy(update={"energy": plan.music_energy})
+    new = adjust_mood(mood, words)
+    if new == mood:
+        raise MusicError(f"could not tell how to change the music from '{request}'",
+                         "say e.g. 'calmer', 'more energetic', 'epic', '中国风' or 'different music'")
+    return plan.model_copy(update={"music_mood": new.profile, "music_energy": new.energy, "music_file": None})
+
+
+def style_revision(plan: VideoPlan, request: str) -> VideoPlan:
+    """The plan with the look of its generated backgrounds changed as asked."""
+    from reelcraft.errors import VisualsError
+    from reelcraft.tools.visuals import adjust_style
+
+    style = adjust_style(plan.visual_style, request)
+    if style == plan.visual_style:
+        raise VisualsError(f"could not tell how to change the look from '{request}'",
+                           "say e.g. 'warmer colours', 'cooler', 'more abstract', 'less movement', '暖色调'")
+    return plan.model_copy(update={"visual_style": style})
 
 
 class Studio:
@@ -157,43 +192,23 @@ class Studio:
     def revise_music(self, draft_id: str, request: str, *, profile: str = "final") -> Draft:
         """A chat edit of the music ('calmer music', 'more energetic', '换成中国风', 'different music', or a
         path to the creator's own track): a new draft version; voice and visuals come from the cache."""
-        from reelcraft.models.music import adjust_mood, resolve_mood
-
         current = self.store.load(draft_id)
-        plan = current.plan
-        words = request.strip()
-        candidate = Path(words).expanduser()
-        if candidate.suffix.lower() in {".wav", ".mp3", ".flac", ".ogg", ".m4a", ".aac"}:
-            revised = plan.model_copy(update={"music_file": candidate})
-        elif any(w in words.lower() for w in ("different", "another", "new tune", "换一首", "换个")):
-            revised = plan.model_copy(update={"music_seed": plan.music_seed + 1, "music_file": None})
-        elif words.lower() in {"no music", "none", "without music", "不要音乐", "无音乐"}:
-            revised = plan.model_copy(update={"music_mood": "none", "music_file": None})
-        else:
-            mood, _ = resolve_mood(plan.music_mood)
-            if plan.music_energy is not None:
-                mood = mood.model_copy(update={"energy": plan.music_energy})
-            new = adjust_mood(mood, words)
-            if new == mood:
-                raise MusicError(f"could not tell how to change the music from '{request}'",
-                                 "say e.g. 'calmer', 'more energetic', 'epic', '中国风' or 'different music'")
-            revised = plan.model_copy(update={"music_mood": new.profile, "music_energy": new.energy,
-                                              "music_file": None})
+        revised = music_revision(current.plan, request)
         return self.render(revised, brief=current.brief, draft_id=draft_id, profile=profile)
 
     def revise_visuals(self, draft_id: str, request: str, *, profile: str = "final") -> Draft:
         """A chat edit of the look of generated backgrounds ('warmer colours', 'more abstract', 'less
         movement', '暖色调', '更抽象'): a new draft version; voice and music come from the cache."""
-        from reelcraft.errors import VisualsError
-        from reelcraft.tools.visuals import adjust_style
-
         current = self.store.load(draft_id)
-        style = adjust_style(current.plan.visual_style, request)
-        if style == current.plan.visual_style:
-            raise VisualsError(f"could not tell how to change the look from '{request}'",
-                               "say e.g. 'warmer colours', 'cooler', 'more abstract', 'less movement', '暖色调'")
-        revised = current.plan.model_copy(update={"visual_style": style})
+        revised = style_revision(current.plan, request)
         return self.render(revised, brief=current.brief, draft_id=draft_id, profile=profile)
+
+    def chat(self, session_id: str, message: str) -> ChatTurn:
+        """One chat turn, headless: the message becomes one action on the session's video (a new preview
+        version, an answer, or a question), and the session is saved. Same rules as the chat UI."""
+        from reelcraft.agent.conversation import Conversation
+
+        return Conversation(self).turn(session_id, message)
 
     def record_result(self, draft_id: str, *, views: int, likes: int | None = None, shares: int | None = None,
                       comments: int | None = None, version: int | None = None) -> None:  # fmt: skip

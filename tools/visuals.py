@@ -47,6 +47,8 @@ class SceneVisualSpec(BaseModel):
     keywords: str = ""
     """Extra words to match media on (e.g. the on-screen text)."""
     duration: float
+    variant: int = 0
+    """Another generated background for the same description (0: the first)."""
 
 
 class VisualsInput(BaseModel):
@@ -229,7 +231,8 @@ def pick_visuals(inp: VisualsInput, deps: Deps) -> VisualsOutput:
             out.append(SceneVisual(asset=AssetRef(kind="visual", key=key, path=folder / "frame.jpg"),
                                    kind="image", origin="media", source_name=item.path.name))
             continue
-        seed = int(hashlib.sha256(f"{scene.description}|{index}".encode()).hexdigest()[:8], 16)
+        variant = f"|{scene.variant}" if scene.variant else ""  # 0 keeps the keys drafts were cached under
+        seed = int(hashlib.sha256(f"{scene.description}|{index}{variant}".encode()).hexdigest()[:8], 16)
         if gan is not None:
             out.append(_gan_visual(inp, gan, index, seed, offset=sum(s.duration for s in inp.scenes[:index])))
             continue

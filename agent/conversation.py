@@ -1,0 +1,261 @@
+"""The chat agent: a langgraph graph whose state is the session and its current `Draft`.
+
+    choose ──▶ apply ──▶ respond        (an edit: a new preview version of the draft)
+       └────────────────▶ respond        (an answer or one clarifying question: nothing changes)
+
+`choose` turns the message into one typed action (agent/planner.py); `apply` runs it through the tools'
+typed interfaces and renders a new version, so only what changed is re-made (every asset is cached by
+its inputs); `respond` reports what was done in the video's language. A failure in `apply` is answered
+with the stage and the fix, and the draft stays as it was: versions are never overwritten.
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from langgraph.graph import END, START, StateGraph
+from pydantic import BaseModel, Field
+
+from reelcraft.agent import replies
+from reelcraft.agent.actions import (
+    AddScene,
+    AskClarification,
+    ChangeLanguage,
+    ChangeLength,
+    ChangeMusic,
+    ChangePlatform,
+    ChangeVisualStyle,
+    ChangeVoice,
+    CreateVideo,
+    RegenerateVisuals,
+    RemoveScene,
+    RenderFinal,
+    ReorderScenes,
+    Reply,
+    RewriteScene,
+)
+from reelcraft.agent.planner import choose_action
+from reelcraft.agent.session import ChatMessage, ChatSession, SessionStore
+from reelcraft.errors import ReelcraftError
+from reelcraft.plan import Draft, Language, Platform, VideoPlan, detect_language, plan_diff
+from reelcraft.prompts import load_prompt
+
+if TYPE_CHECKING:
+    from reelcraft.studio import Studio
+
+LEAK_CHARS = 40
+"""A reply sharing this many consecutive characters with the system prompt is the prompt leaking."""
+STORED_MESSAGE_CHARS = 4000
+
+
+class ChatTurn(BaseModel):
+    session_id: str
+    reply: str
+    action: dict[str, Any] | None = None
+    draft: Draft | None = None
+    """The session's draft after this turn (the new version when one was made)."""
+    new_version: bool = False
+    changed: list[str] = Field(default_factory=list)
+    """Plan paths that differ from the previous version ('scenes[2].voiceover')."""
+    cache: dict[str, dict[str, int]] = Field(default_factory=dict)
+    """Cache hits and misses per step during this turn: what was re-made and what was reused."""
+    seconds: float = 0.0
+
+
+class TurnState(TypedDict, total=False):
+    message: str
+    session: ChatSession
+    draft: Draft | None
+    action: BaseModel
+    new_draft: Draft | None
+    reply: str
+    changed: list[str]
+
+
+class Conversation:
+    def __init__(self, studio: Studio) -> None:
+        self.studio = studio
+        self.sessions = SessionStore(studio.settings.home / "sessions")
+        graph = StateGraph(TurnState)
+        graph.add_node("choose", self._choose)
+        graph.add_node("apply", self._apply)
+        graph.add_node("respond", self._respond)
+        graph.add_edge(START, "choose")
+        graph.add_conditional_edges("choose", self._route, {"apply": "apply", "respond": "respond"})
+        graph.add_edge("apply", "respond")
+        graph.add_edge("respond", END)
+        self.graph = graph.compile()
+        self._stats_before: dict[str, dict[str, int]] = {}
+
+    def turn(self, session_id: str, message: str) -> ChatTurn:
+        started = time.perf_counter()
+        before = self._stats_before = self.studio.cache_stats()
+        session = self.sessions.load(session_id)
+        draft = self.studio.store.load(session.draft_id) if session.draft_id else None
+        session.messages.append(ChatMessage(role="user", text=message[:STORED_MESSAGE_CHARS]))
+        self.sessions.save(session)  # the message survives even if the turn crashes
+        state: TurnState = self.graph.invoke({"message": message, "session": session, "draft": draft})
+        new = state.get("new_draft")
+        current = new or draft
+        if new is not None:
+            session.draft_id = new.id
+        session.messages.append(ChatMessage(
+            role="assistant", text=state["reply"], action=state["action"].model_dump(mode="json"),
+            draft_id=current.id if current else None, version=current.version if current else None,
+            changed=state.get("changed", []),
+        ))  # fmt: skip
+        self.sessions.save(session)
+        return ChatTurn(session_id=session.id, reply=state["reply"], action=state["action"].model_dump(mode="json"),
+                        draft=current, new_version=new is not None, changed=state.get("changed", []),
+                        cache=_delta(before, self.studio.cache_stats()),
+                        seconds=round(time.perf_counter() - started, 2))  # fmt: skip
+
+    # -- nodes -----------------------------------------------------------------------------------------
+    def _choose(self, state: TurnState) -> TurnState:
+        draft = state.get("draft")
+        plan = draft.plan if draft else None
+        try:
+            action = choose_action(state["message"], plan, self.studio.deps).action
+        except ReelcraftError as exc:
+            return {"action": Reply(text=self._failed(exc, plan, state["message"]))}
+        if isinstance(action, AskClarification) and _asked_last_turn(state["session"]):
+            # at most one question: the second time, go ahead with what was said and sensible defaults
+            action = CreateVideo(brief=" ".join(_recent_user_texts(state["session"], 2))[:2000])
+        if isinstance(action, Reply) and _leaks(action.text, self._system_prompt(plan, state["message"])):
+            action = Reply(text=replies.say("private", _language(plan, state["message"])))
+        return {"action": action}
+
+    def _route(self, state: TurnState) -> str:
+        return "respond" if isinstance(state["action"], Reply | AskClarification) else "apply"
+
+    def _apply(self, state: TurnState) -> TurnState:
+        action, draft, session = state["action"], state.get("draft"), state["session"]
+        try:
+            if isinstance(action, CreateVideo):
+                return self._create(action, session)
+            assert draft is not None  # choose_action answers edits before any video
+            if isinstance(action, ChangeVoice):
+                session.voice = action.voice
+            plan = self._edited_plan(action, draft.plan)
+            profile = "final" if isinstance(action, RenderFinal) else "preview"
+            new = self.studio.render(plan, brief=draft.brief, draft_id=draft.id, voice=session.voice,
+                                     profile=profile)  # fmt: skip
+        except ReelcraftError as exc:
+            if isinstance(action, ChangeVoice):
+                session.voice = None
+            return {"reply": self._failed(exc, draft.plan if draft else None, state["message"])}
+        return {"new_draft": new, "changed": plan_diff(draft.plan, new.plan)}
+
+    def _respond(self, state: TurnState) -> TurnState:
+        if "reply" in state:
+            return {}
+        action = state["action"]
+        if isinstance(action, Reply):
+            return {"reply": action.text}
+        if isinstance(action, AskClarification):
+            return {"reply": action.question}
+        new = state["new_draft"]
+        assert new is not None
+        language = new.plan.language
+        if isinstance(action, CreateVideo):
+            return {"reply": self._created_text(action, new)}
+        if isinstance(action, RenderFinal):
+            preset = new.plan.preset
+            return {"reply": replies.say("final", language, width=preset.width, height=preset.height,
+                                         version=new.version)}  # fmt: skip
+        if not state.get("changed"):
+            return {"reply": replies.say("unchanged", language, version=new.version)}
+        hits = sum(v.get("hits", 0) for v in _delta(self._stats_before, self.studio.cache_stats()).values())
+        return {"reply": replies.say("edited", language, version=new.version, hits=hits,
+                                     changed=replies.describe_changes(state["changed"], language))}  # fmt: skip
+
+    # -- actions -----------------------------------------------------------------------------------------
+    def _create(self, action: CreateVideo, session: ChatSession) -> TurnState:
+        plan = self.studio.plan(action.brief, duration=action.duration or 30, language=action.language,
+                                platform=action.platform or "tiktok")  # fmt: skip
+        draft = self.studio.render(plan, brief=action.brief, voice=session.voice, profile="preview")
+        return {"new_draft": draft, "changed": []}
+
+    def _created_text(self, action: CreateVideo, draft: Draft) -> str:
+        language = draft.plan.language
+        chosen = []
+        if action.duration is None:
+            chosen.append("30 秒" if language == Language.ZH else "30 seconds")
+        if action.platform is None:
+            chosen.append("竖屏 TikTok/抖音格式" if language == Language.ZH else "vertical TikTok format")
+        defaults = replies.say("defaults", language, what="、".join(chosen) if language == Language.ZH
+                               else " and ".join(chosen)) if chosen else ""  # fmt: skip
+        return replies.say("created", language, defaults=defaults, **replies.summary(draft))
+
+    def _edited_plan(self, action: BaseModel, plan: VideoPlan) -> VideoPlan:
+        from reelcraft.studio import music_revision, style_revision
+        from reelcraft.tools.script_edit import (
+            LengthInput,
+            SceneEditInput,
+            TranslateInput,
+            change_length,
+            edit_scene,
+            translate_plan,
+        )
+
+        deps = self.studio.deps
+        scenes = list(plan.scenes)
+        match action:
+            case RewriteScene(scene=n, instruction=text):
+                return edit_scene(SceneEditInput(plan=plan, mode="rewrite", scene=n, instruction=text), deps)
+            case AddScene(after=n, instruction=text):
+                return edit_scene(SceneEditInput(plan=plan, mode="add", scene=n, instruction=text), deps)
+            case RemoveScene(scene=n):
+                return plan.model_copy(update={"scenes": scenes[: n - 1] + scenes[n:]}).with_fitted_durations()
+            case ReorderScenes(order=order):
+                return plan.model_copy(update={"scenes": [scenes[i - 1] for i in order]})
+            case ChangeLength(seconds=seconds):
+                return change_length(LengthInput(plan=plan, seconds=seconds), deps)
+            case ChangeLanguage(language=language):
+                return translate_plan(TranslateInput(plan=plan, language=Language(language)), deps)
+            case ChangeMusic(request=request):
+                return music_revision(plan, request)
+            case ChangeVisualStyle(request=request):
+                return style_revision(plan, request)
+            case RegenerateVisuals(scene=n):
+                scenes[n - 1] = scenes[n - 1].model_copy(update={"visual_seed": scenes[n - 1].visual_seed + 1})
+                return plan.model_copy(update={"scenes": scenes})
+            case ChangePlatform(platform=platform):
+                return plan.model_copy(update={"platform": Platform(platform)})
+            case ChangeVoice() | RenderFinal():
+                return plan
+        raise AssertionError(f"no handler for {action!r}")
+
+    # -- helpers -----------------------------------------------------------------------------------------
+    def _failed(self, exc: ReelcraftError, plan: VideoPlan | None, message: str) -> str:
+        fix = f"{exc.fix[0].upper()}{exc.fix[1:]}." if exc.fix else ""
+        return replies.say("failed", _language(plan, message), message=f"[{exc.stage}] {exc.message}", fix=fix)
+
+    def _system_prompt(self, plan: VideoPlan | None, message: str) -> str:
+        return load_prompt("agent_action", _language(plan, message).value).system
+
+
+def _language(plan: VideoPlan | None, message: str) -> Language:
+    return plan.language if plan is not None else detect_language(message)
+
+
+def _leaks(text: str, system: str) -> bool:
+    match = difflib.SequenceMatcher(None, text, system, autojunk=False).find_longest_match()
+    return match.size >= LEAK_CHARS
+
+
+def _asked_last_turn(session: ChatSession) -> bool:
+    answers = [m for m in session.messages if m.role == "assistant"]
+    return bool(answers) and (answers[-1].action or {}).get("action") == "ask_clarification"
+
+
+def _recent_user_texts(session: ChatSession, count: int) -> list[str]:
+    return [m.text for m in session.messages if m.role == "user"][-count:]
+
+
+def _delta(before: dict[str, dict[str, int]], after: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    return {step: {k: v - before.get(step, {}).get(k, 0) for k, v in counts.items()}
+            for step, counts in after.items()
+            if any(v - before.get(step, {}).get(k, 0) for k, v in counts.items())}  # fmt: skip

@@ -1,0 +1,77 @@
+"""What the assistant says after each turn, in the video's language. Product copy, not prompts: the model
+chooses the action, these sentences report what was done (so a small model cannot misreport it)."""
+
+from __future__ import annotations
+
+from reelcraft.plan import Draft, Language
+
+_TEXT: dict[str, dict[Language, str]] = {
+    "created": {
+        Language.EN: "Here's a first draft: “{title}”, {scenes} scenes, {seconds:g} s for {platform}. {defaults}"
+                     "Tell me what to change, e.g. “make scene 2 funnier”, “calmer music” or “in Chinese”.",
+        Language.ZH: "初稿好了：《{title}》，{scenes} 个镜头，{seconds:g} 秒，{platform}。{defaults}"
+                     "想改什么直接说，比如“第2个镜头更搞笑一点”、“音乐舒缓一点”、“换成英文”。",
+    },
+    "defaults": {
+        Language.EN: "I chose {what}; say so if you want something else. ",
+        Language.ZH: "我默认选了{what}；想要别的就告诉我。",
+    },
+    "edited": {
+        Language.EN: "Done: version {version} changes {changed}. Everything else was reused ({hits} cached parts).",
+        Language.ZH: "改好了：第 {version} 版修改了{changed}。其余部分直接复用（{hits} 个缓存素材）。",
+    },
+    "unchanged": {
+        Language.EN: "Version {version} is rendered; the plan itself did not change.",
+        Language.ZH: "第 {version} 版已渲染，脚本本身没有变化。",
+    },
+    "final": {
+        Language.EN: "The final {width}×{height} video is ready (version {version}). Download it below.",
+        Language.ZH: "高清成片已生成（{width}×{height}，第 {version} 版），可以在下面下载。",
+    },
+    "failed": {
+        Language.EN: "I couldn't do that: {message}. {fix} The video is unchanged.",
+        Language.ZH: "这个没做成：{message}。{fix} 视频没有改动。",
+    },
+    "private": {
+        Language.EN: "I can't share my instructions, and nothing can be deleted from here. I can write a video from "
+                     "your idea, rewrite, add, remove or reorder scenes, change the length, language, voice, music, "
+                     "look or platform, and render the final video.",
+        Language.ZH: "我不能透露内部指令，这里也不能删除任何东西。"
+                     "我可以根据你的创意做视频，重写、添加、删除或调整镜头顺序，"
+                     "修改时长、语言、配音、音乐、画面风格或平台，并导出高清成片。",
+    },
+}
+_FIELDS: dict[str, dict[Language, str]] = {
+    "voiceover": {Language.EN: "the narration", Language.ZH: "旁白"},
+    "on_screen_text": {Language.EN: "the on-screen text", Language.ZH: "屏幕文字"},
+    "visual": {Language.EN: "the shot", Language.ZH: "画面"},
+    "visual_seed": {Language.EN: "the background", Language.ZH: "背景画面"},
+}
+
+
+def say(key: str, language: Language, **values: object) -> str:
+    return _TEXT[key][language].format(**values)
+
+
+def describe_changes(changed: list[str], language: Language) -> str:
+    """'scene 2's narration and the music' from ['scenes[2].voiceover', 'music_mood']."""
+    parts: list[str] = []
+    for path in changed:
+        if path.startswith("scenes["):
+            number, _, field = path[len("scenes["):].partition("].")
+            what = _FIELDS.get(field, {}).get(language, field)
+            part = f"镜头{number}的{what}" if language == Language.ZH else f"scene {number}'s {what}"
+        elif path.startswith("scenes ("):
+            part = ("镜头数量" if language == Language.ZH else "the scene count") + path[len("scenes"):]
+        else:
+            part = path.split(".")[0].replace("_", " ")
+        if part not in parts:
+            parts.append(part)
+    joiner = "、" if language == Language.ZH else ", "
+    return joiner.join(parts[:6]) + ("…" if len(parts) > 6 else "")
+
+
+def summary(draft: Draft) -> dict[str, object]:
+    plan = draft.plan
+    return {"title": plan.title, "scenes": len(plan.scenes), "seconds": plan.target_duration,
+            "platform": plan.platform.value, "version": draft.version}  # fmt: skip
