@@ -168,7 +168,7 @@ class Conversation:
         if not state.get("changed"):
             return {"reply": replies.say("unchanged", language, version=new.version)}
         hits = sum(v.get("hits", 0) for v in _delta(self._stats_before, self.studio.cache_stats()).values())
-        return {"reply": replies.say("edited", language, version=new.version, hits=hits,
+        return {"reply": replies.say("edited" if hits else "edited_all", language, version=new.version, hits=hits,
                                      changed=replies.describe_changes(state["changed"], language))}  # fmt: skip
 
     # -- actions -----------------------------------------------------------------------------------------

@@ -20,6 +20,10 @@ _TEXT: dict[str, dict[Language, str]] = {
         Language.EN: "Done: version {version} changes {changed}. Everything else was reused ({hits} cached parts).",
         Language.ZH: "改好了：第 {version} 版修改了{changed}。其余部分直接复用（{hits} 个缓存素材）。",
     },
+    "edited_all": {
+        Language.EN: "Done: version {version} changes {changed}.",
+        Language.ZH: "改好了：第 {version} 版修改了{changed}。",
+    },
     "unchanged": {
         Language.EN: "Version {version} is rendered; the plan itself did not change.",
         Language.ZH: "第 {version} 版已渲染，脚本本身没有变化。",
@@ -40,6 +44,21 @@ _TEXT: dict[str, dict[Language, str]] = {
                      "我可以根据你的创意做视频，重写、添加、删除或调整镜头顺序，"
                      "修改时长、语言、配音、音乐、画面风格或平台，并导出高清成片。",
     },
+}
+_TOP: dict[str, dict[Language, str]] = {
+    "title": {Language.EN: "the title", Language.ZH: "标题"},
+    "hook": {Language.EN: "the hook", Language.ZH: "开头金句"},
+    "call_to_action": {Language.EN: "the call to action", Language.ZH: "结尾号召"},
+    "hashtags": {Language.EN: "the hashtags", Language.ZH: "话题标签"},
+    "language": {Language.EN: "the language", Language.ZH: "语言"},
+    "target_duration": {Language.EN: "the length", Language.ZH: "时长"},
+    "music_mood": {Language.EN: "the music", Language.ZH: "音乐"},
+    "music_energy": {Language.EN: "the music", Language.ZH: "音乐"},
+    "music_seed": {Language.EN: "the music", Language.ZH: "音乐"},
+    "music_file": {Language.EN: "the music", Language.ZH: "音乐"},
+    "platform": {Language.EN: "the format", Language.ZH: "平台格式"},
+    "visual_style": {Language.EN: "the look", Language.ZH: "画面风格"},
+    "trend_backing": {Language.EN: "the trend evidence", Language.ZH: "热点依据"},
 }
 _FIELDS: dict[str, dict[Language, str]] = {
     "voiceover": {Language.EN: "the narration", Language.ZH: "旁白"},
@@ -64,7 +83,8 @@ def describe_changes(changed: list[str], language: Language) -> str:
         elif path.startswith("scenes ("):
             part = ("镜头数量" if language == Language.ZH else "the scene count") + path[len("scenes"):]
         else:
-            part = path.split(".")[0].replace("_", " ")
+            top = path.split(".")[0]
+            part = _TOP.get(top, {}).get(language, top.replace("_", " "))
         if part not in parts:
             parts.append(part)
     joiner = "、" if language == Language.ZH else ", "
