@@ -20,6 +20,7 @@ from reelcraft.agent.actions import (
     ACTION_TYPES,
     CHOICE_SCHEMA,
     AddScene,
+    AskClarification,
     CreateVideo,
     RegenerateVisuals,
     RemoveScene,
@@ -75,7 +76,7 @@ def guard(message: str, language: Language) -> Reply | None:
 def check_against(action: BaseModel, plan: VideoPlan | None, language: Language) -> Reply | None:
     """A well-formed action the current video cannot take, answered with what it can."""
     zh = language == Language.ZH
-    if plan is None and not isinstance(action, CreateVideo | Reply):
+    if plan is None and not isinstance(action, CreateVideo | Reply | AskClarification):
         return Reply(text="还没有视频。先告诉我你的创意吧。" if zh else
                      "There is no video yet. Tell me the idea first and I'll make a draft.")  # fmt: skip
     if plan is None:
