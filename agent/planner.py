@@ -21,6 +21,8 @@ from reelcraft.agent.actions import (
     CHOICE_SCHEMA,
     AddScene,
     AskClarification,
+    ChangeMusic,
+    ChangeVisualStyle,
     CreateVideo,
     RegenerateVisuals,
     RemoveScene,
@@ -98,6 +100,18 @@ def check_against(action: BaseModel, plan: VideoPlan | None, language: Language)
     return None
 
 
+def in_their_words(action: BaseModel, message: str) -> BaseModel:
+    """The creator's own words as the brief, instruction or request: the model's job is to pick the action
+    and its numbers; small models paraphrase (or copy the scene's text) when asked to restate the rest."""
+    if isinstance(action, CreateVideo):
+        return action.model_copy(update={"brief": message[:2000]})
+    if isinstance(action, RewriteScene | AddScene):
+        return action.model_copy(update={"instruction": message[:500]})
+    if isinstance(action, ChangeMusic | ChangeVisualStyle):
+        return action.model_copy(update={"request": message[:200]})
+    return action
+
+
 def choose_action(message: str, plan: VideoPlan | None, deps: Deps) -> Choice:
     """The one action this message asks for, checked against the current video."""
     language = plan.language if plan is not None else detect_language(message)
@@ -109,6 +123,7 @@ def choose_action(message: str, plan: VideoPlan | None, deps: Deps) -> Choice:
         choice = _by_tool_call(messages, deps)
     else:
         choice = _by_schema(messages, deps)
+    choice.action = in_their_words(choice.action, message.strip())
     if (answer := check_against(choice.action, plan, language)) is not None:
         return Choice(answer, choice.attempts, choice.problems)
     return choice

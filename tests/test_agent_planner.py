@@ -26,9 +26,10 @@ def _deps(settings: Settings, turns: list) -> Deps:
 
 
 def test_the_model_fills_the_flat_schema_and_gets_a_typed_action(settings: Settings) -> None:
-    deps = _deps(settings, [pick("rewrite_scene", 2, "funnier"), pick("change_length", number=20),
+    deps = _deps(settings, [pick("rewrite_scene", 2, "Water first; stretch"), pick("change_length", number=20),
                             pick("change_language", text="Chinese")])  # fmt: skip
-    assert choose_action("make scene 2 funnier", PLAN, deps).action == RewriteScene(scene=2, instruction="funnier")
+    rewrite = choose_action("make scene 2 funnier", PLAN, deps).action
+    assert rewrite == RewriteScene(scene=2, instruction="make scene 2 funnier")  # their words, not the model's
     assert choose_action("shorter: 20 seconds", PLAN, deps).action == ChangeLength(seconds=20)
     assert choose_action("in Chinese", PLAN, deps).action == ChangeLanguage(language="zh")
     call = deps.llm.calls[0]  # type: ignore[union-attr]
@@ -67,7 +68,7 @@ def test_edits_before_any_video_ask_for_the_idea_and_chinese_gets_chinese(settin
     answer = choose_action("calmer music", None, deps).action
     assert isinstance(answer, Reply) and "no video yet" in answer.text
     created = choose_action("做一个20秒的视频：大学生省钱早餐", None, deps).action
-    assert created == CreateVideo(brief="大学生省钱早餐", duration=20)
+    assert created == CreateVideo(brief="做一个20秒的视频：大学生省钱早餐", duration=20)
     assert "剪辑助手" in deps.llm.calls[1]["messages"][0].content  # type: ignore[union-attr]  # prompts/agent_action.zh.md
 
 
