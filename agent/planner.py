@@ -100,6 +100,16 @@ def check_against(action: BaseModel, plan: VideoPlan | None, language: Language)
     return None
 
 
+BRIEF_UNITS = 6
+"""Words (en) or Han characters (zh) from which a first message is an idea, not a stray edit."""
+
+
+def looks_like_brief(message: str, language: Language) -> bool:
+    from reelcraft.tools.script import speech_units
+
+    return speech_units(message, language) >= (BRIEF_UNITS if language == Language.EN else BRIEF_UNITS + 2)
+
+
 def in_their_words(action: BaseModel, message: str) -> BaseModel:
     """The creator's own words as the brief, instruction or request: the model's job is to pick the action
     and its numbers; small models paraphrase (or copy the scene's text) when asked to restate the rest."""
@@ -123,6 +133,9 @@ def choose_action(message: str, plan: VideoPlan | None, deps: Deps) -> Choice:
         choice = _by_tool_call(messages, deps)
     else:
         choice = _by_schema(messages, deps)
+    if plan is None and not isinstance(choice.action, CreateVideo | Reply | AskClarification) \
+            and looks_like_brief(message, language):
+        choice.action = CreateVideo(brief=message.strip()[:2000])  # no video yet: a whole idea is a brief
     choice.action = in_their_words(choice.action, message.strip())
     if (answer := check_against(choice.action, plan, language)) is not None:
         return Choice(answer, choice.attempts, choice.problems)

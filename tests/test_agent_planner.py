@@ -72,6 +72,12 @@ def test_edits_before_any_video_ask_for_the_idea_and_chinese_gets_chinese(settin
     assert "剪辑助手" in deps.llm.calls[1]["messages"][0].content  # type: ignore[union-attr]  # prompts/agent_action.zh.md
 
 
+def test_a_whole_idea_before_any_video_is_a_brief_whatever_the_model_chose(settings: Settings) -> None:
+    deps = _deps(settings, [pick("change_length", number=30)])
+    brief = "30 s TikTok: a budget morning routine for college students, upbeat"
+    assert choose_action(brief, None, deps).action == CreateVideo(brief=brief)
+
+
 def test_the_chooser_sees_scene_numbers() -> None:
     text = describe(VideoPlan.model_validate({**ZH_PLAN, "language": "zh", "target_duration": 30}))
     assert "1. " in text and "4. " in text and "zh" in text and describe(None) == "none yet"
