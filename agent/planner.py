@@ -31,6 +31,7 @@ from reelcraft.agent.actions import (
     RewriteScene,
     to_action,
 )
+from reelcraft.agent.intents import match_intent
 from reelcraft.deps import Deps
 from reelcraft.errors import ModelBehaviorError
 from reelcraft.plan import Language, VideoPlan, detect_language
@@ -122,11 +123,14 @@ def in_their_words(action: BaseModel, message: str) -> BaseModel:
     return action
 
 
-def choose_action(message: str, plan: VideoPlan | None, deps: Deps) -> Choice:
-    """The one action this message asks for, checked against the current video."""
+def choose_action(message: str, plan: VideoPlan | None, deps: Deps, *, intents: bool = True) -> Choice:
+    """The one action this message asks for, checked against the current video. `intents=False` sends
+    even unambiguous edits to the model (to measure it)."""
     language = plan.language if plan is not None else detect_language(message)
     if (answer := guard(message, language)) is not None:
         return Choice(answer)
+    if intents and plan is not None and (obvious := match_intent(message, len(plan.scenes))) is not None:
+        return Choice(obvious)  # an unambiguous edit (agent/intents.py): no model call, no misreading
     system, user = load_prompt("agent_action", language.value).render(video=describe(plan), message=message.strip())
     messages: list[BaseMessage] = [SystemMessage(system), HumanMessage(user)]
     if deps.settings.llm.provider in NATIVE_TOOL_PROVIDERS:

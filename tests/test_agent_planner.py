@@ -6,7 +6,18 @@ from __future__ import annotations
 import pytest
 
 from helpers import EN_PLAN, ZH_PLAN
-from reelcraft.agent.actions import CHOICE_SCHEMA, ChangeLanguage, ChangeLength, CreateVideo, Reply, RewriteScene
+from reelcraft.agent.actions import (
+    CHOICE_SCHEMA,
+    ChangeLanguage,
+    ChangeLength,
+    ChangePlatform,
+    CreateVideo,
+    RegenerateVisuals,
+    ReorderScenes,
+    Reply,
+    RewriteScene,
+)
+from reelcraft.agent.intents import match_intent
 from reelcraft.agent.planner import choose_action, describe
 from reelcraft.config import Settings
 from reelcraft.deps import Deps
@@ -30,8 +41,8 @@ def test_the_model_fills_the_flat_schema_and_gets_a_typed_action(settings: Setti
                             pick("change_language", text="Chinese")])  # fmt: skip
     rewrite = choose_action("make scene 2 funnier", PLAN, deps).action
     assert rewrite == RewriteScene(scene=2, instruction="make scene 2 funnier")  # their words, not the model's
-    assert choose_action("shorter: 20 seconds", PLAN, deps).action == ChangeLength(seconds=20)
-    assert choose_action("in Chinese", PLAN, deps).action == ChangeLanguage(language="zh")
+    assert choose_action("a bit shorter, about twenty", PLAN, deps).action == ChangeLength(seconds=20)
+    assert choose_action("the other language please", PLAN, deps).action == ChangeLanguage(language="zh")
     call = deps.llm.calls[0]  # type: ignore[union-attr]
     assert call["schema"] == CHOICE_SCHEMA
     assert "4 scenes" in call["messages"][1].content and "make scene 2 funnier" in call["messages"][1].content
@@ -41,7 +52,7 @@ def test_a_malformed_choice_goes_back_to_the_model_a_bounded_number_of_times(set
     settings.llm.max_retries = 2
     deps = _deps(settings, ["not json", pick("change_language", text="French"), pick("reply", text="x")])
     with pytest.raises(ModelBehaviorError, match="no valid action in 2 attempts") as err:
-        choose_action("in French please", PLAN, deps)
+        choose_action("French would be nice", PLAN, deps)
     assert err.value.stage == "agent" and "'en' or 'zh'" in str(err.value)
     assert "not one JSON object" in deps.llm.calls[1]["messages"][-1].content  # type: ignore[union-attr]
 
@@ -76,6 +87,21 @@ def test_a_whole_idea_before_any_video_is_a_brief_whatever_the_model_chose(setti
     deps = _deps(settings, [pick("change_length", number=30)])
     brief = "30 s TikTok: a budget morning routine for college students, upbeat"
     assert choose_action(brief, None, deps).action == CreateVideo(brief=brief)
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    ("in Chinese", ChangeLanguage(language="zh")), ("换成英文", ChangeLanguage(language="en")),
+    ("shorter: 20 seconds", ChangeLength(seconds=20)), ("改成15秒", ChangeLength(seconds=15)),
+    ("swap scenes 1 and 3", ReorderScenes(order=[3, 2, 1, 4])),
+    ("new background for scene 2", RegenerateVisuals(scene=2)),
+    ("make it for YouTube Shorts", ChangePlatform(platform="shorts")),
+    ("square version for Instagram", ChangePlatform(platform="square")),
+    ("make scene 2 funnier", None), ("scene 3 should be 10 seconds", None), ("calmer music", None),
+    ("make the music 20 seconds shorter", None), ("swap scenes 1 and 9", None), ("add a 3D dragon", None),
+    ("30 s TikTok: a budget morning routine for college students who never have time", None),
+])  # fmt: skip
+def test_unambiguous_edits_need_no_model_and_anything_else_goes_to_it(message: str, expected: object) -> None:
+    assert match_intent(message, 4) == expected
 
 
 def test_the_chooser_sees_scene_numbers() -> None:

@@ -4,7 +4,7 @@ default) against a 4-scene video, and the chosen action and its slots are compar
 
 Last line: {"accuracy", "slot_accuracy", "n", "median_seconds"}.
 
-    python tests/bench/agent_actions.py [--llm local|openai|ollama]
+    python tests/bench/agent_actions.py [--llm local|openai|ollama] [--model-only]
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ def slots_match(label: dict, action: dict) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--llm", default=None)
+    parser.add_argument("--model-only", action="store_true", help="skip agent/intents.py: the model picks every action")
     args = parser.parse_args()
     # a scratch home for the run, sharing the joined model weights of the usual one
     settings = Settings(home=Path(tempfile.mkdtemp(prefix="reelcraft-actions-")), models_home=Settings().models_dir)
@@ -51,7 +52,8 @@ def main() -> None:
     for item in labelled:
         started = time.perf_counter()
         try:
-            action = choose_action(item["text"], plan if item["video"] else None, deps).action.model_dump()
+            chosen = choose_action(item["text"], plan if item["video"] else None, deps, intents=not args.model_only)
+            action = chosen.action.model_dump()
         except Exception as exc:  # noqa: BLE001 - a bench counts failures, it does not stop on them
             action = {"action": f"error: {exc}"[:80]}
         seconds.append(time.perf_counter() - started)

@@ -32,9 +32,9 @@ def pick(action: str, scene: int = 0, text: str = "", number: float = 0) -> dict
 TURNS = [  # (message, the scripted model's answers for that turn)
     (EN_BRIEF, [pick("create_video", text=EN_BRIEF, number=30), EN_PLAN]),
     ("make scene 2 funnier", [pick("rewrite_scene", 2, "make it funnier"), FUNNY]),
-    ("shorter: 20 seconds", [pick("change_length", number=20)]),
+    ("shorter: 20 seconds", []),  # unambiguous: agent/intents.py picks change_length without the model
     ("calmer music", [pick("change_music", text="calmer")]),
-    ("in Chinese", [pick("change_language", text="zh"), IN_CHINESE]),
+    ("in Chinese", [IN_CHINESE]),  # change_language by intent; the model adapts the script
     ("final", [pick("render_final")]),
 ]
 

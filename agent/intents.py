@@ -1,0 +1,73 @@
+"""Unambiguous edit requests, recognised without the model.
+
+The embedded 1.5B model picks the right action for about two thirds of edits (tests/bench/agent_actions.py):
+it confuses "in Chinese" or "shorter: 20 seconds" with rewriting scene 1. Phrasings that can only mean one
+thing — a language to switch to, a length in seconds, two scenes to swap, a platform, new visuals for a
+scene — are matched here first; everything else (and anything these patterns are unsure of) goes to the
+model. Each pattern is deliberately narrow: a false match would do the wrong edit, a miss only costs a model
+call.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel
+
+from reelcraft.agent.actions import (
+    ChangeLanguage,
+    ChangeLength,
+    ChangePlatform,
+    RegenerateVisuals,
+    ReorderScenes,
+)
+
+_SCENE = r"(?:scene|shot|镜头)"
+_TO_CHINESE = re.compile(r"\b(?:in|into|to)\s+(?:chinese|mandarin)\b"
+                         r"|(?:换成|改成|翻译成|做成|变成)?中文(?:版)?$|^中文版", re.I)  # fmt: skip
+_TO_ENGLISH = re.compile(r"\b(?:in|into|to)\s+english\b|(?:换成|改成|翻译成|做成|变成)英文|英文版", re.I)
+_SECONDS = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*(?:s\b|secs?\b|seconds?\b|秒)", re.I)
+_SWAP = re.compile(rf"\bswap\s+{_SCENE}s?\s+(\d)\s+(?:and|&|with)\s+(\d)\b"
+                   r"|交换(?:第)?(\d)(?:个)?(?:和|与)(?:第)?(\d)个?镜头", re.I)  # fmt: skip
+_NEW_VISUAL = re.compile(r"(?:new|another|different)\s+(?:background|visuals?|image|picture|footage)\s+(?:for|in|on)\s+"
+                         rf"{_SCENE}\s+(\d)|(?:第)?(\d)个镜头换(?:一个|个)?(?:背景|画面)", re.I)  # fmt: skip
+SHORT_REQUEST_CHARS = 60
+"""A length or platform is only read from a short request; a longer message (a new brief) goes to the model."""
+_PLATFORMS = [(re.compile(r"youtube\s*shorts|\bshorts\b", re.I), "shorts"),
+              (re.compile(r"\bsquare\b|1\s*:\s*1|方形", re.I), "square"),
+              (re.compile(r"\blandscape\b|16\s*:\s*9|横屏", re.I), "landscape"),
+              (re.compile(r"\breels?\b|instagram", re.I), "reels"),
+              (re.compile(r"tiktok|抖音", re.I), "tiktok")]  # fmt: skip
+_PLATFORM_ASK = re.compile(r"\b(?:for|version|format|make it|as)\b|版|格式|改成|换成", re.I)
+
+
+def match_intent(message: str, scene_count: int) -> BaseModel | None:
+    """The one action an unambiguous edit asks for, or None (let the model decide)."""
+    text = " ".join(message.split())
+    if not text or len(text) > 200 or re.search(rf"{_SCENE}\s*\d|第\s*\d", text, re.I) and not (
+            _SWAP.search(text) or _NEW_VISUAL.search(text)):
+        return None  # long messages and ones about a particular scene need the model
+    if swap := _SWAP.search(text):
+        a, b = (int(x) for x in swap.groups() if x)
+        order = list(range(1, scene_count + 1))
+        if 1 <= a <= scene_count and 1 <= b <= scene_count and a != b:
+            order[a - 1], order[b - 1] = b, a
+            return ReorderScenes(order=order)
+        return None
+    if visual := _NEW_VISUAL.search(text):
+        return RegenerateVisuals(scene=int(next(x for x in visual.groups() if x)))
+    to_zh, to_en = bool(_TO_CHINESE.search(text)), bool(_TO_ENGLISH.search(text))
+    if to_zh != to_en:
+        return ChangeLanguage(language="zh" if to_zh else "en")
+    if len(text) > SHORT_REQUEST_CHARS:
+        return None
+    seconds = _SECONDS.findall(text)
+    if len(seconds) == 1 and not re.search(r"music|voice|音乐|配音", text, re.I):
+        value = float(seconds[0])
+        return ChangeLength(seconds=value) if 5 <= value <= 180 else None
+    if _PLATFORM_ASK.search(text):
+        found = {name for pattern, name in _PLATFORMS if pattern.search(text)}
+        shapes = found & {"square", "landscape"}  # "square version for Instagram": the shape is the request
+        if len(found) == 1 or len(shapes) == 1:
+            return ChangePlatform(platform=(shapes or found).pop())  # type: ignore[arg-type]
+    return None
