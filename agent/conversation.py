@@ -160,7 +160,7 @@ class Conversation:
         assert new is not None
         language = new.plan.language
         if isinstance(action, CreateVideo):
-            return {"reply": self._created_text(action, new)}
+            return {"reply": self._created_text(action, new, state["session"])}
         if isinstance(action, RenderFinal):
             preset = new.plan.preset
             return {"reply": replies.say("final", language, width=preset.width, height=preset.height,
@@ -173,17 +173,18 @@ class Conversation:
 
     # -- actions -----------------------------------------------------------------------------------------
     def _create(self, action: CreateVideo, session: ChatSession) -> TurnState:
-        plan = self.studio.plan(action.brief, duration=action.duration or 30, language=action.language,
-                                platform=action.platform or "tiktok")  # fmt: skip
+        plan = self.studio.plan(action.brief, duration=action.duration or 30,
+                                language=action.language or session.language,
+                                platform=action.platform or session.platform or "tiktok")  # fmt: skip
         draft = self.studio.render(plan, brief=action.brief, voice=session.voice, profile="preview")
         return {"new_draft": draft, "changed": []}
 
-    def _created_text(self, action: CreateVideo, draft: Draft) -> str:
+    def _created_text(self, action: CreateVideo, draft: Draft, session: ChatSession) -> str:
         language = draft.plan.language
         chosen = []
         if action.duration is None:
             chosen.append("30 秒" if language == Language.ZH else "30 seconds")
-        if action.platform is None:
+        if action.platform is None and session.platform is None:
             chosen.append("竖屏 TikTok/抖音格式" if language == Language.ZH else "vertical TikTok format")
         defaults = replies.say("defaults", language, what="、".join(chosen) if language == Language.ZH
                                else " and ".join(chosen)) if chosen else ""  # fmt: skip

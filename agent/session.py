@@ -38,6 +38,10 @@ class ChatSession(BaseModel):
     """The draft being edited; None until the first video is made."""
     voice: str | None = None
     """The narrator the creator picked ('change the voice'); None: the language's default."""
+    platform: str | None = None
+    """Platform for a new video unless the message names one (the UI's sidebar sets it)."""
+    language: str | None = None
+    """Language for a new video unless the message names one; None: the brief's."""
     messages: list[ChatMessage] = Field(default_factory=list)
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 

@@ -42,6 +42,9 @@ class LLMSettings(BaseSettings):
     (2 threads measured 2.7 tok/s against 9.3, see docs/models.md)."""
     context_tokens: int = 4096
     timeout_s: float = 600.0
+    fake_turns: Path | None = None
+    """Tests only: a JSON list of the scripted answers the `fake` provider gives, in order (how a test
+    drives the UI server, a separate process, without a model)."""
 
 
 class TrendsSettings(BaseSettings):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reelcraft.cache import AssetCache
@@ -21,6 +22,12 @@ ProgressFn = Callable[[str, str], None]
 
 def _no_progress(stage: str, message: str) -> None:
     return None
+
+
+def _fake_turns(path: Path | None) -> list[object] | None:
+    import json
+
+    return json.loads(path.read_text(encoding="utf-8")) if path is not None else None
 
 
 @dataclass
@@ -54,6 +61,7 @@ class Deps:
                     threads=cfg.threads,
                     context_tokens=cfg.context_tokens,
                     timeout_s=cfg.timeout_s,
+                    turns=_fake_turns(cfg.fake_turns) if cfg.provider == "fake" else None,
                 )
             except LLMConfigError as exc:
                 raise ConfigError(str(exc), "set the LLM options in reelcraft.toml or the environment") from exc

@@ -1,0 +1,156 @@
+"""The reelcraft chat page: type an idea, watch the draft, change it by talking.
+
+Run with `reelcraft ui` (or `make ui`). A thin face over `Studio.chat`: the session (conversation, draft,
+sidebar choices) lives in the project store under `?session=<id>`, so a reload or a second tab shows the
+same chat. Errors show the stage and what to do, never a traceback (that goes to `<home>/logs/ui.log`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import streamlit as st
+
+from reelcraft.agent.session import ChatSession, SessionStore
+from reelcraft.config import Settings
+from reelcraft.plan import Draft
+from reelcraft.studio import Studio
+
+PROVIDERS = ["local", "openai", "ollama"]
+PLATFORMS = ["tiktok", "reels", "shorts", "square", "landscape"]
+LANGUAGES = {"auto": None, "English": "en", "中文": "zh"}
+STAGE_LABELS = {"script": "✍️ script", "trends": "📈 trends", "voiceover": "🎙️ voice", "music": "🎵 music",
+                "visuals": "🖼️ visuals", "captions": "💬 captions", "render": "🎬 render"}  # fmt: skip
+
+
+@st.cache_resource(show_spinner="Loading the models…")
+def get_studio(provider: str, model: str, base_url: str) -> Studio:
+    """One Studio (and one loaded LLM) per provider choice, shared by every session of this server."""
+    settings = Settings()
+    if settings.llm.provider != "fake":  # tests run the server with a scripted model (REELCRAFT_LLM__PROVIDER)
+        settings.llm.provider = provider  # type: ignore[assignment]
+    if model:
+        settings.llm.model = model
+    if base_url:
+        settings.llm.base_url = base_url
+    return Studio(settings)
+
+
+def session_id() -> str:
+    """The chat in the URL (`?session=`), created on first visit, so a reload comes back to it."""
+    current = st.query_params.get("session")
+    if not current:
+        current = SessionStore(Settings().home / "sessions").new_id()
+        st.query_params["session"] = current
+    return current
+
+
+def sidebar(store: SessionStore, session: ChatSession) -> tuple[str, str, str]:
+    bar = st.sidebar
+    bar.title("🎬 reelcraft")
+    configured = Settings().llm.provider
+    provider = bar.selectbox("LLM provider", PROVIDERS, help="local: the embedded model, offline, no key",
+                             index=PROVIDERS.index(configured) if configured in PROVIDERS else 0)  # fmt: skip
+    model = bar.text_input("Model", value="", placeholder="default for the provider")
+    base_url = bar.text_input("Endpoint", value="", placeholder="http://localhost:11434") if provider != "local" else ""
+    chosen = PLATFORMS.index(session.platform) if session.platform in PLATFORMS else 0
+    platform = bar.selectbox("Platform for new videos", PLATFORMS, index=chosen)
+    names = list(LANGUAGES)
+    current = next((k for k, v in LANGUAGES.items() if v == session.language), "auto")
+    language = LANGUAGES[bar.selectbox("Language for new videos", names, index=names.index(current))]
+    voice = bar.text_input("Voice", value=session.voice or "", placeholder="the language's default voice") or None
+    if (platform, language, voice) != (session.platform, session.language, session.voice):
+        session.platform, session.language, session.voice = platform, language, voice
+        store.save(session)
+    bar.caption(f"session `{session.id}` · [new chat](?)")
+    return provider, model, base_url
+
+
+def words(text: str) -> Iterator[str]:
+    """The reply as a stream, a word at a time (characters for Chinese)."""
+    pieces = text.split(" ") if " " in text else list(text)
+    for i, piece in enumerate(pieces):
+        yield piece + (" " if " " in text and i < len(pieces) - 1 else "")
+        time.sleep(0.01)
+
+
+def show_draft(draft: Draft, studio: Studio) -> None:
+    from reelcraft.storyboard import storyboard
+
+    assert draft.outputs is not None
+    st.subheader(f"{draft.plan.title} · v{draft.version}")
+    left, right = st.columns([2, 3])
+    with left:
+        st.video(str(draft.outputs.video))
+        for label, path, mime in (("⬇️ MP4", draft.outputs.video, "video/mp4"),
+                                  ("⬇️ SRT captions", draft.outputs.srt, "application/x-subrip"),
+                                  ("⬇️ plan JSON", draft.outputs.plan_json, "application/json")):  # fmt: skip
+            name = f"{draft.id}-v{draft.version}-{Path(path).name}"
+            st.download_button(label, data=Path(path).read_bytes(), file_name=name, mime=mime, key=f"dl-{name}")
+        if draft.plan.hashtags:
+            st.caption(" ".join(draft.plan.hashtags))
+    with right:
+        st.markdown("**Storyboard**")
+        frames = storyboard(draft, ffmpeg=studio.settings.ffmpeg)
+        for row in range(0, len(frames), 4):
+            for column, frame in zip(st.columns(4), frames[row : row + 4], strict=False):
+                with column:
+                    st.image(str(frame.image), width="stretch")
+                    st.markdown(f"**{frame.number}.** {frame.scene.on_screen_text}")
+                    st.caption(f"{frame.duration:.1f} s · {frame.scene.voiceover}")
+
+
+def main() -> None:
+    st.set_page_config(page_title="reelcraft", page_icon="🎬", layout="wide")
+    store = SessionStore(Settings().home / "sessions")
+    chat_id = session_id()
+    session = store.load(chat_id)
+    provider, model, base_url = sidebar(store, session)
+    studio = get_studio(provider, model, base_url)
+    for message in session.messages:
+        with st.chat_message(message.role):
+            st.markdown(message.text)
+    prompt = st.chat_input("Your idea, or what to change (e.g. “make scene 2 funnier”)")
+    if prompt is not None:
+        with st.chat_message("user"):
+            st.markdown(prompt)
+        with st.chat_message("assistant"):
+            try:
+                with st.status("Working on it…", expanded=True) as status:
+                    def progress(stage: str, message: str) -> None:
+                        label = STAGE_LABELS.get(stage, stage)
+                        status.update(label=f"{label}: {message}"[:120])
+                        status.write(f"{label}: {message}")
+
+                    studio.deps.progress = progress
+                    studio.deps.warnings.clear()
+                    turn = studio.chat(chat_id, prompt)
+                    status.update(label=f"Done in {turn.seconds:.0f} s", state="complete", expanded=False)
+                st.write_stream(words(turn.reply))
+            except Exception as exc:  # noqa: BLE001 - the page must never show a traceback
+                logging.getLogger("reelcraft.ui").exception("chat turn failed")
+                st.error(f"Something went wrong ({type(exc).__name__}: {exc}). Your drafts are safe: try again, "
+                         "or run `reelcraft doctor` to check the installation.")  # fmt: skip
+        session = store.load(chat_id)
+    if session.draft_id:
+        try:
+            show_draft(studio.store.load(session.draft_id), studio)
+        except Exception as exc:  # noqa: BLE001
+            st.error(f"The draft could not be shown ({exc}). Re-render it with “final”, or start a new chat.")
+
+
+def _log_to_file() -> None:
+    folder = Settings().home / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(folder / "ui.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("reelcraft.ui")
+    if not logger.handlers:
+        logger.addHandler(handler)
+
+
+_log_to_file()
+main()
