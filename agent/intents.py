@@ -18,6 +18,7 @@ from reelcraft.agent.actions import (
     ChangeLanguage,
     ChangeLength,
     ChangePlatform,
+    ChangeVoice,
     RegenerateVisuals,
     ReorderScenes,
 )
@@ -41,6 +42,19 @@ _PLATFORMS = [(re.compile(r"youtube\s*shorts|\bshorts\b", re.I), "shorts"),
 _PLATFORM_ASK = re.compile(r"\b(?:for|version|format|make it|as)\b|版|格式|改成|换成", re.I)
 
 
+_INJECTION = re.compile(r"ignore (?:all |any |your |the |previous |prior )*(?:instructions|rules|prompt)|system prompt"
+                        r"|(?:reveal|print|show|repeat) (?:your |the )?(?:instructions|prompt|rules)"
+                        r"|delete (?:all|every|the)\b.*\b(?:drafts?|videos?|files?|projects?)|rm -rf"
+                        r"|忽略(?:你的|之前的|所有)?(?:指令|规则|提示)|系统提示|删除(?:所有|全部)", re.I)  # fmt: skip
+_VOICE = re.compile(r"\bvoice\b.*?\b([a-z]{2,3}_[A-Z]{2}-[A-Za-z0-9_-]+)"
+                    r"|(?:配音|声音)(?:换成|改成|用)\s*([A-Za-z0-9_-]+)")  # fmt: skip
+
+
+def is_injection(message: str) -> bool:
+    """Asks for the instructions or to delete things: answered by a fixed reply, never sent to the model."""
+    return bool(_INJECTION.search(message))
+
+
 def match_intent(message: str, scene_count: int) -> BaseModel | None:
     """The one action an unambiguous edit asks for, or None (let the model decide)."""
     text = " ".join(message.split())
@@ -54,6 +68,8 @@ def match_intent(message: str, scene_count: int) -> BaseModel | None:
             order[a - 1], order[b - 1] = b, a
             return ReorderScenes(order=order)
         return None
+    if voice := _VOICE.search(text):
+        return ChangeVoice(voice=next(x for x in voice.groups() if x))
     if visual := _NEW_VISUAL.search(text):
         return RegenerateVisuals(scene=int(next(x for x in visual.groups() if x)))
     to_zh, to_en = bool(_TO_CHINESE.search(text)), bool(_TO_ENGLISH.search(text))

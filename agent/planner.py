@@ -31,7 +31,7 @@ from reelcraft.agent.actions import (
     RewriteScene,
     to_action,
 )
-from reelcraft.agent.intents import match_intent
+from reelcraft.agent.intents import is_injection, match_intent
 from reelcraft.deps import Deps
 from reelcraft.errors import ModelBehaviorError
 from reelcraft.plan import Language, VideoPlan, detect_language
@@ -129,6 +129,10 @@ def choose_action(message: str, plan: VideoPlan | None, deps: Deps, *, intents: 
     language = plan.language if plan is not None else detect_language(message)
     if (answer := guard(message, language)) is not None:
         return Choice(answer)
+    if is_injection(message):
+        from reelcraft.agent.replies import say
+
+        return Choice(Reply(text=say("private", language)))
     if intents and plan is not None and (obvious := match_intent(message, len(plan.scenes))) is not None:
         return Choice(obvious)  # an unambiguous edit (agent/intents.py): no model call, no misreading
     system, user = load_prompt("agent_action", language.value).render(video=describe(plan), message=message.strip())
