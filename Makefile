@@ -45,6 +45,9 @@ gan-default: install
 	$(BIN)/reelcraft gan export $(GAN_WORK)/full.pt -o models/gan/data/default.pt
 	$(BIN)/python tests/bench/gan_eval.py
 
+ui: install
+	$(BIN)/reelcraft ui
+
 lint: install
 	$(BIN)/ruff check .
 

@@ -186,6 +186,24 @@ def plan(
 
 
 @app.command()
+def ui(
+    port: Annotated[int, typer.Option(help="Port to serve the chat page on")] = 8501,
+    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 to share on the network)")] = "127.0.0.1",
+) -> None:
+    """Start the chat page (Streamlit) on http://HOST:PORT."""
+    import subprocess
+
+    import reelcraft.ui
+
+    page = Path(reelcraft.ui.__file__).parent / "app.py"
+    console.print(f"reelcraft chat: http://{host}:{port}  (Ctrl+C stops it)")
+    command = [sys.executable, "-m", "streamlit", "run", str(page), "--server.port", str(port),
+               "--server.address", host, "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--client.toolbarMode", "minimal"]
+    raise typer.Exit(subprocess.call(command))
+
+
+@app.command()
 def drafts() -> None:
     """List saved drafts."""
     from reelcraft.store import DraftStore

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages from Debian: ffmpeg/ffprobe (libx264, libass), a CJK font for captions, and
-# FluidSynth with the FluidR3 General MIDI soundfont (MIT) that plays the generated music.
+# FluidSynth with the FluidR3 General MIDI soundfont (MIT) that plays the generated music, and
+# chromium for the UI's browser tests.
 # Skips apt entirely when everything is already there; needs root (or sudo) otherwise.
 set -euo pipefail
 need=()
@@ -10,6 +11,8 @@ command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need+
 command -v fc-match >/dev/null 2>&1 || need+=(fontconfig)
 command -v fluidsynth >/dev/null 2>&1 || need+=(fluidsynth)
 [ -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ] || need+=(fluid-soundfont-gm)
+# the browser tests drive Debian's chromium with playwright (no browser download)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -eq 0 ]; then
     echo "system packages: present"
     exit 0

@@ -1,0 +1,106 @@
+"""The chat page in a real browser: `reelcraft ui` serves it on localhost, Debian's chromium (driven by
+playwright, no browser download) types a brief, waits for the plan's reply and a <video> that plays, sends
+one edit, reloads the page, and saves screenshots. The LLM is scripted (REELCRAFT_LLM__FAKE_TURNS); the
+voice, music, captions and rendering are real."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from helpers import EN_BRIEF, EN_PLAN
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def pick(action: str, scene: int = 0, text: str = "", number: float = 0) -> dict:
+    return {"action": action, "scene": scene, "text": text, "number": number, "order": []}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, models_home: Path) -> Iterator[str]:
+    work = tmp_path_factory.mktemp("ui-server")
+    turns = [pick("create_video", text=EN_BRIEF, number=30), EN_PLAN, pick("change_music", text="calmer")]
+    (work / "turns.json").write_text(json.dumps(turns), encoding="utf-8")
+    port = free_port()
+    env = {**os.environ, "REELCRAFT_HOME": str(work / "home"), "REELCRAFT_MODELS_HOME": str(models_home),
+           "REELCRAFT_LLM__PROVIDER": "fake", "REELCRAFT_LLM__FAKE_TURNS": str(work / "turns.json")}  # fmt: skip
+    log = (work / "server.log").open("w")
+    process = subprocess.Popen([sys.executable, "-m", "reelcraft.cli", "ui", "--port", str(port)], env=env,
+                               stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the UI server did not start: {(work / 'server.log').read_text()[-2000:]}")
+        time.sleep(0.5)
+    yield url
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def test_a_brief_becomes_a_playable_video_and_an_edit_a_new_version(server: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    assert CHROMIUM, "no chromium on PATH: `make install` installs Debian's (scripts/sysdeps.sh)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                             args=["--no-sandbox", "--disable-background-networking"])  # fmt: skip
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{server}/?session=browser-test")
+        box = page.get_by_test_id("stChatInputTextArea")
+        expect(box).to_be_visible(timeout=60_000)
+        box.fill(EN_BRIEF)
+        box.press("Enter")
+        expect(page.get_by_text("Here's a first draft")).to_be_visible(timeout=300_000)
+        video = page.locator("video").first
+        expect(video).to_be_attached(timeout=60_000)
+        page.wait_for_function("() => { const v = document.querySelector('video'); return v && v.duration > 0; }",
+                               timeout=60_000)  # fmt: skip
+        duration = page.evaluate("() => document.querySelector('video').duration")
+        assert 25 <= duration <= 35
+        page.evaluate("() => document.querySelector('video').play()")
+        page.wait_for_function("() => document.querySelector('video').currentTime > 0.2", timeout=30_000)
+        page.screenshot(path=str(tmp_path / "first-draft.png"), full_page=True)
+
+        box = page.get_by_test_id("stChatInputTextArea")
+        box.fill("calmer music")
+        box.press("Enter")
+        expect(page.get_by_text("version 2")).to_be_visible(timeout=300_000)
+        expect(page.get_by_text(f"{EN_PLAN['title']} · v2")).to_be_visible(timeout=60_000)
+        page.screenshot(path=str(tmp_path / "after-edit.png"), full_page=True)
+
+        page.reload()  # the session lives in the store: the conversation comes back
+        expect(page.get_by_text("calmer music", exact=True)).to_be_visible(timeout=60_000)
+        expect(page.get_by_text(f"{EN_PLAN['title']} · v2")).to_be_visible(timeout=60_000)
+        browser.close()
+    for name in ("first-draft.png", "after-edit.png"):
+        assert (tmp_path / name).stat().st_size > 20_000
+    keep = os.environ.get("REELCRAFT_SCREENSHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        for name in ("first-draft.png", "after-edit.png"):
+            shutil.copyfile(tmp_path / name, Path(keep) / name)
