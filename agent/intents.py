@@ -87,3 +87,11 @@ def match_intent(message: str, scene_count: int) -> BaseModel | None:
         if len(found) == 1 or len(shapes) == 1:
             return ChangePlatform(platform=(shapes or found).pop())  # type: ignore[arg-type]
     return None
+
+
+def brief_facts(message: str) -> tuple[float | None, str | None]:
+    """The length ('30 s', '15秒') and platform ('TikTok', 'Reels', '抖音') a brief states, for when the
+    model left them out of its create_video."""
+    seconds = [float(x) for x in _SECONDS.findall(message) if 5 <= float(x) <= 180]
+    platforms = {name for pattern, name in _PLATFORMS if pattern.search(message)}
+    return (seconds[0] if len(seconds) == 1 else None), (platforms.pop() if len(platforms) == 1 else None)

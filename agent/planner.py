@@ -31,7 +31,7 @@ from reelcraft.agent.actions import (
     RewriteScene,
     to_action,
 )
-from reelcraft.agent.intents import is_injection, match_intent
+from reelcraft.agent.intents import brief_facts, is_injection, match_intent
 from reelcraft.deps import Deps
 from reelcraft.errors import ModelBehaviorError
 from reelcraft.plan import Language, VideoPlan, detect_language
@@ -115,7 +115,9 @@ def in_their_words(action: BaseModel, message: str) -> BaseModel:
     """The creator's own words as the brief, instruction or request: the model's job is to pick the action
     and its numbers; small models paraphrase (or copy the scene's text) when asked to restate the rest."""
     if isinstance(action, CreateVideo):
-        return action.model_copy(update={"brief": message[:2000]})
+        seconds, platform = brief_facts(message)
+        return action.model_copy(update={"brief": message[:2000], "duration": action.duration or seconds,
+                                         "platform": action.platform or platform})
     if isinstance(action, RewriteScene | AddScene):
         return action.model_copy(update={"instruction": message[:500]})
     if isinstance(action, ChangeMusic | ChangeVisualStyle):

@@ -87,7 +87,7 @@ def test_edits_before_any_video_ask_for_the_idea_and_chinese_gets_chinese(settin
 def test_a_whole_idea_before_any_video_is_a_brief_whatever_the_model_chose(settings: Settings) -> None:
     deps = _deps(settings, [pick("change_length", number=30)])
     brief = "30 s TikTok: a budget morning routine for college students, upbeat"
-    assert choose_action(brief, None, deps).action == CreateVideo(brief=brief)
+    assert choose_action(brief, None, deps).action == CreateVideo(brief=brief, duration=30, platform="tiktok")
 
 
 @pytest.mark.parametrize(("message", "expected"), [

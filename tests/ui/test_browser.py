@@ -8,15 +8,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ui_server import start_ui
 
 from helpers import EN_BRIEF, EN_PLAN
 
@@ -27,36 +23,14 @@ def pick(action: str, scene: int = 0, text: str = "", number: float = 0) -> dict
     return {"action": action, "scene": scene, "text": text, "number": number, "order": []}
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, models_home: Path) -> Iterator[str]:
     work = tmp_path_factory.mktemp("ui-server")
     turns = [pick("create_video", text=EN_BRIEF, number=30), EN_PLAN, pick("change_music", text="calmer")]
     (work / "turns.json").write_text(json.dumps(turns), encoding="utf-8")
-    port = free_port()
     env = {**os.environ, "REELCRAFT_HOME": str(work / "home"), "REELCRAFT_MODELS_HOME": str(models_home),
            "REELCRAFT_LLM__PROVIDER": "fake", "REELCRAFT_LLM__FAKE_TURNS": str(work / "turns.json")}  # fmt: skip
-    log = (work / "server.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "reelcraft.cli", "ui", "--port", str(port)], env=env,
-                               stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the UI server did not start: {(work / 'server.log').read_text()[-2000:]}")
-        time.sleep(0.5)
+    process, url = start_ui(env, work / "server.log")
     yield url
     process.terminate()
     process.wait(timeout=30)
