@@ -61,10 +61,10 @@ _TOP: dict[str, dict[Language, str]] = {
     "trend_backing": {Language.EN: "the trend evidence", Language.ZH: "热点依据"},
 }
 _FIELDS: dict[str, dict[Language, str]] = {
-    "voiceover": {Language.EN: "the narration", Language.ZH: "旁白"},
-    "on_screen_text": {Language.EN: "the on-screen text", Language.ZH: "屏幕文字"},
-    "visual": {Language.EN: "the shot", Language.ZH: "画面"},
-    "visual_seed": {Language.EN: "the background", Language.ZH: "背景画面"},
+    "voiceover": {Language.EN: "narration", Language.ZH: "旁白"},
+    "on_screen_text": {Language.EN: "on-screen text", Language.ZH: "屏幕文字"},
+    "visual": {Language.EN: "shot", Language.ZH: "画面"},
+    "visual_seed": {Language.EN: "background", Language.ZH: "背景画面"},
 }
 
 
@@ -73,22 +73,36 @@ def say(key: str, language: Language, **values: object) -> str:
 
 
 def describe_changes(changed: list[str], language: Language) -> str:
-    """'scene 2's narration and the music' from ['scenes[2].voiceover', 'music_mood']."""
+    """"scene 2's narration and shot, the music" from ['scenes[2].voiceover', 'scenes[2].visual', 'music_mood']."""
+    zh = language == Language.ZH
+    scenes: dict[str, list[str]] = {}
     parts: list[str] = []
     for path in changed:
         if path.startswith("scenes["):
             number, _, field = path[len("scenes["):].partition("].")
-            what = _FIELDS.get(field, {}).get(language, field)
-            part = f"镜头{number}的{what}" if language == Language.ZH else f"scene {number}'s {what}"
+            if number not in scenes:
+                scenes[number] = []
+                parts.append(f"\0scene{number}")  # placeholder, filled once all its fields are known
+            what = _FIELDS.get(field, {}).get(language, field.replace("_", " "))
+            if what not in scenes[number]:
+                scenes[number].append(what)
         elif path.startswith("scenes ("):
-            part = ("镜头数量" if language == Language.ZH else "the scene count") + path[len("scenes"):]
+            parts.append(("镜头数量" if zh else "the scene count") + path[len("scenes"):])
         else:
             top = path.split(".")[0]
             part = _TOP.get(top, {}).get(language, top.replace("_", " "))
-        if part not in parts:
-            parts.append(part)
-    joiner = "、" if language == Language.ZH else ", "
-    return joiner.join(parts[:6]) + ("…" if len(parts) > 6 else "")
+            if part not in parts:
+                parts.append(part)
+
+    def scene_text(number: str) -> str:
+        fields = scenes[number]
+        and_word, comma = ("和", "、") if zh else (" and ", ", ")
+        listed = fields[0] if len(fields) == 1 else comma.join(fields[:-1]) + and_word + fields[-1]
+        return f"镜头{number}的{listed}" if zh else f"scene {number}'s {listed}"
+
+    texts = [scene_text(p[len("\0scene"):]) if p.startswith("\0scene") else p for p in parts]
+    joiner = "、" if zh else ", "
+    return joiner.join(texts[:6]) + ("…" if len(texts) > 6 else "")
 
 
 def summary(draft: Draft) -> dict[str, object]:
