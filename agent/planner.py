@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from pydantic import BaseModel, ValidationError
 
 from reelcraft.agent.actions import (
@@ -191,7 +191,12 @@ def _by_tool_call(messages: list[BaseMessage], deps: Deps) -> Choice:
                 return Choice(_ADAPTER.validate_python({**call["args"], "action": name}), attempt, problems)
             except ValidationError as exc:
                 problems += [f"{name}: {'.'.join(map(str, e['loc'][1:]))} {e['msg']}" for e in exc.errors()[:3]]
-        messages = [*messages, answer, HumanMessage(f"Call exactly one tool with valid arguments ({problems[-1]}).")]
+        feedback = f"Call exactly one tool with valid arguments ({problems[-1]})."
+        if answer.tool_calls:  # providers require each tool call to be answered by a tool message
+            messages = [*messages, answer, *(ToolMessage(content=feedback, tool_call_id=str(call.get("id") or ""))
+                                             for call in answer.tool_calls)]  # fmt: skip
+        else:
+            messages = [*messages, answer, HumanMessage(feedback)]
     raise ModelBehaviorError(f"the LLM chose no valid action in {attempts} attempts; last problem: {problems[-1]}",
                              "say it again more simply, or check the provider's tool-calling support",
                              stage="agent")  # fmt: skip

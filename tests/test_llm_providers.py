@@ -22,7 +22,8 @@ from reelcraft.tools.script import ScriptInput, write_script
 class FakeLLMServer:
     """Answers OpenAI `/v1/chat/completions` and Ollama `/api/chat` with queued contents."""
 
-    def __init__(self, answers: list[str], status: int = 200) -> None:
+    def __init__(self, answers: list[Any], status: int = 200) -> None:
+        """An answer is the message content, or {"tool": name, "args": {...}} for a native tool call."""
         self.answers = list(answers)
         self.requests: list[dict[str, Any]] = []
         self.status = status
@@ -43,11 +44,16 @@ class FakeLLMServer:
                     self.wfile.write(b'{"error": {"message": "overloaded"}}')
                     return
                 content = server.answers.pop(0)
+                message: dict[str, Any] = {"role": "assistant", "content": content}
+                if isinstance(content, dict):
+                    message = {"role": "assistant", "content": None, "tool_calls": [{
+                        "id": "call_1", "type": "function",
+                        "function": {"name": content["tool"], "arguments": json.dumps(content["args"])}}]}
                 if self.path.endswith("/chat/completions"):
                     payload = {
                         "id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": body["model"],
-                        "choices": [{"index": 0, "finish_reason": "stop",
-                                     "message": {"role": "assistant", "content": content}}],
+                        "choices": [{"index": 0, "finish_reason": "tool_calls" if isinstance(content, dict)
+                                     else "stop", "message": message}],
                         "usage": {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30},
                     }  # fmt: skip
                     data, kind = json.dumps(payload).encode(), "application/json"
@@ -74,7 +80,7 @@ class FakeLLMServer:
 def server_factory() -> Iterator[Any]:
     servers: list[FakeLLMServer] = []
 
-    def make(answers: list[str], status: int = 200) -> FakeLLMServer:
+    def make(answers: list[Any], status: int = 200) -> FakeLLMServer:
         servers.append(FakeLLMServer(answers, status))
         return servers[-1]
 
@@ -134,3 +140,27 @@ def test_misconfigured_providers_say_what_to_set(settings: Settings) -> None:
     with pytest.raises(ConfigError) as err:
         Deps.from_settings(settings).chat_model()
     assert err.value.stage == "config"
+
+
+def test_capable_providers_pick_chat_actions_by_native_tool_calls(settings: Settings, server_factory: Any) -> None:
+    from reelcraft.agent.actions import Reply, RewriteScene
+    from reelcraft.agent.planner import choose_action
+    from reelcraft.plan import VideoPlan
+
+    plan = VideoPlan.model_validate({**EN_PLAN, "language": "en", "target_duration": 30})
+    server = server_factory([{"tool": "RewriteScene", "args": {"scene": "two"}},  # invalid: sent back
+                             {"tool": "RewriteScene", "args": {"scene": 2, "instruction": "funnier"}},
+                             "Happy to help: tell me what to change."])  # fmt: skip
+    settings.llm.provider = "openai"
+    model = create_chat_model("openai", models_dir=settings.models_dir, model="gpt-test", base_url=server.url + "/v1",
+                              api_key="sk-test")  # fmt: skip
+    deps = Deps.from_settings(settings, llm=model)
+    choice = choose_action("make scene 2 funnier", plan, deps)
+    assert choice.action == RewriteScene(scene=2, instruction="make scene 2 funnier") and choice.attempts == 2
+    tools = {t["function"]["name"] for t in server.requests[0]["body"]["tools"]}
+    assert {"RewriteScene", "ChangeLength", "RenderFinal", "Reply"} <= tools and "response_format" not in \
+        server.requests[0]["body"]
+    retry = server.requests[1]["body"]["messages"][-1]
+    assert retry["role"] == "tool" and retry["tool_call_id"] == "call_1" and "scene" in retry["content"]
+    answer = choose_action("what can you do?", plan, deps)
+    assert isinstance(answer.action, Reply) and answer.action.text.startswith("Happy to help")
