@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from langchain_core.messages import HumanMessage, SystemMessage
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from reelcraft.deps import Deps
 from reelcraft.errors import ScriptError
@@ -198,20 +198,34 @@ def _texts_schema(count: int, *, with_header: bool) -> dict[str, Any]:
     return {"type": "object", "additionalProperties": False, "required": list(properties), "properties": properties}
 
 
-class _SceneTexts(BaseModel):
-    voiceover: str = Field(min_length=2, max_length=400)
-    on_screen_text: str = Field(max_length=80)
+ON_SCREEN_MAX = 80
 
 
 def _apply_texts(plan: VideoPlan, parsed: Any, language: Language, limit: int,
                  *, with_header: bool) -> tuple[VideoPlan | None, list[str]]:  # fmt: skip
-    """The plan with the model's texts in place of its own, or what is wrong with them."""
+    """The plan with the model's texts in place of its own, or what is wrong with them (scene by scene,
+    so a small model knows what to fix). Cutting for length keeps a scene's on-screen text when the
+    model's is unusable: only the narration had to change."""
     try:
-        texts = [_SceneTexts.model_validate(s) for s in parsed["scenes"]]
-    except (KeyError, TypeError, ValidationError) as exc:
-        return None, [f"scenes: {str(exc).splitlines()[0][:200]}"]
-    if len(texts) != len(plan.scenes):
-        return None, [f"write exactly {len(plan.scenes)} scenes, not {len(texts)}"]
+        raw = [(" ".join(str(s["voiceover"]).split()), str(s["on_screen_text"]).strip()) for s in parsed["scenes"]]
+    except (KeyError, TypeError):
+        return None, ["answer with scenes, each with voiceover and on_screen_text"]
+    if len(raw) != len(plan.scenes):
+        return None, [f"write exactly {len(plan.scenes)} scenes, not {len(raw)}"]
+    problems: list[str] = []
+    texts: list[tuple[str, str]] = []
+    for number, ((voiceover, on_screen), old) in enumerate(zip(raw, plan.scenes, strict=True), start=1):
+        if len(voiceover) < 2:
+            problems.append(f"scene {number}: the voiceover is empty")
+        if len(voiceover) > 400:
+            problems.append(f"scene {number}: the voiceover is far too long")
+        if not on_screen or len(on_screen) > ON_SCREEN_MAX:
+            if with_header:
+                problems.append(f"scene {number}: on_screen_text must be a few words, not {len(on_screen)} characters")
+            on_screen = old.on_screen_text
+        texts.append((voiceover, on_screen))
+    if problems:
+        return None, problems[:4]
     header: dict[str, Any] = {}
     if with_header:
         header = {"title": str(parsed.get("title", "")).strip(), "hook": str(parsed.get("hook", "")).strip(),
@@ -220,15 +234,14 @@ def _apply_texts(plan: VideoPlan, parsed: Any, language: Language, limit: int,
                                if str(t).strip("# ")]}  # fmt: skip
         if not header["title"]:
             return None, ["the title is empty"]
-    checked = [t.voiceover for t in texts] + [t.on_screen_text for t in texts]
+    checked = [v for v, _ in texts] + [o for _, o in texts]
     checked += [header["title"], header["hook"], header["call_to_action"]] if with_header else []
     problems = [p for t in checked if t.strip() and (p := language_problem(t, language.value))][:3]
-    units = sum(speech_units(t.voiceover, language) for t in texts)
+    units = sum(speech_units(v, language) for v, _ in texts)
     if units > limit * 1.15:
         problems.append(f"the voiceover has {units} {_unit(language)}: cut it to at most {limit} in total")
     if problems:
         return None, problems
-    scenes = [s.model_copy(update={"voiceover": " ".join(t.voiceover.split()),
-                                   "on_screen_text": t.on_screen_text.strip()})
-              for s, t in zip(plan.scenes, texts, strict=True)]  # fmt: skip
+    scenes = [scene.model_copy(update={"voiceover": voiceover, "on_screen_text": on_screen})
+              for scene, (voiceover, on_screen) in zip(plan.scenes, texts, strict=True)]
     return plan.model_copy(update={"scenes": scenes, **header}), []
