@@ -97,6 +97,7 @@ class Conversation:
         session.messages.append(ChatMessage(role="user", text=message[:STORED_MESSAGE_CHARS]))
         self.sessions.save(session)  # the message survives even if the turn crashes
         state: TurnState = self.graph.invoke({"message": message, "session": session, "draft": draft})
+        session = state["session"]  # as the nodes left it (a voice choice, say)
         new = state.get("new_draft")
         current = new or draft
         if new is not None:

@@ -99,7 +99,6 @@ class Studio:
         inp = ScriptInput(brief=text, language=lang, platform=parse_platform(platform),
                           duration=check_duration(duration), trending=self._trending(text) if trends else None,
                           trends_in_prompt=mode == "on" or (mode == "auto" and self.settings.llm.provider != "local"))
-
         return write_script(inp, self.deps)
 
     def _trending(self, brief: str) -> TrendsOutput | None:
