@@ -89,3 +89,14 @@ def test_translation_changes_the_words_and_nothing_else(settings: Settings) -> N
     assert zh.model_dump(exclude={"scenes", "title", "hook", "call_to_action", "hashtags", "language"}) == \
         PLAN.model_dump(exclude={"scenes", "title", "hook", "call_to_action", "hashtags", "language"})
     assert "简体中文" in deps.llm.calls[0]["messages"][0].content  # type: ignore[union-attr]
+
+
+def test_when_the_model_cannot_cut_to_length_each_scene_keeps_its_opening_sentences(settings: Settings) -> None:
+    too_long = {"scenes": [{"voiceover": s.voiceover + " And one more thing to say here.", "on_screen_text": "x"}
+                           for s in PLAN.scenes]}  # fmt: skip
+    deps = _deps(settings, [too_long, too_long])
+    ten = change_length(LengthInput(plan=PLAN, seconds=15), deps)  # 43 words for 48
+    assert len(deps.llm.calls) == 2  # type: ignore[union-attr]  # two tries, then the extractive cut
+    assert ten.scenes[0].voiceover == "Your mornings cost too much."
+    assert all(PLAN.scenes[i].voiceover.startswith(s.voiceover) for i, s in enumerate(ten.scenes))
+    assert any("opening sentence" in w for w in deps.warnings)

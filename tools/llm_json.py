@@ -19,10 +19,10 @@ Check = Callable[[Any], tuple[T | None, list[str]]]
 
 
 def ask_valid_json(deps: Deps, schema: dict[str, Any], messages: list[BaseMessage], check: Check[T], *,
-                   stage: str, what: str, fix: str) -> T:  # fmt: skip
-    """The first answer that passes `check`, within `settings.llm.max_retries` attempts."""
+                   stage: str, what: str, fix: str, attempts: int | None = None) -> T:  # fmt: skip
+    """The first answer that passes `check`, within `attempts` (default `settings.llm.max_retries`)."""
     model = deps.chat_model().with_structured_output(schema, method="json_schema", include_raw=True)
-    attempts = deps.settings.llm.max_retries
+    attempts = min(attempts or deps.settings.llm.max_retries, deps.settings.llm.max_retries)
     last = ""
     for attempt in range(1, attempts + 1):
         try:

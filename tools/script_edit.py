@@ -8,13 +8,14 @@ their exact words, and their voice, visuals and captions come from the cache.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 from reelcraft.deps import Deps
-from reelcraft.errors import ScriptError
+from reelcraft.errors import ModelBehaviorError, ScriptError
 from reelcraft.language import language_problem
 from reelcraft.plan import Language, Scene, VideoPlan, check_duration
 from reelcraft.prompts import load_fragment, load_prompt
@@ -147,10 +148,48 @@ def change_length(inp: LengthInput, deps: Deps) -> VideoPlan:
 
     def make() -> VideoPlan:
         deps.progress("script", f"cutting the narration to {limit} {_unit(language)}")
-        return ask_valid_json(deps, schema, [SystemMessage(system), HumanMessage(user)], check,
-                              stage="script", what="shorter script", fix=FIX).with_fitted_durations()  # fmt: skip
+        try:
+            cut = ask_valid_json(deps, schema, [SystemMessage(system), HumanMessage(user)], check, stage="script",
+                                 what="shorter script", fix=FIX, attempts=SHORTEN_ATTEMPTS)  # fmt: skip
+        except ModelBehaviorError as exc:
+            extract = extractive_cut(plan, limit)
+            if extract is None:
+                raise ScriptError(f"the narration cannot be cut to {seconds:g} s ({exc.message})",
+                                  "remove a scene, or ask for a longer video") from exc  # fmt: skip
+            deps.warn("script", "the model could not cut the narration to length; kept each scene's opening "
+                                "sentence(s) instead")  # fmt: skip
+            cut = extract
+        return cut.with_fitted_durations()
 
     return _cached_plan(deps, "script_shorten", {"plan": plan, "system": system, "user": user}, make)
+
+
+SHORTEN_ATTEMPTS = 2
+"""Small models rarely hit a word budget on a third try; after two, the extractive cut is better and instant."""
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？；;])\s*")
+
+
+def extractive_cut(plan: VideoPlan, limit: int) -> VideoPlan | None:
+    """Each scene keeps its opening sentences, as many as fit the budget in proportion to the scene's
+    share of the narration (at least its first); None when even the first sentences do not fit."""
+    language = plan.language
+    sentences = [[p for p in _SENTENCE_END.split(s.voiceover) if p.strip()] or [s.voiceover] for s in plan.scenes]
+    total = sum(speech_units(s.voiceover, language) for s in plan.scenes) or 1
+    kept: list[list[str]] = []
+    for scene, parts in zip(plan.scenes, sentences, strict=True):
+        share = limit * speech_units(scene.voiceover, language) / total
+        chosen = [parts[0]]
+        for part in parts[1:]:
+            if speech_units(" ".join([*chosen, part]), language) > share:
+                break
+            chosen.append(part)
+        kept.append(chosen)
+    joiner = "" if language == Language.ZH else " "
+    voiceovers = [joiner.join(parts) for parts in kept]
+    if sum(speech_units(v, language) for v in voiceovers) > limit * 1.15:
+        return None
+    scenes = [s.model_copy(update={"voiceover": v}) for s, v in zip(plan.scenes, voiceovers, strict=True)]
+    return plan.model_copy(update={"scenes": scenes})
 
 
 def translate_plan(inp: TranslateInput, deps: Deps) -> VideoPlan:
