@@ -53,11 +53,11 @@ def conversation(tmp_path_factory: pytest.TempPathFactory, models_home: Path) ->
     return turns
 
 
-def test_a_brief_makes_a_preview_and_says_which_defaults_it_chose(conversation: list) -> None:
+def test_a_brief_makes_a_preview_in_the_length_and_format_it_asked_for(conversation: list) -> None:
     first = conversation[0]
     assert first.new_version and first.draft.version == 1 and first.draft.plan.title == EN_PLAN["title"]
     assert probe(first.draft.outputs.video).height == 960  # preview: half size
-    assert "first draft" in first.reply and "vertical TikTok format" in first.reply
+    assert "first draft" in first.reply and "I chose" not in first.reply  # "30 s TikTok" said both
 
 
 def test_each_edit_changes_only_what_was_asked_and_remakes_only_that(conversation: list) -> None:
