@@ -38,7 +38,9 @@ def language_problem(text: str, language: str) -> str | None:
     """Why `text` is not written in `language` ('en' or 'zh'), phrased for an LLM to fix; None if it is.
     Chinese text may carry Latin brand names; English text may carry no Han characters at all."""
     if language == "zh" and letters(text) and cjk_share(text) < 0.5:
-        return f"not written in Chinese: {text[:60]!r}"
+        english = list(dict.fromkeys(re.findall(r"[A-Za-z][A-Za-z'-]+", text)))[:4]
+        hint = f" (say {', '.join(repr(w) for w in english)} in Chinese too)" if english else ""
+        return f"not written in Chinese: {text[:60]!r}{hint}"
     if language == "en" and CJK_IDEOGRAPH.search(text):
         return f"contains Chinese characters but must be English: {text[:60]!r}"
     return None
