@@ -32,6 +32,7 @@ from reelcraft.agent.actions import (
     to_action,
 )
 from reelcraft.agent.intents import brief_facts, is_injection, match_intent
+from reelcraft.agent.replies import say
 from reelcraft.deps import Deps
 from reelcraft.errors import ModelBehaviorError
 from reelcraft.plan import Language, VideoPlan, detect_language
@@ -64,40 +65,28 @@ def guard(message: str, language: Language) -> Reply | None:
     """Answers that need no model: nothing said, or a paste far longer than an instruction."""
     text = message.strip()
     if not text:
-        return Reply(text="告诉我你的视频创意，比如：“30秒抖音：大学生的省钱早餐，轻快”。" if language == Language.ZH
-                     else "Tell me your video idea, e.g. “30 s TikTok: a budget morning routine for college "
-                          "students, upbeat”.")  # fmt: skip
+        return Reply(text=say("empty", language))
     if len(text) > MAX_MESSAGE_CHARS:
-        return Reply(text=f"那段文字有 {len(text):,} 个字符，太长了。"
-                          f"请用几句话说出创意或修改要求（{MAX_MESSAGE_CHARS:,} 字以内）。"
-                     if language == Language.ZH else
-                     f"That message is {len(text):,} characters, too long to act on. Say the idea or the change in "
-                     f"a few sentences (under {MAX_MESSAGE_CHARS:,} characters).")  # fmt: skip
+        return Reply(text=say("too_long", language, chars=len(text), limit=MAX_MESSAGE_CHARS))
     return None
 
 
 def check_against(action: BaseModel, plan: VideoPlan | None, language: Language) -> Reply | None:
     """A well-formed action the current video cannot take, answered with what it can."""
-    zh = language == Language.ZH
     if plan is None and not isinstance(action, CreateVideo | Reply | AskClarification):
-        return Reply(text="还没有视频。先告诉我你的创意吧。" if zh else
-                     "There is no video yet. Tell me the idea first and I'll make a draft.")  # fmt: skip
+        return Reply(text=say("no_video", language))
     if plan is None:
         return None
     count = len(plan.scenes)
     scene = getattr(action, "scene", None)
     if isinstance(action, RewriteScene | RemoveScene | RegenerateVisuals) and not 1 <= (scene or 0) <= count:
-        return Reply(text=f"没有第 {scene} 个镜头：这个视频有 {count} 个镜头（1–{count}）。你指的是哪一个？" if zh else
-                     f"There is no scene {scene}: this video has {count} scenes (1–{count}). Which one did you "
-                     "mean?")  # fmt: skip
+        return Reply(text=say("no_scene", language, scene=scene, count=count))
     if isinstance(action, AddScene) and action.after > count:
-        return Reply(text=f"这个视频只有 {count} 个镜头；新镜头可以放在 0–{count} 之后。" if zh else
-                     f"This video has {count} scenes; a new scene can go after scene 0–{count}.")  # fmt: skip
+        return Reply(text=say("add_after", language, count=count))
     if isinstance(action, RemoveScene) and count <= 1:
-        return Reply(text="只剩一个镜头了，不能再删。" if zh else "That is the only scene left; it can't be removed.")
+        return Reply(text=say("last_scene", language))
     if isinstance(action, ReorderScenes) and sorted(action.order) != list(range(1, count + 1)):
-        return Reply(text=f"新顺序需要把 1–{count} 每个镜头各列一次。" if zh else
-                     f"A new order needs every scene 1–{count} exactly once.")  # fmt: skip
+        return Reply(text=say("bad_order", language, count=count))
     return None
 
 
@@ -132,8 +121,6 @@ def choose_action(message: str, plan: VideoPlan | None, deps: Deps, *, intents: 
     if (answer := guard(message, language)) is not None:
         return Choice(answer)
     if is_injection(message):
-        from reelcraft.agent.replies import say
-
         return Choice(Reply(text=say("private", language)))
     if intents and plan is not None and (obvious := match_intent(message, len(plan.scenes))) is not None:
         return Choice(obvious)  # an unambiguous edit (agent/intents.py): no model call, no misreading

@@ -6,6 +6,36 @@ from __future__ import annotations
 from reelcraft.plan import Draft, Language
 
 _TEXT: dict[str, dict[Language, str]] = {
+    "empty": {
+        Language.EN: "Tell me your video idea, e.g. “30 s TikTok: a budget morning routine for college students, "
+                     "upbeat”.",
+        Language.ZH: "告诉我你的视频创意，比如：“30秒抖音：大学生的省钱早餐，轻快”。",
+    },
+    "too_long": {
+        Language.EN: "That message is {chars:,} characters, too long to act on. Say the idea or the change in a few "
+                     "sentences (under {limit:,} characters).",
+        Language.ZH: "那段文字有 {chars:,} 个字符，太长了。请用几句话说出创意或修改要求（{limit:,} 字以内）。",
+    },
+    "no_video": {
+        Language.EN: "There is no video yet. Tell me the idea first and I'll make a draft.",
+        Language.ZH: "还没有视频。先告诉我你的创意吧。",
+    },
+    "no_scene": {
+        Language.EN: "There is no scene {scene}: this video has {count} scenes (1–{count}). Which one did you mean?",
+        Language.ZH: "没有第 {scene} 个镜头：这个视频有 {count} 个镜头（1–{count}）。你指的是哪一个？",
+    },
+    "add_after": {
+        Language.EN: "This video has {count} scenes; a new scene can go after scene 0–{count}.",
+        Language.ZH: "这个视频只有 {count} 个镜头；新镜头可以放在 0–{count} 之后。",
+    },
+    "last_scene": {
+        Language.EN: "That is the only scene left; it can't be removed.",
+        Language.ZH: "只剩一个镜头了，不能再删。",
+    },
+    "bad_order": {
+        Language.EN: "A new order needs every scene 1–{count} exactly once.",
+        Language.ZH: "新顺序需要把 1–{count} 每个镜头各列一次。",
+    },
     "created": {
         Language.EN: "Here's a first draft: “{title}”, {scenes} scenes, {seconds:g} s for {platform}. {defaults}"
                      "Tell me what to change, e.g. “make scene 2 funnier”, “calmer music” or “in Chinese”.",
