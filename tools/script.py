@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import difflib
-import json
 import math
 import re
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, Field, ValidationError
 
 from reelcraft.deps import Deps
-from reelcraft.errors import ModelBehaviorError, ScriptError
 from reelcraft.language import CJK_IDEOGRAPH, language_problem
 from reelcraft.plan import Language, Platform, Scene, TrendBacking, VideoPlan, check_brief, check_duration
 from reelcraft.prompts import load_fragment, load_prompt
+from reelcraft.tools.llm_json import ask_valid_json
 from reelcraft.tools.trends import TrendsOutput, normalise_tag
 
 SPEECH_RATE = {Language.EN: 3.2, Language.ZH: 4.3}
@@ -219,41 +218,15 @@ def write_script(inp: ScriptInput, deps: Deps) -> VideoPlan:
 
 
 def _ask_until_valid(deps: Deps, inp: ScriptInput, messages: list[BaseMessage]) -> VideoPlan:
-    """Bounded retries: each failure goes back to the model as feedback, then we give up clearly."""
-    model = deps.chat_model().with_structured_output(plan_schema(inp.duration), method="json_schema",
-                                                       include_raw=True)
-    attempts = deps.settings.llm.max_retries
-    last_problem = ""
-    for attempt in range(1, attempts + 1):
+    """Bounded retries (tools/llm_json.py): each failure goes back to the model as feedback."""
+
+    def check(parsed: Any) -> tuple[VideoPlan | None, list[str]]:
         try:
-            result = model.invoke(messages)
-        except AssertionError:  # a test's scripted model ran out of turns: let the test see it
-            raise
-        except Exception as exc:  # provider/network failure: not the model's fault, do not loop
-            raise ScriptError(
-                f"the LLM call failed: {type(exc).__name__}: {exc}",
-                "check the LLM provider settings (--llm local works offline)",
-            ) from exc
-        raw: AIMessage = result["raw"]
-        problems: list[str]
-        if result["parsed"] is None:
-            problems = [f"the answer was not valid JSON ({result['parsing_error']})"]
-        else:
-            try:
-                draft = _PlanDraft.model_validate(result["parsed"])
-                problems = check_plan_draft(draft, inp)
-            except ValidationError as exc:
-                problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5]]
-        if not problems:
-            return _to_plan(draft, inp)
-        last_problem = "; ".join(problems)
-        deps.progress("script", f"attempt {attempt}/{attempts} rejected: {last_problem[:160]}")
-        messages = [
-            *messages,
-            AIMessage(content=raw.content if isinstance(raw.content, str) else json.dumps(raw.content)),
-            HumanMessage(f"That plan has problems: {last_problem}. Answer again with the whole corrected JSON."),
-        ]
-    raise ModelBehaviorError(
-        f"the LLM gave no valid plan in {attempts} attempts; last problem: {last_problem[:300]}",
-        "rephrase the brief more simply, or use a stronger model (--llm openai / ollama)",
-    )
+            draft = _PlanDraft.model_validate(parsed)
+        except ValidationError as exc:
+            return None, [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5]]
+        problems = check_plan_draft(draft, inp)
+        return (None, problems) if problems else (_to_plan(draft, inp), [])
+
+    return ask_valid_json(deps, plan_schema(inp.duration), messages, check, stage="script", what="plan",
+                          fix="rephrase the brief more simply, or use a stronger model (--llm openai / ollama)")
