@@ -50,6 +50,50 @@ _VOICE = re.compile(r"\bvoice\b.*?\b([a-z]{2,3}_[A-Z]{2}-[A-Za-z0-9_-]+)"
                     r"|(?:配音|声音)(?:换成|改成|用)\s*([A-Za-z0-9_-]+)")  # fmt: skip
 
 
+_BEYOND: list[tuple[str, re.Pattern[str]]] = [
+    # posting needs the creator's accounts; the app exports files
+    ("beyond_publish", re.compile(r"\b(?:post|upload|publish|schedule)\b.{0,30}\b(?:to|on)\s+(?:tiktok|instagram|insta"
+                                  r"|youtube|facebook|twitter|reels|shorts|my (?:account|channel|page))"
+                                  r"|(?:发布|发|上传|传)到(?:抖音|快手|小红书|B站|视频号|我的)", re.I)),
+    # people on screen and cloned voices: no face or avatar model, only the built-in voices
+    ("beyond_person", re.compile(r"\bavatars?\b|talking head|lip[- ]?sync|deepfake|face[- ]?swap|\bmy (?:own )?face\b"
+                                 r"|clone (?:my|his|her|their|a) voice|voice clon"
+                                 r"|数字人|虚拟人|换脸|我的脸|克隆.{0,4}声音", re.I)),
+    # objects drawn into the picture: the pictures are generated motion backgrounds or the creator's media
+    ("beyond_picture", re.compile(r"\b3-?d\b(?!\s*print)|\bcgi\b|\bvfx\b|hologram|green ?screen|special effects?"
+                                  r"|explosions?|fireworks?|particle effects?|\blogo\b|watermark|\bstickers?\b"
+                                  r"|\b(?:a|an|some|the)\s+(?:animated|cartoon|flying|dancing|talking|realistic)\s+"
+                                  r"(?!text|captions?|titles?|subtitles?|words?|fonts?|lettering|backgrounds?)\w+"
+                                  r"|3D|特效|动画(?:人物|角色|形象)|卡通(?:人物|角色|形象)|水印|爆炸|烟花", re.I)),
+]
+_ABOUT = re.compile(r"\b(?:scene|shot)s?\s+(?:about|on|explaining|where (?:i|we|you) (?:talk|explain))\b"
+                    r"|(?:讲|介绍|说说)", re.I)  # fmt: skip
+"""A scene *about* 3D printing or fireworks is words, which the tools can write."""
+_QUESTION = re.compile(r"[?？]\s*$|^\s*(?:what|how|why|who|which|where|when|is|are|does|do|can|could|would|will)\b"
+                       r"|吗[?？。]?\s*$|什么|怎么|为什么", re.I)  # fmt: skip
+_MAKE = re.compile(r"\b(?:make|create|produce|write|film|generate|do)\b.{0,40}"
+                   r"\b(?:video|reel|tiktok|short|clip|vlog|post|story|ad)s?\b"
+                   r"|(?:做|制作|拍|生成|写)(?:一个|一条|个|条|一段)?.{0,20}(?:视频|短片|抖音|vlog)", re.I)  # fmt: skip
+
+
+def beyond_tools(message: str) -> str | None:
+    """The reply key (agent/replies.py) for a request no tool can do (draw a 3D dragon, post to TikTok,
+    put the creator's face on screen), or None. Narrow on purpose: a miss goes to the model, whose prompt
+    asks for the same answer, while a false match would refuse something the tools can do."""
+    text = " ".join(message.split())
+    for key, pattern in _BEYOND:
+        if pattern.search(text) and not (key == "beyond_picture" and _ABOUT.search(text)):
+            return key
+    return None
+
+
+def is_plain_question(message: str) -> bool:
+    """A question that is not itself a request for a video ("how does this work?", but not "can you make
+    a video about fire safety?")."""
+    text = message.strip()
+    return bool(_QUESTION.search(text)) and not _MAKE.search(text)
+
+
 def is_injection(message: str) -> bool:
     """Asks for the instructions or to delete things: answered by a fixed reply, never sent to the model."""
     return bool(_INJECTION.search(message))

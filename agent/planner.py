@@ -31,7 +31,7 @@ from reelcraft.agent.actions import (
     RewriteScene,
     to_action,
 )
-from reelcraft.agent.intents import brief_facts, is_injection, match_intent
+from reelcraft.agent.intents import beyond_tools, brief_facts, is_injection, is_plain_question, match_intent
 from reelcraft.agent.replies import say
 from reelcraft.deps import Deps
 from reelcraft.errors import ModelBehaviorError
@@ -122,6 +122,11 @@ def choose_action(message: str, plan: VideoPlan | None, deps: Deps, *, intents: 
         return Choice(answer)
     if is_injection(message):
         return Choice(Reply(text=say("private", language)))
+    brief = plan is None and looks_like_brief(message, language) and not is_plain_question(message)
+    if intents and not brief and (beyond := beyond_tools(message)) is not None:
+        return Choice(Reply(text=say(beyond, language)))  # no tool draws a 3D dragon: say what can be done
+    if intents and brief:  # no video yet and a whole idea: the brief itself, no model call (~25 s saved)
+        return Choice(in_their_words(CreateVideo(brief=message.strip()[:2000]), message.strip()))
     if intents and plan is not None and (obvious := match_intent(message, len(plan.scenes))) is not None:
         return Choice(obvious)  # an unambiguous edit (agent/intents.py): no model call, no misreading
     system, user = load_prompt("agent_action", language.value).render(video=describe(plan), message=message.strip())

@@ -66,6 +66,29 @@ _TEXT: dict[str, dict[Language, str]] = {
         Language.EN: "I couldn't do that: {message}. {fix} The video is unchanged.",
         Language.ZH: "这个没做成：{message}。{fix} 视频没有改动。",
     },
+    "beyond_picture": {
+        Language.EN: "I can't draw that into the video: the pictures are generated motion backgrounds, or your own "
+                     "photos and clips (`reelcraft make --media FOLDER`). I can add a scene about it, rewrite a scene "
+                     "to mention it, or change the look of the backgrounds (“warmer colours”, “more movement”).",
+        Language.ZH: "这个画面我做不出来：视频画面是自动生成的动态背景，或者你自己的照片和视频"
+                     "（`reelcraft make --media 文件夹`）。我可以加一个讲它的镜头、改写某个镜头提到它，"
+                     "或者调整背景风格（比如“暖色调”“动感一点”）。",
+    },
+    "beyond_person": {
+        Language.EN: "I can't put a person, face or avatar on screen, or clone a voice: the narration uses the "
+                     "built-in voices. I can switch the voice (“use voice NAME”), or use your own clips "
+                     "(`reelcraft make --media FOLDER`).",
+        Language.ZH: "我不能在画面里放人物、人脸或数字人，也不能克隆声音：旁白用的是内置配音。"
+                     "我可以换一个配音（“配音换成 名字”），"
+                     "或者使用你自己的视频素材（`reelcraft make --media 文件夹`）。",
+    },
+    "beyond_publish": {
+        Language.EN: "I can't post for you: nothing here signs in to your accounts. Say “final” for the "
+                     "full-quality MP4, then download it with its captions and upload it; the title and hashtags "
+                     "are ready to paste.",
+        Language.ZH: "我不能替你发布：这里不会登录你的账号。说“导出高清版”生成高清 MP4，"
+                     "然后下载视频和字幕自己上传；标题和话题标签可以直接复制。",
+    },
     "private": {
         Language.EN: "I can't share my instructions, and nothing can be deleted from here. I can write a video from "
                      "your idea, rewrite, add, remove or reorder scenes, change the length, language, voice, music, "

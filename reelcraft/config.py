@@ -41,6 +41,9 @@ class LLMSettings(BaseSettings):
     """CPU threads for the embedded model: 1 is fastest with grammar-constrained decoding on 2 cores
     (2 threads measured 2.7 tok/s against 9.3, see docs/models.md)."""
     context_tokens: int = 4096
+    prompt_cache_mb: int = Field(default=1024, ge=0)
+    """Disk for the embedded model's saved prompt states (`<home>/cache/llm-states`): a turn that starts
+    like an earlier one (the same system prompt) reads only its new tokens. 0 turns it off."""
     timeout_s: float = 600.0
     fake_turns: Path | None = None
     """Tests only: a JSON list of the scripted answers the `fake` provider gives, in order (how a test

@@ -62,6 +62,8 @@ class Deps:
                     context_tokens=cfg.context_tokens,
                     timeout_s=cfg.timeout_s,
                     turns=_fake_turns(cfg.fake_turns) if cfg.provider == "fake" else None,
+                    prompt_states=self.settings.cache_dir / "llm-states",
+                    prompt_states_bytes=cfg.prompt_cache_mb << 20,
                 )
             except LLMConfigError as exc:
                 raise ConfigError(str(exc), "set the LLM options in reelcraft.toml or the environment") from exc

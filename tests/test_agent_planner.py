@@ -75,19 +75,54 @@ def test_empty_and_huge_messages_are_answered_without_the_model(settings: Settin
 
 
 def test_edits_before_any_video_ask_for_the_idea_and_chinese_gets_chinese(settings: Settings) -> None:
-    deps = _deps(settings, [pick("change_music", text="calmer"),
-                            pick("create_video", text="大学生省钱早餐", number=20)])  # fmt: skip
+    deps = _deps(settings, [pick("change_music", text="calmer"), pick("change_music", text="舒缓")])
     answer = choose_action("calmer music", None, deps).action
     assert isinstance(answer, Reply) and "no video yet" in answer.text
-    created = choose_action("做一个20秒的视频：大学生省钱早餐", None, deps).action
-    assert created == CreateVideo(brief="做一个20秒的视频：大学生省钱早餐", duration=20)
+    answer = choose_action("音乐舒缓一点", None, deps).action
+    assert isinstance(answer, Reply) and "还没有视频" in answer.text
     assert "剪辑助手" in deps.llm.calls[1]["messages"][0].content  # type: ignore[union-attr]  # prompts/agent_action.zh.md
 
 
-def test_a_whole_idea_before_any_video_is_a_brief_whatever_the_model_chose(settings: Settings) -> None:
-    deps = _deps(settings, [pick("change_length", number=30)])
+def test_a_whole_idea_before_any_video_is_the_brief_without_a_model_call(settings: Settings) -> None:
+    deps = _deps(settings, [])
     brief = "30 s TikTok: a budget morning routine for college students, upbeat"
     assert choose_action(brief, None, deps).action == CreateVideo(brief=brief, duration=30, platform="tiktok")
+    created = choose_action("做一个20秒的视频：大学生省钱早餐", None, deps).action
+    assert created == CreateVideo(brief="做一个20秒的视频：大学生省钱早餐", duration=20)
+    question = "can you make a video about fire safety for kids?"  # a request for a video, phrased as a question
+    assert choose_action(question, None, deps).action == CreateVideo(brief=question)
+    assert deps.llm.calls == []  # type: ignore[union-attr]
+
+
+def test_a_question_before_any_video_goes_to_the_model(settings: Settings) -> None:
+    deps = _deps(settings, [pick("reply", text="I turn an idea into a short video."),
+                            pick("change_length", number=30)])  # fmt: skip
+    assert choose_action("what kind of videos can you make for me?", None, deps).action == Reply(
+        text="I turn an idea into a short video.")
+    brief = "30 s TikTok: a budget morning routine for college students, upbeat"  # measuring the model alone:
+    chosen = choose_action(brief, None, deps, intents=False).action  # a whole idea still becomes the brief
+    assert chosen == CreateVideo(brief=brief, duration=30, platform="tiktok")
+
+
+@pytest.mark.parametrize(("message", "key"), [
+    ("add a 3D dragon", "draw that"), ("put my logo in the corner", "draw that"),
+    ("post it to TikTok for me", "post for you"), ("use my face as a talking avatar", "avatar on screen"),
+    ("加一只3D的恐龙", "画面我做不出来"),
+])  # fmt: skip
+def test_requests_no_tool_can_do_are_answered_and_nothing_changes(settings: Settings, message: str,
+                                                                   key: str) -> None:  # fmt: skip
+    deps = _deps(settings, [])
+    plan = VideoPlan.model_validate({**ZH_PLAN, "language": "zh", "target_duration": 30}) if "恐龙" in message else PLAN
+    answer = choose_action(message, plan, deps).action
+    assert isinstance(answer, Reply) and key in answer.text
+    assert deps.llm.calls == []  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("message", ["add a scene about 3D printing after scene 2", "put the price in scene 2",
+                                     "more animated backgrounds please"])  # fmt: skip
+def test_what_the_tools_can_do_is_not_refused(settings: Settings, message: str) -> None:
+    deps = _deps(settings, [pick("add_scene", 2, "3D printing")])
+    assert not isinstance(choose_action(message, PLAN, deps).action, Reply)
 
 
 @pytest.mark.parametrize(("message", "expected"), [

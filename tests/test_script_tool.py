@@ -63,6 +63,28 @@ def test_too_long_voiceover_is_sent_back(settings: Settings) -> None:
     assert "too long" in model.calls[1]["messages"][-1].content
 
 
+def test_narration_still_too_long_on_the_second_try_keeps_each_scenes_opening_sentences(settings: Settings) -> None:
+    long_plan = copy.deepcopy(EN_PLAN)
+    fillers = ["cheap and quick", "warm and filling", "fast and simple", "calm and steady"]
+    for scene, filler in zip(long_plan["scenes"], fillers, strict=True):  # distinct lines: only the length is wrong
+        scene["voiceover"] = f"{scene['on_screen_text']} is the plan. " + " ".join([filler] * 10) + "."
+    deps, model = _deps(settings, [long_plan, long_plan])
+    plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
+    assert len(model.calls) == 2  # no third model call: the cut is better and instant
+    assert [s.voiceover for s in plan.scenes] == [f"{s['on_screen_text']} is the plan." for s in EN_PLAN["scenes"]]
+    assert any("kept each scene's opening" in w for w in deps.warnings)
+
+
+def test_a_plan_with_other_problems_is_never_cut_to_fit(settings: Settings) -> None:
+    settings.llm.max_retries = 2
+    long_english = copy.deepcopy(EN_PLAN)
+    for scene in long_english["scenes"]:
+        scene["voiceover"] = "This is English. " + " ".join(["really"] * 30) + " good."
+    deps, _ = _deps(settings, [long_english, long_english])
+    with pytest.raises(ModelBehaviorError):  # wrong language as well as too long: no salvage
+        write_script(ScriptInput(brief=ZH_BRIEF, language=Language.ZH, duration=30), deps)
+
+
 def test_scenes_that_repeat_one_line_with_a_word_swapped_are_sent_back(settings: Settings) -> None:
     padded = copy.deepcopy(ZH_PLAN)
     for hour, scene in enumerate(padded["scenes"], start=7):

@@ -16,11 +16,17 @@ from reelcraft.errors import ModelBehaviorError, ScriptError
 T = TypeVar("T")
 Check = Callable[[Any], tuple[T | None, list[str]]]
 """Parsed JSON → (the value, []) or (None, problems phrased for the model to fix)."""
+Salvage = Callable[[Any], tuple[T, str] | None]
+"""A rejected answer → (a mended value, the warning to show), or None when it cannot be mended."""
 
 
 def ask_valid_json(deps: Deps, schema: dict[str, Any], messages: list[BaseMessage], check: Check[T], *,
-                   stage: str, what: str, fix: str, attempts: int | None = None) -> T:  # fmt: skip
-    """The first answer that passes `check`, within `attempts` (default `settings.llm.max_retries`)."""
+                   stage: str, what: str, fix: str, attempts: int | None = None,
+                   salvage: Salvage[T] | None = None, salvage_from: int = 2) -> T:  # fmt: skip
+    """The first answer that passes `check`, within `attempts` (default `settings.llm.max_retries`).
+
+    `salvage` mends an answer whose only fault is one the code can fix better than a small model (a
+    script too long by some words), from attempt `salvage_from` on, with a warning on the draft."""
     model = deps.chat_model().with_structured_output(schema, method="json_schema", include_raw=True)
     attempts = min(attempts or deps.settings.llm.max_retries, deps.settings.llm.max_retries)
     last = ""
@@ -41,6 +47,9 @@ def ask_valid_json(deps: Deps, schema: dict[str, Any], messages: list[BaseMessag
         if value is not None and not problems:
             return value
         last = "; ".join(problems)
+        if salvage is not None and parsed is not None and attempt >= salvage_from and (mended := salvage(parsed)):
+            deps.warn(stage, mended[1])
+            return mended[0]
         deps.progress(stage, f"attempt {attempt}/{attempts} rejected: {last[:160]}")
         raw: AIMessage = result["raw"]
         messages = [*messages,

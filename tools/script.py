@@ -68,6 +68,37 @@ def speech_units(text: str, language: Language) -> int:
     return len(text.split())
 
 
+def budget(seconds: float, language: Language) -> int:
+    """Words (en) or characters (zh) a narrator speaks comfortably in `seconds`."""
+    return int(seconds * SPEECH_RATE[language] * 0.9)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？；;])\s*")
+
+
+def extractive_cut(plan: VideoPlan, limit: int) -> VideoPlan | None:
+    """Each scene keeps its opening sentences, as many as fit the budget in proportion to the scene's
+    share of the narration (at least its first); None when even the first sentences do not fit."""
+    language = plan.language
+    sentences = [[p for p in _SENTENCE_END.split(s.voiceover) if p.strip()] or [s.voiceover] for s in plan.scenes]
+    total = sum(speech_units(s.voiceover, language) for s in plan.scenes) or 1
+    kept: list[list[str]] = []
+    for scene, parts in zip(plan.scenes, sentences, strict=True):
+        share = limit * speech_units(scene.voiceover, language) / total
+        chosen = [parts[0]]
+        for part in parts[1:]:
+            if speech_units(" ".join([*chosen, part]), language) > share:
+                break
+            chosen.append(part)
+        kept.append(chosen)
+    joiner = "" if language == Language.ZH else " "
+    voiceovers = [joiner.join(parts) for parts in kept]
+    if sum(speech_units(v, language) for v in voiceovers) > limit * 1.15:
+        return None
+    scenes = [s.model_copy(update={"voiceover": v}) for s, v in zip(plan.scenes, voiceovers, strict=True)]
+    return plan.model_copy(update={"scenes": scenes})
+
+
 def _drop_length_caps(node: Any) -> Any:
     """Grammar compilers expand maxLength into huge rules (slow) and cut words mid-way: pydantic checks
     lengths after decoding instead, and any violation goes back to the model as feedback."""
@@ -116,15 +147,18 @@ def check_plan_draft(draft: _PlanDraft, inp: ScriptInput) -> list[str]:
     elif echo := _near_duplicate(voiceovers):
         problems.append(f"scenes {echo[0] + 1} and {echo[1] + 1} say almost the same thing; every scene must "
                         "say something new")
-    units = sum(speech_units(s.voiceover, inp.language) for s in draft.scenes)
-    budget = inp.duration * SPEECH_RATE[inp.language]
-    if units > budget * 1.15:
-        unit = "characters" if inp.language == Language.ZH else "words"
-        problems.append(
-            f"the voiceover has {units} {unit}, too long for {inp.duration:g} s: "
-            f"cut it to at most {int(budget * 0.9)} {unit} in total"
-        )
+    if too_long := length_problem(draft, inp):
+        problems.append(too_long)
     return problems
+
+
+def length_problem(draft: _PlanDraft, inp: ScriptInput) -> str | None:
+    units = sum(speech_units(s.voiceover, inp.language) for s in draft.scenes)
+    if units <= inp.duration * SPEECH_RATE[inp.language] * 1.15:
+        return None
+    unit = "characters" if inp.language == Language.ZH else "words"
+    return (f"the voiceover has {units} {unit}, too long for {inp.duration:g} s: "
+            f"cut it to at most {budget(inp.duration, inp.language)} {unit} in total")  # fmt: skip
 
 
 def _without_hashtags(text: str) -> str:
@@ -195,15 +229,15 @@ def write_script(inp: ScriptInput, deps: Deps) -> VideoPlan:
     inp = inp.model_copy(update={"brief": brief, "duration": check_duration(inp.duration)})
     prompt = load_prompt("script", inp.language.value)
     low, high = scene_bounds(inp.duration)
-    budget = int(inp.duration * SPEECH_RATE[inp.language] * 0.9)
+    limit = budget(inp.duration, inp.language)
     system, user = prompt.render(
         brief=brief,
         platform=inp.platform.value,
         duration=f"{inp.duration:g}",
         min_scenes=low,
         max_scenes=high,
-        word_budget=budget,
-        char_budget=budget,
+        word_budget=limit,
+        char_budget=limit,
         trending=trending_context(inp.trending, inp.language) if inp.trends_in_prompt else "",
     )
     key_inputs = {"input": inp, "system": system, "user": user, "llm": deps.llm_identity()}
@@ -228,5 +262,21 @@ def _ask_until_valid(deps: Deps, inp: ScriptInput, messages: list[BaseMessage]) 
         problems = check_plan_draft(draft, inp)
         return (None, problems) if problems else (_to_plan(draft, inp), [])
 
+    def cut_to_length(parsed: Any) -> tuple[VideoPlan, str] | None:
+        """Only too long: keep each scene's opening sentences (small models rarely hit a word budget)."""
+        try:
+            draft = _PlanDraft.model_validate(parsed)
+        except ValidationError:
+            return None
+        problems = check_plan_draft(draft, inp)
+        if problems != [length_problem(draft, inp)]:
+            return None
+        cut = extractive_cut(_to_plan(draft, inp), budget(inp.duration, inp.language))
+        if cut is None:
+            return None
+        return cut.with_fitted_durations(), ("the model's narration ran long twice; kept each scene's opening "
+                                             "sentence(s) to fit the length")  # fmt: skip
+
     return ask_valid_json(deps, plan_schema(inp.duration), messages, check, stage="script", what="plan",
-                          fix="rephrase the brief more simply, or use a stronger model (--llm openai / ollama)")
+                          fix="rephrase the brief more simply, or use a stronger model (--llm openai / ollama)",
+                          salvage=cut_to_length, salvage_from=2)  # fmt: skip

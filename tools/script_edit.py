@@ -8,7 +8,6 @@ their exact words, and their voice, visuals and captions come from the cache.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -20,7 +19,7 @@ from reelcraft.language import language_problem
 from reelcraft.plan import Language, Scene, VideoPlan, check_duration
 from reelcraft.prompts import load_fragment, load_prompt
 from reelcraft.tools.llm_json import ask_valid_json
-from reelcraft.tools.script import SPEECH_RATE, speech_units
+from reelcraft.tools.script import budget, extractive_cut, speech_units
 
 SCENE_SCHEMA: dict[str, Any] = {
     "type": "object", "additionalProperties": False, "required": ["voiceover", "on_screen_text", "visual"],
@@ -51,11 +50,6 @@ class TranslateInput(BaseModel):
 
     plan: VideoPlan
     language: Language
-
-
-def budget(seconds: float, language: Language) -> int:
-    """Words (en) or characters (zh) a narrator speaks comfortably in `seconds`."""
-    return int(seconds * SPEECH_RATE[language] * 0.9)
 
 
 def numbered(plan: VideoPlan) -> str:
@@ -166,30 +160,6 @@ def change_length(inp: LengthInput, deps: Deps) -> VideoPlan:
 
 SHORTEN_ATTEMPTS = 2
 """Small models rarely hit a word budget on a third try; after two, the extractive cut is better and instant."""
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？；;])\s*")
-
-
-def extractive_cut(plan: VideoPlan, limit: int) -> VideoPlan | None:
-    """Each scene keeps its opening sentences, as many as fit the budget in proportion to the scene's
-    share of the narration (at least its first); None when even the first sentences do not fit."""
-    language = plan.language
-    sentences = [[p for p in _SENTENCE_END.split(s.voiceover) if p.strip()] or [s.voiceover] for s in plan.scenes]
-    total = sum(speech_units(s.voiceover, language) for s in plan.scenes) or 1
-    kept: list[list[str]] = []
-    for scene, parts in zip(plan.scenes, sentences, strict=True):
-        share = limit * speech_units(scene.voiceover, language) / total
-        chosen = [parts[0]]
-        for part in parts[1:]:
-            if speech_units(" ".join([*chosen, part]), language) > share:
-                break
-            chosen.append(part)
-        kept.append(chosen)
-    joiner = "" if language == Language.ZH else " "
-    voiceovers = [joiner.join(parts) for parts in kept]
-    if sum(speech_units(v, language) for v in voiceovers) > limit * 1.15:
-        return None
-    scenes = [s.model_copy(update={"voiceover": v}) for s, v in zip(plan.scenes, voiceovers, strict=True)]
-    return plan.model_copy(update={"scenes": scenes})
 
 
 def translate_plan(inp: TranslateInput, deps: Deps) -> VideoPlan:

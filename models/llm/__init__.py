@@ -33,6 +33,8 @@ def create_chat_model(
     context_tokens: int = 4096,
     timeout_s: float = 600.0,
     turns: list[Any] | None = None,
+    prompt_states: Path | None = None,
+    prompt_states_bytes: int = 0,
 ) -> BaseChatModel:
     """Build the chat model for `provider`; nothing is loaded or contacted until first use."""
     if provider == "local":
@@ -44,6 +46,8 @@ def create_chat_model(
             n_threads=threads,
             n_ctx=context_tokens,
             temperature=temperature,
+            prompt_states=prompt_states if prompt_states_bytes > 0 else None,
+            prompt_states_bytes=prompt_states_bytes,
         )
     if provider == "openai":
         from langchain_openai import ChatOpenAI

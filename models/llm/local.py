@@ -36,9 +36,14 @@ class ChatLocalLlama(BaseChatModel):
     repeat_penalty: float = 1.1
     max_tokens: int = 1200
     seed: int = 1234
+    prompt_states: Path | None = None
+    """Folder for saved prompt states (models/llm/prompt_cache.py); None keeps them in memory only."""
+    prompt_states_bytes: int = 1 << 30
 
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     _llama: Any = PrivateAttr(default=None)
+    _busy: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    """One generation at a time: a llama.cpp context is not thread-safe (Streamlit runs sessions in threads)."""
 
     @property
     def _llm_type(self) -> str:
@@ -63,6 +68,10 @@ class ChatLocalLlama(BaseChatModel):
                     seed=self.seed,
                     verbose=False,
                 )
+                from reelcraft.models.llm.prompt_cache import attach, state_folder
+
+                folder = state_folder(self.prompt_states, self.model_path, self.n_ctx) if self.prompt_states else None
+                attach(self._llama, folder, self.prompt_states_bytes)
         return self._llama
 
     def _generate(
@@ -79,17 +88,8 @@ class ChatLocalLlama(BaseChatModel):
         if schema is not None:
             extra["response_format"] = {"type": "json_object", "schema": inline_refs(schema)}
         started = time.perf_counter()
-        out = llama.create_chat_completion(
-            messages=payload,
-            temperature=kwargs.get("temperature", self.temperature),
-            top_p=self.top_p,
-            top_k=self.top_k,
-            repeat_penalty=self.repeat_penalty,
-            max_tokens=kwargs.get("max_tokens", self.max_tokens),
-            seed=kwargs.get("seed", self.seed),
-            stop=stop,
-            **extra,
-        )
+        with self._busy:
+            out = self._complete(llama, payload, stop, kwargs, extra)
         seconds = time.perf_counter() - started
         usage = out.get("usage", {})
         message = AIMessage(
@@ -102,6 +102,20 @@ class ChatLocalLlama(BaseChatModel):
             response_metadata={"seconds": seconds, "finish_reason": out["choices"][0].get("finish_reason")},
         )
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _complete(self, llama: Any, payload: list[dict[str, str]], stop: list[str] | None, kwargs: dict[str, Any],
+                  extra: dict[str, Any]) -> Any:  # fmt: skip
+        return llama.create_chat_completion(
+            messages=payload,
+            temperature=kwargs.get("temperature", self.temperature),
+            top_p=self.top_p,
+            top_k=self.top_k,
+            repeat_penalty=self.repeat_penalty,
+            max_tokens=kwargs.get("max_tokens", self.max_tokens),
+            seed=kwargs.get("seed", self.seed),
+            stop=stop,
+            **extra,
+        )
 
     def with_structured_output(  # type: ignore[override]
         self, schema: dict[str, Any], *, method: str = "json_schema", include_raw: bool = False, **_: Any

@@ -61,3 +61,24 @@ def test_cli_makes_a_video_with_the_embedded_llm(tmp_path: Path, models_home: Pa
     assert out.with_suffix(".srt").stat().st_size > 0 and out.with_suffix(".plan.json").exists()
     for stage in ("script", "voiceover", "captions", "render"):
         assert stage in proc.stderr  # progress per stage was shown
+
+
+def test_a_second_turn_with_the_same_system_prompt_restores_its_state(tmp_path: Path, models_home: Path) -> None:
+    """The agent's ~800-token system prompt is read once; later turns, and a restarted app, restore it."""
+    from helpers import EN_PLAN
+    from reelcraft.agent.planner import choose_action
+    from reelcraft.deps import Deps
+    from reelcraft.plan import VideoPlan
+
+    plan = VideoPlan.model_validate({**EN_PLAN, "language": "en", "target_duration": 30})
+    settings = Settings(home=tmp_path, models_home=models_home)
+    seconds = []
+    for message in ("make scene 2 funnier", "the music should be more epic"):
+        deps = Deps.from_settings(settings)  # a fresh model each time: the second one finds the state on disk
+        started = time.perf_counter()
+        action = choose_action(message, plan, deps, intents=False).action
+        seconds.append(time.perf_counter() - started)
+        cache = deps.chat_model()._llama.cache  # type: ignore[attr-defined]
+        print(f"\n{message!r} → {action!r} in {seconds[-1]:.1f} s (states restored: {cache.hits})")
+    assert cache.hits >= 1 and list((tmp_path / "cache" / "llm-states").glob("*/*.npz"))
+    assert action.action != "reply"  # the restored state still answers sensibly
