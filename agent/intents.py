@@ -76,6 +76,17 @@ _MAKE = re.compile(r"\b(?:make|create|produce|write|film|generate|do)\b.{0,40}"
                    r"|(?:做|制作|拍|生成|写)(?:一个|一条|个|条|一段)?.{0,20}(?:视频|短片|抖音|vlog)", re.I)  # fmt: skip
 
 
+_HELP = re.compile(r"^\W*(?:help|what (?:can|do) you do|what are you|how (?:does|do) (?:this|it|you) work"
+                   r"|how do i (?:use|start)"
+                   r"|你能做什么|你会做什么|你会什么|能做什么|怎么用|如何使用|帮助)\W*$", re.I)  # fmt: skip
+
+
+def asks_for_help(message: str) -> bool:
+    """'what can you do?': answered with the list of what the chat can do (the 1.5B model, asked, copied
+    its prompt's example answer instead)."""
+    return bool(_HELP.match(message.strip()))
+
+
 def beyond_tools(message: str) -> str | None:
     """The reply key (agent/replies.py) for a request no tool can do (draw a 3D dragon, post to TikTok,
     put the creator's face on screen), or None. Narrow on purpose: a miss goes to the model, whose prompt

@@ -31,7 +31,14 @@ from reelcraft.agent.actions import (
     RewriteScene,
     to_action,
 )
-from reelcraft.agent.intents import beyond_tools, brief_facts, is_injection, is_plain_question, match_intent
+from reelcraft.agent.intents import (
+    asks_for_help,
+    beyond_tools,
+    brief_facts,
+    is_injection,
+    is_plain_question,
+    match_intent,
+)
 from reelcraft.agent.replies import say
 from reelcraft.deps import Deps
 from reelcraft.errors import ModelBehaviorError
@@ -122,6 +129,8 @@ def choose_action(message: str, plan: VideoPlan | None, deps: Deps, *, intents: 
         return Choice(answer)
     if is_injection(message):
         return Choice(Reply(text=say("private", language)))
+    if intents and asks_for_help(message):
+        return Choice(Reply(text=say("help", language)))
     brief = plan is None and looks_like_brief(message, language) and not is_plain_question(message)
     if intents and not brief and (beyond := beyond_tools(message)) is not None:
         return Choice(Reply(text=say(beyond, language)))  # no tool draws a 3D dragon: say what can be done

@@ -66,6 +66,16 @@ _TEXT: dict[str, dict[Language, str]] = {
         Language.EN: "I couldn't do that: {message}. {fix} The video is unchanged.",
         Language.ZH: "这个没做成：{message}。{fix} 视频没有改动。",
     },
+    "help": {
+        Language.EN: "I turn an idea into a short vertical video with narration, captions and music. Tell me the "
+                     "idea (e.g. “30 s TikTok: a budget morning routine for college students, upbeat”), then change "
+                     "it by talking: rewrite, add, remove or reorder scenes; change the length, language (English or "
+                     "Chinese), voice, music, look or platform; “new background for scene 2”; and “final” for the "
+                     "full-quality video.",
+        Language.ZH: "我能把一个创意做成带旁白、字幕和音乐的竖版短视频。先告诉我创意（比如“30秒抖音：大学生的省钱早餐，"
+                     "轻快”），然后直接说要怎么改：重写、添加、删除或调整镜头顺序；修改时长、语言（中文或英文）、配音、"
+                     "音乐、画面风格或平台；“第2个镜头换个背景”；满意了说“导出高清版”。",
+    },
     "beyond_picture": {
         Language.EN: "I can't draw that into the video: the pictures are generated motion backgrounds, or your own "
                      "photos and clips (`reelcraft make --media FOLDER`). I can add a scene about it, rewrite a scene "

@@ -104,6 +104,13 @@ def test_a_question_before_any_video_goes_to_the_model(settings: Settings) -> No
     assert chosen == CreateVideo(brief=brief, duration=30, platform="tiktok")
 
 
+def test_what_can_you_do_lists_the_chat_s_abilities_without_the_model(settings: Settings) -> None:
+    deps = _deps(settings, [])
+    assert "rewrite, add, remove or reorder scenes" in choose_action("what can you do?", PLAN, deps).action.text  # type: ignore[attr-defined]
+    assert "导出高清版" in choose_action("你能做什么？", None, deps).action.text  # type: ignore[attr-defined]
+    assert deps.llm.calls == []  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize(("message", "key"), [
     ("add a 3D dragon", "draw that"), ("put my logo in the corner", "draw that"),
     ("post it to TikTok for me", "post for you"), ("use my face as a talking avatar", "avatar on screen"),

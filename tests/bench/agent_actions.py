@@ -4,7 +4,9 @@ default) against a 4-scene video, and the chosen action and its slots are compar
 
 Last line: {"accuracy", "slot_accuracy", "n", "median_seconds"}.
 
-    python tests/bench/agent_actions.py [--llm local|openai|ollama] [--model-only]
+    python tests/bench/agent_actions.py [--llm local|openai|ollama] [--model-only] [--data FILE]
+
+tests/data/chat_actions_heldout.json holds phrasings written before the rules that handle them.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--llm", default=None)
     parser.add_argument("--model-only", action="store_true", help="skip agent/intents.py: the model picks every action")
+    parser.add_argument("--data", type=Path, default=ROOT / "tests" / "data" / "chat_actions.json")
     args = parser.parse_args()
     # a scratch home for the run, sharing the joined model weights of the usual one
     settings = Settings(home=Path(tempfile.mkdtemp(prefix="reelcraft-actions-")), models_home=Settings().models_dir)
@@ -46,7 +49,7 @@ def main() -> None:
         settings.llm.provider = args.llm
     deps = Deps.from_settings(settings)
     plan = VideoPlan.model_validate({**EN_PLAN, "language": "en", "target_duration": 30})
-    labelled = json.loads((ROOT / "tests" / "data" / "chat_actions.json").read_text(encoding="utf-8"))["messages"]
+    labelled = json.loads(args.data.read_text(encoding="utf-8"))["messages"]
     right = slots_right = 0
     seconds = []
     for item in labelled:
