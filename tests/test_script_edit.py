@@ -50,6 +50,16 @@ def test_an_unchanged_or_wrong_language_scene_goes_back_to_the_model(settings: S
     assert "unchanged" in feedback[0] and "Chinese characters" in feedback[1]
 
 
+def test_a_rewrite_too_long_twice_keeps_its_opening_sentences(settings: Settings) -> None:
+    rambling = {**FUNNY, "voiceover": FUNNY["voiceover"] + " " + " ".join(["Then you scroll and scroll."] * 12)}
+    deps = _deps(settings, [rambling, rambling])
+    new = edit_scene(SceneEditInput(plan=PLAN, mode="rewrite", scene=2, instruction="make it funnier"), deps)
+    assert new.scenes[1].voiceover.startswith(FUNNY["voiceover"]) and len(deps.llm.calls) == 2  # type: ignore[union-attr]
+    assert len(new.scenes[1].voiceover.split()) < len(rambling["voiceover"].split())
+    assert any("opening sentence" in w for w in deps.warnings)
+    assert [s for i, s in enumerate(new.scenes) if i != 1] == [s for i, s in enumerate(PLAN.scenes) if i != 1]
+
+
 def test_a_new_scene_goes_where_asked_and_the_timing_still_adds_up(settings: Settings) -> None:
     deps = _deps(settings, [FUNNY])
     new = edit_scene(SceneEditInput(plan=PLAN, mode="add", scene=1, instruction="a joke about phones"), deps)

@@ -76,23 +76,24 @@ def budget(seconds: float, language: Language) -> int:
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？；;])\s*")
 
 
+def opening_sentences(text: str, limit: float, language: Language) -> str:
+    """The text's first sentence and as many following ones as stay within `limit` words (characters)."""
+    parts = [p for p in _SENTENCE_END.split(text) if p.strip()] or [text]
+    chosen = [parts[0]]
+    for part in parts[1:]:
+        if speech_units(" ".join([*chosen, part]), language) > limit:
+            break
+        chosen.append(part)
+    return ("" if language == Language.ZH else " ").join(chosen)
+
+
 def extractive_cut(plan: VideoPlan, limit: int) -> VideoPlan | None:
     """Each scene keeps its opening sentences, as many as fit the budget in proportion to the scene's
     share of the narration (at least its first); None when even the first sentences do not fit."""
     language = plan.language
-    sentences = [[p for p in _SENTENCE_END.split(s.voiceover) if p.strip()] or [s.voiceover] for s in plan.scenes]
     total = sum(speech_units(s.voiceover, language) for s in plan.scenes) or 1
-    kept: list[list[str]] = []
-    for scene, parts in zip(plan.scenes, sentences, strict=True):
-        share = limit * speech_units(scene.voiceover, language) / total
-        chosen = [parts[0]]
-        for part in parts[1:]:
-            if speech_units(" ".join([*chosen, part]), language) > share:
-                break
-            chosen.append(part)
-        kept.append(chosen)
-    joiner = "" if language == Language.ZH else " "
-    voiceovers = [joiner.join(parts) for parts in kept]
+    voiceovers = [opening_sentences(s.voiceover, limit * speech_units(s.voiceover, language) / total, language)
+                  for s in plan.scenes]  # fmt: skip
     if sum(speech_units(v, language) for v in voiceovers) > limit * 1.15:
         return None
     scenes = [s.model_copy(update={"voiceover": v}) for s, v in zip(plan.scenes, voiceovers, strict=True)]

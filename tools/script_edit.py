@@ -19,7 +19,7 @@ from reelcraft.language import language_problem
 from reelcraft.plan import Language, Scene, VideoPlan, check_duration
 from reelcraft.prompts import load_fragment, load_prompt
 from reelcraft.tools.llm_json import ask_valid_json
-from reelcraft.tools.script import budget, extractive_cut, speech_units
+from reelcraft.tools.script import budget, extractive_cut, opening_sentences, speech_units
 
 SCENE_SCHEMA: dict[str, Any] = {
     "type": "object", "additionalProperties": False, "required": ["voiceover", "on_screen_text", "visual"],
@@ -84,6 +84,8 @@ def edit_scene(inp: SceneEditInput, deps: Deps) -> VideoPlan:
         word_budget=limit, char_budget=limit)  # fmt: skip
     old = plan.scenes[inp.scene - 1].voiceover if inp.mode == "rewrite" else None
 
+    too_long = f"the voiceover is too long: at most {limit} {_unit(language)}"
+
     def check(parsed: Any) -> tuple[Scene | None, list[str]]:
         try:
             voiceover = " ".join(str(parsed["voiceover"]).split())
@@ -94,7 +96,7 @@ def edit_scene(inp: SceneEditInput, deps: Deps) -> VideoPlan:
         if len(voiceover) < 2:
             problems.append("the voiceover is empty")
         if speech_units(voiceover, language) > limit * 1.15:
-            problems.append(f"the voiceover is too long: at most {limit} {_unit(language)}")
+            problems.append(too_long)
         if old is not None and voiceover.lower() == old.lower():
             problems.append("the voiceover is unchanged; rewrite it as asked")
         if any(voiceover.lower() == s.voiceover.lower() for s in others):
@@ -106,10 +108,20 @@ def edit_scene(inp: SceneEditInput, deps: Deps) -> VideoPlan:
         duration = plan.scenes[inp.scene - 1].duration if old is not None else plan.target_duration / (count + 1)
         return Scene(voiceover=voiceover, on_screen_text=on_screen, visual=visual or "", duration=duration), []
 
+    def cut_to_length(parsed: Any) -> tuple[Scene, str] | None:
+        """Only too long: the scene keeps its opening sentences (small models rarely hit a word budget)."""
+        if check(parsed)[1] != [too_long]:
+            return None
+        spoken = " ".join(str(parsed["voiceover"]).split())
+        scene, _ = check({**parsed, "voiceover": opening_sentences(spoken, limit, language)})
+        if scene is None:
+            return None
+        return scene, "the model's new scene ran long twice; kept its opening sentence(s) to fit"
+
     def make() -> VideoPlan:
         deps.progress("script", f"{'rewriting' if old else 'writing'} scene {inp.scene or 1}")
         scene = ask_valid_json(deps, SCENE_SCHEMA, [SystemMessage(system), HumanMessage(user)], check,
-                               stage="script", what="scene", fix=FIX)  # fmt: skip
+                               stage="script", what="scene", fix=FIX, salvage=cut_to_length)  # fmt: skip
         scenes = list(plan.scenes)
         if inp.mode == "rewrite":
             scenes[inp.scene - 1] = scene
