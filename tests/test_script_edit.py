@@ -86,6 +86,21 @@ def test_a_shorter_video_keeps_words_that_fit_and_cuts_those_that_do_not(setting
         change_length(LengthInput(plan=PLAN, seconds=5), deps)
 
 
+def test_on_screen_texts_the_model_keeps_botching_come_from_the_new_narration(settings: Settings) -> None:
+    botched = {"title": ZH_PLAN["title"], "hook": ZH_PLAN["hook"], "call_to_action": ZH_PLAN["call_to_action"],
+               "hashtags": ZH_PLAN["hashtags"],
+               "scenes": [{"voiceover": s["voiceover"], "on_screen_text": "on_screen_text"}
+                          for s in ZH_PLAN["scenes"]]}  # fmt: skip  # the key name as the value, as Qwen 1.5B did
+    deps = _deps(settings, [botched, botched])
+    zh = translate_plan(TranslateInput(plan=PLAN, language=Language.ZH), deps)
+    assert len(deps.llm.calls) == 2  # type: ignore[union-attr]  # one retry, then the fallback
+    assert "on_screen_text" in deps.llm.calls[1]["messages"][-1].content  # type: ignore[union-attr]
+    for scene, source in zip(zh.scenes, ZH_PLAN["scenes"], strict=True):
+        assert scene.voiceover == source["voiceover"] and 1 <= len(scene.on_screen_text) <= 8
+        assert source["voiceover"].startswith(scene.on_screen_text)
+    assert any("on-screen texts taken" in w for w in deps.warnings)
+
+
 def test_translation_changes_the_words_and_nothing_else(settings: Settings) -> None:
     answer = {"title": ZH_PLAN["title"], "hook": ZH_PLAN["hook"], "call_to_action": ZH_PLAN["call_to_action"],
               "hashtags": ZH_PLAN["hashtags"],

@@ -8,6 +8,7 @@ their exact words, and their voice, visuals and captions come from the cache.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -193,11 +194,16 @@ def translate_plan(inp: TranslateInput, deps: Deps) -> VideoPlan:
     def check(parsed: Any) -> tuple[VideoPlan | None, list[str]]:
         return _apply_texts(target, parsed, language, limit, with_header=True)
 
+    def with_headlines(parsed: Any) -> tuple[VideoPlan, str] | None:
+        """Small models sometimes fill on_screen_text with its own key name: take it from the narration."""
+        adapted, _ = _apply_texts(target, parsed, language, limit, with_header=True, headlines_from_narration=True)
+        return (adapted, "on-screen texts taken from the start of each scene's narration") if adapted else None
+
     def make() -> VideoPlan:
         deps.progress("script", f"adapting the script into {'Chinese' if language == Language.ZH else 'English'}")
         adapted = ask_valid_json(deps, _texts_schema(count, with_header=True),
                                  [SystemMessage(system), HumanMessage(user)], check, stage="script",
-                                 what="translated script", fix=FIX)  # fmt: skip
+                                 what="translated script", fix=FIX, salvage=with_headlines)  # fmt: skip
         kept = [b for b in plan.trend_backing if b.hashtag in adapted.hashtags]  # evidence only for tags kept
         return adapted.model_copy(update={"trend_backing": kept})
 
@@ -222,11 +228,22 @@ def _texts_schema(count: int, *, with_header: bool) -> dict[str, Any]:
 ON_SCREEN_MAX = 80
 
 
-def _apply_texts(plan: VideoPlan, parsed: Any, language: Language, limit: int,
-                 *, with_header: bool) -> tuple[VideoPlan | None, list[str]]:  # fmt: skip
+_CLAUSE_END = re.compile(r"[，。！？；：,.!?;:]")
+
+
+def headline(voiceover: str, language: Language) -> str:
+    """A scene's on-screen text taken from its narration: the first clause, at most 8 characters (zh) or
+    6 words (en)."""
+    clause = _CLAUSE_END.split(voiceover.strip(), maxsplit=1)[0].strip() or voiceover.strip()
+    return clause[:8] if language == Language.ZH else " ".join(clause.split()[:6])
+
+
+def _apply_texts(plan: VideoPlan, parsed: Any, language: Language, limit: int, *, with_header: bool,
+                 headlines_from_narration: bool = False) -> tuple[VideoPlan | None, list[str]]:  # fmt: skip
     """The plan with the model's texts in place of its own, or what is wrong with them (scene by scene,
     so a small model knows what to fix). Cutting for length keeps a scene's on-screen text when the
-    model's is unusable: only the narration had to change."""
+    model's is unusable: only the narration had to change. `headlines_from_narration` replaces an
+    unusable on-screen text (empty, long, in the wrong language) with the start of the new narration."""
     try:
         raw = [(" ".join(str(s["voiceover"]).split()), str(s["on_screen_text"]).strip()) for s in parsed["scenes"]]
     except (KeyError, TypeError):
@@ -236,6 +253,9 @@ def _apply_texts(plan: VideoPlan, parsed: Any, language: Language, limit: int,
     problems: list[str] = []
     texts: list[tuple[str, str]] = []
     for number, ((voiceover, on_screen), old) in enumerate(zip(raw, plan.scenes, strict=True), start=1):
+        if headlines_from_narration and (not on_screen or len(on_screen) > ON_SCREEN_MAX
+                                         or language_problem(on_screen, language.value)):  # fmt: skip
+            on_screen = headline(voiceover, language)
         if len(voiceover) < 2:
             problems.append(f"scene {number}: the voiceover is empty")
         if len(voiceover) > 400:

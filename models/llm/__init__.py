@@ -34,7 +34,7 @@ def create_chat_model(
     timeout_s: float = 600.0,
     turns: list[Any] | None = None,
     prompt_states: Path | None = None,
-    prompt_states_bytes: int = 0,
+    prompt_states_bytes: int = 1 << 30,
 ) -> BaseChatModel:
     """Build the chat model for `provider`; nothing is loaded or contacted until first use."""
     if provider == "local":
@@ -46,7 +46,7 @@ def create_chat_model(
             n_threads=threads,
             n_ctx=context_tokens,
             temperature=temperature,
-            prompt_states=prompt_states if prompt_states_bytes > 0 else None,
+            prompt_states=prompt_states,
             prompt_states_bytes=prompt_states_bytes,
         )
     if provider == "openai":

@@ -39,6 +39,7 @@ class ChatLocalLlama(BaseChatModel):
     prompt_states: Path | None = None
     """Folder for saved prompt states (models/llm/prompt_cache.py); None keeps them in memory only."""
     prompt_states_bytes: int = 1 << 30
+    """Disk for them; 0: no saved states at all."""
 
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     _llama: Any = PrivateAttr(default=None)
@@ -70,8 +71,9 @@ class ChatLocalLlama(BaseChatModel):
                 )
                 from reelcraft.models.llm.prompt_cache import attach, state_folder
 
-                folder = state_folder(self.prompt_states, self.model_path, self.n_ctx) if self.prompt_states else None
-                attach(self._llama, folder, self.prompt_states_bytes)
+                if self.prompt_states_bytes > 0:
+                    folder = self.prompt_states and state_folder(self.prompt_states, self.model_path, self.n_ctx)
+                    attach(self._llama, folder, self.prompt_states_bytes)
         return self._llama
 
     def _generate(
@@ -89,7 +91,17 @@ class ChatLocalLlama(BaseChatModel):
             extra["response_format"] = {"type": "json_object", "schema": inline_refs(schema)}
         started = time.perf_counter()
         with self._busy:
-            out = self._complete(llama, payload, stop, kwargs, extra)
+            out = llama.create_chat_completion(
+                messages=payload,
+                temperature=kwargs.get("temperature", self.temperature),
+                top_p=self.top_p,
+                top_k=self.top_k,
+                repeat_penalty=self.repeat_penalty,
+                max_tokens=kwargs.get("max_tokens", self.max_tokens),
+                seed=kwargs.get("seed", self.seed),
+                stop=stop,
+                **extra,
+            )
         seconds = time.perf_counter() - started
         usage = out.get("usage", {})
         message = AIMessage(
@@ -102,20 +114,6 @@ class ChatLocalLlama(BaseChatModel):
             response_metadata={"seconds": seconds, "finish_reason": out["choices"][0].get("finish_reason")},
         )
         return ChatResult(generations=[ChatGeneration(message=message)])
-
-    def _complete(self, llama: Any, payload: list[dict[str, str]], stop: list[str] | None, kwargs: dict[str, Any],
-                  extra: dict[str, Any]) -> Any:  # fmt: skip
-        return llama.create_chat_completion(
-            messages=payload,
-            temperature=kwargs.get("temperature", self.temperature),
-            top_p=self.top_p,
-            top_k=self.top_k,
-            repeat_penalty=self.repeat_penalty,
-            max_tokens=kwargs.get("max_tokens", self.max_tokens),
-            seed=kwargs.get("seed", self.seed),
-            stop=stop,
-            **extra,
-        )
 
     def with_structured_output(  # type: ignore[override]
         self, schema: dict[str, Any], *, method: str = "json_schema", include_raw: bool = False, **_: Any
