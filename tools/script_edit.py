@@ -218,10 +218,11 @@ def _unit(language: Language) -> str:
 def _texts_schema(count: int, *, with_header: bool) -> dict[str, Any]:
     scene = {"type": "object", "additionalProperties": False, "required": ["voiceover", "on_screen_text"],
              "properties": {"voiceover": {"type": "string"}, "on_screen_text": {"type": "string"}}}  # fmt: skip
-    properties: dict[str, Any] = {"scenes": {"type": "array", "items": scene, "minItems": count, "maxItems": count}}
-    if with_header:
+    properties: dict[str, Any] = {}
+    if with_header:  # in the prompt's order: the grammar makes the model write the keys in this order
         properties |= {"title": {"type": "string"}, "hook": {"type": "string"}, "call_to_action": {"type": "string"},
                        "hashtags": {"type": "array", "items": {"type": "string"}, "minItems": 3, "maxItems": 6}}
+    properties["scenes"] = {"type": "array", "items": scene, "minItems": count, "maxItems": count}
     return {"type": "object", "additionalProperties": False, "required": list(properties), "properties": properties}
 
 
