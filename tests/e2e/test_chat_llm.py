@@ -1,7 +1,7 @@
 """The six chat turns with the real embedded LLM choosing the actions and writing every word: each turn
 yields a valid action and a valid, rendered plan. Turn latencies are printed (run with -s to see them).
 
-Slow: about ten minutes on two cores. CI runs it once.
+Slow: about four minutes on two cores. CI runs it once.
 """
 
 from __future__ import annotations
