@@ -86,3 +86,25 @@ class StoreError(ReelcraftError):
     """A draft or asset could not be read or written."""
 
     stage = "store"
+
+
+class ReviewError(ReelcraftError):
+    """A team-review request the store refuses: who may do what, to which version, in which state."""
+
+    stage = "review"
+
+
+class AccessDenied(ReviewError):
+    """The person's role in the project does not allow this (a reviewer editing, a viewer commenting)."""
+
+
+class NotFound(ReviewError):
+    """No such project, draft or version, or one the person may not see (outsiders get this, never a hint)."""
+
+
+class Conflict(ReviewError):
+    """Someone else saved the draft first; nothing was overwritten."""
+
+
+class LoginError(ReviewError):
+    """Wrong name or password, or too many attempts."""

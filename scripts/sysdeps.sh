@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # System packages from Debian: ffmpeg/ffprobe (libx264, libass), a CJK font for captions, and
 # FluidSynth with the FluidR3 General MIDI soundfont (MIT) that plays the generated music, and
-# chromium for the UI's browser tests.
+# chromium for the UI's browser tests, and PostgreSQL for the review store's server tests.
 # Skips apt entirely when everything is already there; needs root (or sudo) otherwise.
 set -euo pipefail
 need=()
@@ -13,6 +13,8 @@ command -v fluidsynth >/dev/null 2>&1 || need+=(fluidsynth)
 [ -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ] || need+=(fluid-soundfont-gm)
 # the browser tests drive Debian's chromium with playwright (no browser download)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# the review store's tests start a throwaway PostgreSQL server on localhost (tests/postgres_server.py)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -eq 0 ]; then
     echo "system packages: present"
     exit 0

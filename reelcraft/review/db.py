@@ -1,0 +1,69 @@
+"""The review store's database: SQLite file by default, Postgres (or any SQLAlchemy URL) for a team server.
+
+Opening a store brings its schema to the newest Alembic revision, so an upgraded app migrates an old file
+in place. SQLite runs in WAL mode with foreign keys on, which makes every commit atomic on disk: a process
+killed mid-save leaves the previous state, never half a version.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from reelcraft.errors import ConfigError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def open_engine(url: str) -> Engine:
+    """An engine on `url` with the schema migrated to the newest revision."""
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    try:
+        engine = create_engine(url, pool_pre_ping=True)
+    except Exception as exc:  # noqa: BLE001 - a malformed URL or a missing driver
+        raise ConfigError(f"cannot open the review database {url!r}: {exc}",
+                          "set review.db_url to sqlite:///path or postgresql://user@host/db") from exc  # fmt: skip
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        with engine.begin() as connection:
+            config = alembic_config(url)
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except Exception as exc:  # noqa: BLE001 - server down, no permission, a newer schema
+        raise ConfigError(f"the review database {engine.url.render_as_string(hide_password=True)} could not be "
+                          f"opened or migrated: {type(exc).__name__}: {exc}",
+                          "check that the server is running and the user may create tables") from exc  # fmt: skip
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def table_names(engine: Engine) -> list[str]:
+    return sorted(inspect(engine).get_table_names())
