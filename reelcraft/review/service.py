@@ -216,6 +216,12 @@ class ReviewService:
             session.add(AuditRow(actor=actor.name, action="member.set", project_id=project_id,
                                  detail={"user": user_name, "role": role.value}))  # fmt: skip
 
+    def check(self, actor: Actor, draft_id: str, action: str) -> Role:
+        """The person's role on the draft's project if it allows `action` (see `ALLOWED`), else the error."""
+        with self._tx() as session:
+            row, _ = self._version_row(session, actor, draft_id, None, action)
+            return self._require(session, actor, row.project_id, action)
+
     def role(self, actor: Actor, project_id: str) -> Role | None:
         with self._tx() as session:
             return self._role(session, actor, project_id)
@@ -371,10 +377,10 @@ class ReviewService:
 
     def mark_exported(self, actor: Actor, draft_id: str, number: int, folder: Path) -> Status:
         with self._tx() as session:
-            _, version = self._version_row(session, actor, draft_id, number, "export")
+            row, version = self._version_row(session, actor, draft_id, number, "export")
             if version.status == Status.EXPORTED:  # a re-run of an export: logged, no state change
-                session.add(AuditRow(actor=actor.name, action="version.reexport", draft_id=draft_id,
-                                     version=number, detail={"folder": str(folder)}))  # fmt: skip
+                session.add(AuditRow(actor=actor.name, action="version.reexport", project_id=row.project_id,
+                                     draft_id=draft_id, version=number, detail={"folder": str(folder)}))  # fmt: skip
                 return version.status
         return self._move(actor, draft_id, number, Status.EXPORTED, detail={"folder": str(folder)})
 
