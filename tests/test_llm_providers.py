@@ -162,5 +162,5 @@ def test_capable_providers_pick_chat_actions_by_native_tool_calls(settings: Sett
         server.requests[0]["body"]
     retry = server.requests[1]["body"]["messages"][-1]
     assert retry["role"] == "tool" and retry["tool_call_id"] == "call_1" and "scene" in retry["content"]
-    answer = choose_action("what can you do?", plan, deps)
+    answer = choose_action("is the music royalty free?", plan, deps)  # a plain-words answer is a reply
     assert isinstance(answer.action, Reply) and answer.action.text.startswith("Happy to help")

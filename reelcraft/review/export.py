@@ -100,8 +100,9 @@ def write_bundle(version: VersionInfo, out_dir: Path) -> Path:
             os.replace(staging, final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    for leftover in out_dir.glob(f".{bundle_name(version)}.partial-*"):  # from an export that was killed
-        shutil.rmtree(leftover, ignore_errors=True)
+    for pattern in (".partial-*", ".old-*"):  # from exports that were killed mid-way
+        for leftover in out_dir.glob(f".{bundle_name(version)}{pattern}"):
+            shutil.rmtree(leftover, ignore_errors=True)
     return final
 
 
