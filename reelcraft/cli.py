@@ -16,6 +16,7 @@ from rich.table import Table
 
 from reelcraft.cli_gan import gan_app
 from reelcraft.cli_output import fail_with
+from reelcraft.cli_review import review_app
 from reelcraft.cli_trends import trends_app
 from reelcraft.config import Settings
 from reelcraft.errors import ReelcraftError
@@ -24,6 +25,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Turn a short
 console = Console(stderr=True)
 app.add_typer(gan_app, name="gan")
 app.add_typer(trends_app, name="trends")
+app.add_typer(review_app, name="review")
 
 class StageProgress:
     """A live row per stage (spinner, message, bar for the render, elapsed time); warnings printed above."""

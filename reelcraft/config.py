@@ -61,6 +61,14 @@ class TrendsSettings(BaseSettings):
     which copies them into its lines and then fails its language checks (docs/trends.md)."""
 
 
+class ReviewSettings(BaseSettings):
+    db_url: str | None = None
+    """SQLAlchemy URL of the team-review store (postgresql://user@host/db for a team server); None is a
+    SQLite file under `<home>/review`."""
+    media_dir: Path | None = None
+    """Where versions' files live (one folder per project); None is `<home>/review/media`."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="REELCRAFT_", env_nested_delimiter="__", extra="ignore", toml_file=None
@@ -87,6 +95,7 @@ class Settings(BaseSettings):
     gan_checkpoint: Path | None = None
     """A generator trained with `reelcraft gan train` (e.g. on the team's footage); None is the shipped one."""
     trends: TrendsSettings = Field(default_factory=TrendsSettings)
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -113,6 +122,14 @@ class Settings(BaseSettings):
     @property
     def trends_dir(self) -> Path:
         return self.home / "trends"
+
+    @property
+    def review_db_url(self) -> str:
+        return self.review.db_url or f"sqlite:///{self.home / 'review' / 'review.db'}"
+
+    @property
+    def review_media_dir(self) -> Path:
+        return self.review.media_dir or self.home / "review" / "media"
 
     @property
     def models_dir(self) -> Path:

@@ -137,7 +137,14 @@ class ReviewService:
 
     @classmethod
     def open(cls, db_url: str, media_root: Path) -> ReviewService:
+        if db_url.startswith("sqlite:///"):
+            Path(db_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         return cls(open_engine(db_url), media_root)
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> ReviewService:
+        """The store `Settings` point at (`[review]` in reelcraft.toml, or `REELCRAFT_REVIEW__DB_URL`)."""
+        return cls.open(settings.review_db_url, settings.review_media_dir)
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
