@@ -20,26 +20,17 @@ from pydantic import BaseModel, Field
 
 from reelcraft.agent import replies
 from reelcraft.agent.actions import (
-    AddScene,
     AskClarification,
-    ChangeLanguage,
-    ChangeLength,
-    ChangeMusic,
-    ChangePlatform,
-    ChangeVisualStyle,
     ChangeVoice,
     CreateVideo,
-    RegenerateVisuals,
-    RemoveScene,
     RenderFinal,
-    ReorderScenes,
     Reply,
-    RewriteScene,
 )
+from reelcraft.agent.edits import edited_plan
 from reelcraft.agent.planner import choose_action
 from reelcraft.agent.session import ChatMessage, ChatSession, SessionStore
 from reelcraft.errors import ReelcraftError
-from reelcraft.plan import Draft, Language, Platform, VideoPlan, detect_language, plan_diff
+from reelcraft.plan import Draft, Language, VideoPlan, detect_language, plan_diff
 from reelcraft.prompts import load_prompt
 
 if TYPE_CHECKING:
@@ -139,7 +130,7 @@ class Conversation:
             assert draft is not None  # choose_action answers edits before any video
             if isinstance(action, ChangeVoice):
                 session.voice = action.voice
-            plan = self._edited_plan(action, draft.plan)
+            plan = edited_plan(action, draft.plan, self.studio.deps)
             profile = "final" if isinstance(action, RenderFinal) else "preview"
             new = self.studio.render(plan, brief=draft.brief, draft_id=draft.id, voice=session.voice,
                                      profile=profile)  # fmt: skip
@@ -190,45 +181,6 @@ class Conversation:
         defaults = replies.say("defaults", language, what="、".join(chosen) if language == Language.ZH
                                else " and ".join(chosen)) if chosen else ""  # fmt: skip
         return replies.say("created", language, defaults=defaults, **replies.summary(draft))
-
-    def _edited_plan(self, action: BaseModel, plan: VideoPlan) -> VideoPlan:
-        from reelcraft.studio import music_revision, style_revision
-        from reelcraft.tools.script_edit import (
-            LengthInput,
-            SceneEditInput,
-            TranslateInput,
-            change_length,
-            edit_scene,
-            translate_plan,
-        )
-
-        deps = self.studio.deps
-        scenes = list(plan.scenes)
-        match action:
-            case RewriteScene(scene=n, instruction=text):
-                return edit_scene(SceneEditInput(plan=plan, mode="rewrite", scene=n, instruction=text), deps)
-            case AddScene(after=n, instruction=text):
-                return edit_scene(SceneEditInput(plan=plan, mode="add", scene=n, instruction=text), deps)
-            case RemoveScene(scene=n):
-                return plan.model_copy(update={"scenes": scenes[: n - 1] + scenes[n:]}).with_fitted_durations()
-            case ReorderScenes(order=order):
-                return plan.model_copy(update={"scenes": [scenes[i - 1] for i in order]})
-            case ChangeLength(seconds=seconds):
-                return change_length(LengthInput(plan=plan, seconds=seconds), deps)
-            case ChangeLanguage(language=language):
-                return translate_plan(TranslateInput(plan=plan, language=Language(language)), deps)
-            case ChangeMusic(request=request):
-                return music_revision(plan, request)
-            case ChangeVisualStyle(request=request):
-                return style_revision(plan, request)
-            case RegenerateVisuals(scene=n):
-                scenes[n - 1] = scenes[n - 1].model_copy(update={"visual_seed": scenes[n - 1].visual_seed + 1})
-                return plan.model_copy(update={"scenes": scenes})
-            case ChangePlatform(platform=platform):
-                return plan.model_copy(update={"platform": Platform(platform)})
-            case ChangeVoice() | RenderFinal():
-                return plan
-        raise AssertionError(f"no handler for {action!r}")
 
     # -- helpers -----------------------------------------------------------------------------------------
     def _failed(self, exc: ReelcraftError, plan: VideoPlan | None, message: str) -> str:

@@ -79,6 +79,7 @@ class Actor:
 
 @dataclass(frozen=True)
 class VersionInfo:
+    project_id: str
     draft_id: str
     number: int
     status: Status
@@ -371,6 +372,18 @@ class ReviewService:
                 query = query.where(VersionRow.number == number)
             return [_comment_info(c, draft_id, n, author) for c, n, author in session.execute(query).all()]
 
+    def comment_by_id(self, actor: Actor, comment_id: int) -> CommentInfo:
+        with self._tx() as session:
+            found = session.execute(select(CommentRow, VersionRow, User.name)
+                                    .join(VersionRow, VersionRow.id == CommentRow.version_id)
+                                    .join(User, User.id == CommentRow.author_id)
+                                    .where(CommentRow.id == comment_id)).first()  # fmt: skip
+            if found is None:
+                raise NotFound(f"no comment #{comment_id}", "list comments with `reelcraft review show DRAFT`")
+            comment, version, author = found
+            self._version_row(session, actor, version.draft_id, version.number, "view")  # outsiders: NotFound
+            return _comment_info(comment, version.draft_id, version.number, author)
+
     def submit(self, actor: Actor, draft_id: str, number: int) -> Status:
         return self._move(actor, draft_id, number, Status.IN_REVIEW)
 
@@ -460,7 +473,7 @@ class ReviewService:
         return safe_child(self.media_root, relative)
 
     def _info(self, row: DraftRow, version: VersionRow, author: str) -> VersionInfo:
-        return VersionInfo(draft_id=row.id, number=version.number, status=version.status,
+        return VersionInfo(project_id=row.project_id, draft_id=row.id, number=version.number, status=version.status,
                            plan=VideoPlan.model_validate_json(version.plan_json), media=self._media_path(version.media),
                            created_by=author, created_at=version.created_at, note=version.note)  # fmt: skip
 
