@@ -15,9 +15,10 @@ from typing import Any
 import streamlit as st
 from streamlit import runtime
 
+from reelcraft.agent.replies import describe_changes
 from reelcraft.config import Settings
 from reelcraft.errors import ReelcraftError
-from reelcraft.plan import VideoPlan, plan_diff
+from reelcraft.plan import Language, VideoPlan, plan_diff
 from reelcraft.review.service import Actor, ReviewService, VersionInfo
 from reelcraft.review.tables import Role, Status
 from reelcraft.ui.components import review_player
@@ -74,9 +75,8 @@ def login(review: ReviewService) -> Actor | None:
 def scene_table(plan: VideoPlan, other: VideoPlan | None) -> None:
     changed = {path.split("]")[0] + "]" for path in plan_diff(other, plan)} if other else set()
     for number, scene in enumerate(plan.scenes, start=1):
-        mark = " ✏️" if f"scenes[{number}]" in changed else ""
-        st.markdown(f"**{number}.**{mark}")
-        st.text(f"[{scene.on_screen_text}] {scene.voiceover}")
+        mark = "✏️ " if f"scenes[{number}]" in changed else ""
+        st.text(f"{mark}{number}. [{scene.on_screen_text}] {scene.voiceover}")  # plain text: scripts are data
 
 
 def main() -> None:
@@ -120,7 +120,8 @@ def show_draft(review: ReviewService, actor: Actor, draft_id: str) -> None:
     previous = next((v for v in versions if v.number == compare), None)
     if previous is not None:
         changes = plan_diff(previous.plan, current.plan)
-        st.markdown(f"**v{previous.number} → v{current.number}:** " + (", ".join(changes) if changes else "no changes"))
+        summary = describe_changes(changes, Language.EN) if changes else "no changes"
+        st.markdown(f"**v{previous.number} → v{current.number}:** {summary}")
     with left_col:
         if previous is not None:
             st.markdown(f"**v{previous.number}** · {STATUS_BADGES[previous.status]} · by {previous.created_by}")
