@@ -170,6 +170,22 @@ def test_passwords_are_hashed_and_logins_rate_limited(review: ReviewService, cap
     assert PASSWORD not in caplog.text
 
 
+def test_uploads_stay_inside_the_project_folder(review: ReviewService, team: dict, tmp_path: Path) -> None:
+    project, eddie, rita = team["project"], team["eddie"], team["rita"]
+    stored = review.add_media(eddie, project, "clips/intro.mp4", b"clip")
+    assert stored.read_bytes() == b"clip" and stored.is_relative_to(review.media_root.resolve() / project)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.symlink(outside, stored.parent / "linked")
+    for bad in ("../../escape.mp4", "/tmp/escape.mp4", "clips/../../../escape.mp4", "clips/linked/x.mp4",
+                "clips/linked"):  # fmt: skip  # through the symlink, and onto it
+        with pytest.raises(AccessDenied):
+            review.add_media(eddie, project, bad, b"evil")
+    assert list(outside.iterdir()) == [] and not (review.media_root / "escape.mp4").exists()
+    with pytest.raises(AccessDenied, match="a reviewer cannot edit"):
+        review.add_media(rita, project, "clips/other.mp4", b"x")
+
+
 def test_media_paths_cannot_leave_the_project_folder(tmp_path: Path) -> None:
     root = tmp_path / "media" / "p1"
     root.mkdir(parents=True)

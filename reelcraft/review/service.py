@@ -280,6 +280,22 @@ class ReviewService:
                                  version=number, detail={"note": note[:200], "media": media}))  # fmt: skip
         return self.version(actor, draft.id, number)
 
+    def add_media(self, actor: Actor, project_id: str, name: str, data: bytes) -> Path:
+        """Store a creator's photo or clip under the project's `uploads/` (editors and owners). `name` must be
+        a plain relative path: `..`, absolute paths and symlinks on the way are refused, nothing is written."""
+        with self._tx() as session:
+            self._require(session, actor, project_id, "edit")
+        target = safe_child(safe_child(self.media_root, f"{project_id}/uploads"), name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target = safe_child(safe_child(self.media_root, f"{project_id}/uploads"), name)  # re-check after mkdir
+        staging = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
+        staging.write_bytes(data)
+        os.replace(staging, target)
+        with self._tx() as session:
+            session.add(AuditRow(actor=actor.name, action="media.upload", project_id=project_id,
+                                 detail={"name": name, "bytes": len(data)}))  # fmt: skip
+        return target
+
     def _store_media(self, project_id: str, draft: Draft) -> str:
         assert draft.outputs is not None
         sources = {"video.mp4": draft.outputs.video, "captions.srt": draft.outputs.srt,

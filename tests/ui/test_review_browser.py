@@ -82,13 +82,20 @@ def test_a_reviewer_comments_and_an_editor_applies_it(review_server: tuple[str, 
         expect(page.get_by_text(TRICKY, exact=True)).to_be_visible(timeout=60_000)  # shown as plain text
         assert page.evaluate("() => window.pwned") is None
         assert page.locator("img[src*='evil.png']").count() == 0
+        frame = page.frame_locator("iframe[title*='review_player']")  # a comment at the player's moment
+        frame.locator("video").evaluate("v => new Promise(done => { v.onseeked = done; v.currentTime = 12.5; })")
+        frame.get_by_role("button", name="Comment at 12.5 s").click()
+        page.get_by_label("Your comment").fill("the music drops here")
+        expect(page.get_by_text("at 12.5 s", exact=True)).to_be_visible(timeout=30_000)  # chosen for the comment
+        page.get_by_role("button", name="Add comment").click()
+        expect(page.get_by_text("the music drops here", exact=True)).to_be_visible(timeout=60_000)
         page.get_by_role("button", name="✏️ Request changes").click()
         expect(page.get_by_text("✏️ changes requested").first).to_be_visible(timeout=60_000)
         page.screenshot(path=str(tmp_path / "reviewer.png"), full_page=True)
         page.get_by_role("button", name="Sign out").click()
 
         _sign_in(page, "eddie")
-        page.get_by_role("button", name="🤖 Apply as an edit").click()
+        page.get_by_role("button", name="🤖 Apply as an edit").first.click()  # #1, the scene-2 comment
         expect(page.get_by_text("v1 → v2:")).to_be_visible(timeout=300_000)
         expect(page.get_by_text("applied in v2")).to_be_visible(timeout=60_000)
         page.screenshot(path=str(tmp_path / "editor.png"), full_page=True)
@@ -98,6 +105,8 @@ def test_a_reviewer_comments_and_an_editor_applies_it(review_server: tuple[str, 
     v1, v2 = review.versions(eddie, draft_id)
     assert v1.status == Status.CHANGES_REQUESTED and v2.status == Status.DRAFT
     assert plan_diff(v1.plan, v2.plan) == ["scenes[2].on_screen_text", "scenes[2].visual", "scenes[2].voiceover"]
+    timed = [c for c in review.comments(eddie, draft_id) if c.text == "the music drops here"]
+    assert len(timed) == 1 and timed[0].at_seconds == pytest.approx(12.5, abs=0.05) and timed[0].scene is None
     assert (tmp_path / "editor.png").stat().st_size > 20_000
     keep = os.environ.get("REELCRAFT_SCREENSHOTS")
     if keep:
