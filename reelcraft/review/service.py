@@ -27,6 +27,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from reelcraft.config import Settings
 from reelcraft.errors import AccessDenied, Conflict, LoginError, NotFound, ReviewError
 from reelcraft.plan import Draft, VideoPlan
 from reelcraft.review.db import open_engine, session_factory
@@ -143,7 +144,7 @@ class ReviewService:
         return cls(open_engine(db_url), media_root)
 
     @classmethod
-    def from_settings(cls, settings: Any) -> ReviewService:
+    def from_settings(cls, settings: Settings) -> ReviewService:
         """The store `Settings` point at (`[review]` in reelcraft.toml, or `REELCRAFT_REVIEW__DB_URL`)."""
         return cls.open(settings.review_db_url, settings.review_media_dir)
 
