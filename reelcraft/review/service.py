@@ -135,6 +135,7 @@ class ReviewService:
         self.media_root = media_root
         self._sessions = session_factory(engine)
         self._hasher = PasswordHasher()
+        self._decoy = self._hasher.hash(uuid.uuid4().hex)
         media_root.mkdir(parents=True, exist_ok=True)
 
     @classmethod
@@ -181,6 +182,8 @@ class ReviewService:
                 LoginAttempt.name == name[:40], LoginAttempt.ok.is_(False), LoginAttempt.at >= since))  # fmt: skip
             locked = (failures or 0) >= LOGIN_FAILURES_ALLOWED
             user = None if locked else session.scalar(select(User).where(User.name == name))
+            if user is None:  # same work as a real check: the answer's timing does not reveal who has an account
+                self._verify(self._decoy, password)
             ok = user is not None and self._verify(user.password_hash, password)
             session.add(LoginAttempt(name=name[:40], ok=ok))
             if user is not None and ok:
