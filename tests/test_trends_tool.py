@@ -15,6 +15,7 @@ import pytest
 from helpers import shared_dir
 from reelcraft.config import Settings
 from reelcraft.deps import Deps
+from reelcraft.errors import TrendsError
 from reelcraft.tools.trends import TrendsInput, suggest_trends
 from reelcraft.trend_ingest import TrendRow
 from reelcraft.trendstore import TrendStore
@@ -150,8 +151,9 @@ def test_title_ideas_stay_in_the_briefs_language_and_cite_their_sources(deps: De
     assert "cheap student breakfast" in str(calls[0]["messages"][1].content)  # the neighbours were in the prompt
 
     deps.llm = ScriptedChatModel(turns=[english] * 3)
-    with pytest.raises(Exception, match="no usable titles in 3 attempts"):
+    with pytest.raises(TrendsError, match="no valid titles in 3 attempts") as failed:
         suggest_trends(TrendsInput(brief="大学生 cheap student breakfast 省钱早餐", k=5, titles=True), deps)
+    assert failed.value.stage == "trends" and "--titles" in failed.value.fix
 
 
 def ref_of(result: object, index: int) -> str:

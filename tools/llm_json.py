@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from reelcraft.deps import Deps
-from reelcraft.errors import ModelBehaviorError, ScriptError
+from reelcraft.errors import ModelBehaviorError, ReelcraftError, ScriptError
 
 T = TypeVar("T")
 Check = Callable[[Any], tuple[T | None, list[str]]]
@@ -22,11 +22,13 @@ Salvage = Callable[[Any], tuple[T, str] | None]
 
 def ask_valid_json(deps: Deps, schema: dict[str, Any], messages: list[BaseMessage], check: Check[T], *,
                    stage: str, what: str, fix: str, attempts: int | None = None,
-                   salvage: Salvage[T] | None = None, salvage_from: int = 2) -> T:  # fmt: skip
+                   salvage: Salvage[T] | None = None, salvage_from: int = 2,
+                   error: type[ReelcraftError] | None = None) -> T:  # fmt: skip
     """The first answer that passes `check`, within `attempts` (default `settings.llm.max_retries`).
 
     `salvage` mends an answer whose only fault is one the code can fix better than a small model (a
-    script too long by some words), from attempt `salvage_from` on, with a warning on the draft."""
+    script too long by some words), from attempt `salvage_from` on, with a warning on the draft.
+    `error` is the class raised on failure (default: ScriptError, ModelBehaviorError when out of attempts)."""
     model = deps.chat_model().with_structured_output(schema, method="json_schema", include_raw=True)
     attempts = min(attempts or deps.settings.llm.max_retries, deps.settings.llm.max_retries)
     last = ""
@@ -36,9 +38,9 @@ def ask_valid_json(deps: Deps, schema: dict[str, Any], messages: list[BaseMessag
         except AssertionError:  # a test's scripted model ran out of turns: let the test see it
             raise
         except Exception as exc:  # provider/network failure: not the model's fault, do not loop
-            raise ScriptError(f"the LLM call failed: {type(exc).__name__}: {exc}",
-                              "check the LLM provider settings (--llm local works offline)",
-                              stage=stage) from exc  # fmt: skip
+            raise (error or ScriptError)(f"the LLM call failed (asking for the {what}): {type(exc).__name__}: {exc}",
+                                         "check the LLM provider settings (--llm local works offline)",
+                                         stage=stage) from exc  # fmt: skip
         parsed = result["parsed"]
         if parsed is None:
             value, problems = None, [f"the answer was not valid JSON ({result['parsing_error']})"]
@@ -55,5 +57,5 @@ def ask_valid_json(deps: Deps, schema: dict[str, Any], messages: list[BaseMessag
         messages = [*messages,
                     AIMessage(content=raw.content if isinstance(raw.content, str) else json.dumps(raw.content)),
                     HumanMessage(f"That answer has problems: {last}. Answer again with the whole corrected JSON.")]
-    raise ModelBehaviorError(f"the LLM gave no valid {what} in {attempts} attempts; last problem: {last[:300]}",
-                             fix, stage=stage)  # fmt: skip
+    raise (error or ModelBehaviorError)(f"the LLM gave no valid {what} in {attempts} attempts; last problem: "
+                                        f"{last[:300]}", fix, stage=stage)  # fmt: skip

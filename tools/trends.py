@@ -310,34 +310,25 @@ def _title_problems(titles: list[dict[str, Any]], language: str, count: int) -> 
 def suggest_titles(brief: str, language: str, neighbours: list[Neighbour], deps: Deps) -> list[TitleSuggestion]:
     """Three title ideas in the brief's language, each naming the trending items it borrows from. The
     model's answer is checked (language, length, references) and retried a bounded number of times."""
-    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from reelcraft.tools.llm_json import ask_valid_json
 
     deps.progress("trends", "writing title ideas")
     shown = neighbours[:10]
     trending = "\n".join(f"{i}. {n.title} — {n.views:,} views, +{n.predicted_growth:,.0f}/day"
                           for i, n in enumerate(shown, start=1))  # fmt: skip
     system, user = load_prompt("trend_titles", language).render(brief=brief, trending=trending)
-    messages: list[Any] = [SystemMessage(system), HumanMessage(user)]
-    model = deps.chat_model().with_structured_output(TITLE_SCHEMA, method="json_schema", include_raw=True)
-    attempts, last = deps.settings.llm.max_retries, ""
-    for _ in range(attempts):
-        try:
-            result = model.invoke(messages)
-        except AssertionError:
-            raise
-        except Exception as exc:  # provider/network failure
-            raise TrendsError(f"the LLM call for titles failed: {type(exc).__name__}: {exc}",
-                              "check the LLM settings, or ask without --titles") from exc
-        parsed = result["parsed"]
+
+    def check(parsed: Any) -> tuple[list[TitleSuggestion] | None, list[str]]:
         titles = parsed.get("titles", []) if isinstance(parsed, dict) else []
         problems = _title_problems(titles, language, len(shown)) if titles else ["no titles in the answer"]
-        if not problems:
-            return [TitleSuggestion(title=fit_title(str(t["title"]), language),
-                                    evidence=[ref(shown[int(i) - 1]) for i in t.get("inspired_by", [])])
-                    for t in titles]  # fmt: skip
-        last = "; ".join(problems)
-        raw = result["raw"]
-        messages += [AIMessage(content=raw.content if isinstance(raw.content, str) else str(raw.content)),
-                     HumanMessage(f"Those titles have problems: {last}. Answer again with the whole JSON.")]
-    raise TrendsError(f"the LLM gave no usable titles in {attempts} attempts; last problem: {last[:200]}",
-                      "try again, use a stronger model (--llm openai / ollama), or ask without --titles")
+        if problems:
+            return None, problems
+        return [TitleSuggestion(title=fit_title(str(t["title"]), language),
+                                evidence=[ref(shown[int(i) - 1]) for i in t.get("inspired_by", [])])
+                for t in titles], []  # fmt: skip
+
+    return ask_valid_json(deps, TITLE_SCHEMA, [SystemMessage(system), HumanMessage(user)], check, stage="trends",
+                          what="titles", error=TrendsError,
+                          fix="try again, use a stronger model (--llm openai / ollama), or ask without --titles")
