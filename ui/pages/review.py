@@ -85,16 +85,19 @@ def main() -> None:
     actor = login(review)
     if actor is None:
         return
+    put_up(review, actor)
     drafts = review.drafts(actor)
     if not drafts:
-        st.info("No drafts to review yet. An editor puts one up with `reelcraft review save DRAFT -p PROJECT`.")
+        st.info("No drafts to review yet. An editor puts one up here, or with `reelcraft review save DRAFT -p P`.")
         return
     st.subheader("Drafts")
     for row in range(0, len(drafts), 4):
         for column, summary in zip(st.columns(4), drafts[row : row + 4], strict=False):
             with column:
-                if summary.thumbnail.is_file():
+                try:
                     st.image(str(summary.thumbnail), width=140)
+                except Exception:  # noqa: BLE001 - a missing or unreadable still must not take the page down
+                    st.caption("(no thumbnail)")
                 st.text(f"{summary.title}\n{summary.id} · v{summary.head} · {STATUS_BADGES[summary.status]}")
     labels = {f"{d.title} — {d.id} (v{d.head}, {d.status.value})": d for d in drafts}
     chosen = labels[st.selectbox("Draft", list(labels))]
@@ -105,6 +108,32 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - the page must never show a traceback
         logging.getLogger("reelcraft.ui").exception("review page failed")
         st.error(f"Something went wrong ({type(exc).__name__}). Nothing was changed; reload the page.")
+
+
+def put_up(review: ReviewService, actor: Actor) -> None:
+    """Editors and owners put a draft made in the chat (or by `reelcraft make`) up for review."""
+    from reelcraft.store import DraftStore
+
+    editing = (Role.OWNER, Role.EDITOR)
+    projects = {f"{name} ({pid})": pid for pid, name, role in review.projects(actor) if role in editing}
+    if not projects:
+        return
+    local = [d for d in DraftStore(Settings().drafts_dir).list() if d.outputs is not None]
+    if not local:
+        return
+    with st.expander("➕ Put a draft from the chat up for review"), st.form("put-up"):
+        drafts = {f"{d.plan.title} — {d.id} (local v{d.version})": d for d in local}
+        draft = drafts[st.selectbox("Draft", list(drafts))]
+        project = projects[st.selectbox("Project", list(projects))]
+        note = st.text_input("Note for the reviewers", "")
+        if st.form_submit_button("Put up for review"):
+            head = next((d.head for d in review.drafts(actor, project) if d.id == draft.id), None)
+            try:
+                saved = review.save_version(actor, project, draft, based_on=head, note=note)
+            except ReelcraftError as exc:
+                st.error(f"{exc.message}. {exc.fix}.")
+                return
+            st.success(f"{saved.draft_id} is up for review as v{saved.number}")
 
 
 def show_draft(review: ReviewService, actor: Actor, draft_id: str) -> None:
