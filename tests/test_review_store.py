@@ -137,6 +137,12 @@ def test_two_editors_saving_the_same_draft_the_second_gets_a_conflict(review: Re
     assert [(v.number, v.plan.title, v.created_by) for v in versions] == [
         (1, PLAN.title, "eddie"), (2, "Funnier mornings", "eddie")]
     assert review.save_version(erin, project, rendered(tmp_path, plan=calmer, tag="erin"), based_on=2).number == 3
+    broken = rendered(tmp_path, tag="gone")
+    assert broken.outputs is not None
+    broken.outputs.video.unlink()  # files deleted since the render
+    with pytest.raises(ReviewError, match="video.mp4 cannot be read"):
+        review.save_version(erin, project, broken, based_on=3)
+    assert review.drafts(erin)[0].head == 3
 
 
 def test_versions_are_immutable_and_the_audit_log_append_only(review: ReviewService, team: dict,

@@ -309,8 +309,13 @@ class ReviewService:
             sources["timeline.json"] = draft.outputs.timeline_json
         digest = hashlib.sha256()
         for name, path in sorted(sources.items()):
+            try:
+                data = Path(path).read_bytes()
+            except OSError as exc:
+                raise ReviewError(f"draft {draft.id}'s {name} cannot be read ({exc.strerror}: {path})",
+                                  "re-render the draft, then save it again") from exc  # fmt: skip
             digest.update(name.encode())
-            digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
+            digest.update(hashlib.sha256(data).digest())
         relative = f"{project_id}/{digest.hexdigest()[:24]}"
         final = safe_child(self.media_root, relative)
         if final.is_dir():

@@ -133,6 +133,10 @@ def put_up(review: ReviewService, actor: Actor) -> None:
             except ReelcraftError as exc:
                 st.error(f"{exc.message}. {exc.fix}.")
                 return
+            except OSError as exc:  # the draft's files were moved or deleted since it was made
+                st.error(f"The draft's files could not be read ({exc.strerror}: {exc.filename}). Re-render it in "
+                         "the chat, then put it up again.")  # fmt: skip
+                return
             st.success(f"{saved.draft_id} is up for review as v{saved.number}")
 
 
