@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
@@ -34,3 +36,11 @@ def start_ui(env: dict[str, str], log: Path, timeout_s: float = 120) -> tuple[su
             process.kill()
             raise RuntimeError(f"the UI server did not start: {log.read_text()[-2000:]}")
         time.sleep(0.5)
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Debian's chromium (installed by scripts/sysdeps.sh), never a downloaded browser, sandbox off for CI."""
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert executable, "no chromium on PATH: `make install` installs Debian's (scripts/sysdeps.sh)"
+    return playwright.chromium.launch(executable_path=executable,
+                                      args=["--no-sandbox", "--disable-background-networking"])  # fmt: skip

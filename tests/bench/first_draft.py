@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -23,7 +22,7 @@ from reelcraft.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
-from ui_server import start_ui  # noqa: E402
+from ui_server import launch_chromium, start_ui  # noqa: E402
 
 BRIEF = "30 s TikTok: a budget morning routine for college students, upbeat"
 
@@ -37,8 +36,7 @@ def main() -> None:
     process, url = start_ui(env, work / "server.log")
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=shutil.which("chromium"),
-                                                 args=["--no-sandbox", "--disable-background-networking"])
+            browser = launch_chromium(playwright)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"{url}/?session=first-draft")
             box = page.get_by_test_id("stChatInputTextArea")

@@ -12,11 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ui_server import start_ui
+from ui_server import launch_chromium, start_ui
 
 from helpers import EN_BRIEF, EN_PLAN
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def pick(action: str, scene: int = 0, text: str = "", number: float = 0) -> dict:
@@ -39,10 +37,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, models_home: Path) -> Itera
 def test_a_brief_becomes_a_playable_video_and_an_edit_a_new_version(server: str, tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    assert CHROMIUM, "no chromium on PATH: `make install` installs Debian's (scripts/sysdeps.sh)"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=["--no-sandbox", "--disable-background-networking"])  # fmt: skip
+        browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"{server}/?session=browser-test")
         box = page.get_by_test_id("stChatInputTextArea")

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ui_server import start_ui
+from ui_server import launch_chromium, start_ui
 
 from helpers import EN_PLAN
 from reelcraft import Studio
@@ -22,7 +22,6 @@ from reelcraft.plan import plan_diff
 from reelcraft.review.service import ReviewService
 from reelcraft.review.tables import Role, Status
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PASSWORD = "correct horse battery"
 FUNNY = {"voiceover": "Drink water first, because your phone is not a breakfast.", "on_screen_text": "Water > phone",
          "visual": "student toasting with a glass of water"}  # fmt: skip
@@ -66,10 +65,8 @@ def test_a_reviewer_comments_and_an_editor_applies_it(review_server: tuple[str, 
     from playwright.sync_api import expect, sync_playwright
 
     url, settings, draft_id = review_server
-    assert CHROMIUM, "no chromium on PATH: `make install` installs Debian's (scripts/sysdeps.sh)"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=["--no-sandbox", "--disable-background-networking"])  # fmt: skip
+        browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 1200})
         page.goto(f"{url}/review")
         _sign_in(page, "rita")
