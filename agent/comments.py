@@ -16,13 +16,13 @@ from pydantic import BaseModel
 from reelcraft.agent.actions import AskClarification, Reply, RewriteScene
 from reelcraft.agent.edits import edited_plan
 from reelcraft.agent.planner import choose_action
+from reelcraft.edit.timeline import Timeline
 from reelcraft.errors import ReviewError
-from reelcraft.media import probe
-from reelcraft.timeline import Timeline
+from reelcraft.media.probe import probe
 
 if TYPE_CHECKING:
+    from reelcraft.agent.maker import VideoMaker
     from reelcraft.review.service import Actor, CommentInfo, ReviewService, VersionInfo
-    from reelcraft.studio import Studio
 
 
 def scene_at(version: VersionInfo, seconds: float) -> int:
@@ -34,7 +34,7 @@ def scene_at(version: VersionInfo, seconds: float) -> int:
     return (index if index is not None else len(playing) - 1) + 1
 
 
-def comment_action(comment: CommentInfo, head: VersionInfo, studio: Studio) -> BaseModel:
+def comment_action(comment: CommentInfo, head: VersionInfo, studio: VideoMaker) -> BaseModel:
     scene = comment.scene
     if scene is None and comment.at_seconds is not None and head.number == comment.version:
         scene = scene_at(head, comment.at_seconds)
@@ -51,7 +51,7 @@ def comment_action(comment: CommentInfo, head: VersionInfo, studio: Studio) -> B
     return action
 
 
-def apply_comment(studio: Studio, review: ReviewService, actor: Actor, comment_id: int) -> VersionInfo:
+def apply_comment(studio: VideoMaker, review: ReviewService, actor: Actor, comment_id: int) -> VersionInfo:
     """The new version made from comment `comment_id` (editors and owners only)."""
     comment = review.comment_by_id(actor, comment_id)
     review.check(actor, comment.draft_id, "edit")

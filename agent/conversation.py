@@ -34,7 +34,7 @@ from reelcraft.plan import Draft, Language, VideoPlan, detect_language, plan_dif
 from reelcraft.prompts import load_prompt
 
 if TYPE_CHECKING:
-    from reelcraft.studio import Studio
+    from reelcraft.agent.maker import VideoMaker
 
 LEAK_CHARS = 40
 """A reply sharing this many consecutive characters with the system prompt is the prompt leaking."""
@@ -66,7 +66,7 @@ class TurnState(TypedDict, total=False):
 
 
 class Conversation:
-    def __init__(self, studio: Studio) -> None:
+    def __init__(self, studio: VideoMaker) -> None:
         self.studio = studio
         self.sessions = SessionStore(studio.settings.home / "sessions")
         graph = StateGraph(TurnState)

@@ -20,13 +20,13 @@ from reelcraft.agent.actions import (
     ReorderScenes,
     RewriteScene,
 )
-from reelcraft.deps import Deps
 from reelcraft.plan import Language, Platform, VideoPlan
+from reelcraft.tools.deps import Deps
 
 
 def edited_plan(action: BaseModel, plan: VideoPlan, deps: Deps) -> VideoPlan:
     """The plan after one edit action, made through the tools' typed interfaces (script edits are cached)."""
-    from reelcraft.studio import music_revision, style_revision
+    from reelcraft.tools.music import music_revision
     from reelcraft.tools.script_edit import (
         LengthInput,
         SceneEditInput,
@@ -35,6 +35,7 @@ def edited_plan(action: BaseModel, plan: VideoPlan, deps: Deps) -> VideoPlan:
         edit_scene,
         translate_plan,
     )
+    from reelcraft.tools.visuals import style_revision
 
     scenes = list(plan.scenes)
     match action:

@@ -40,10 +40,10 @@ from reelcraft.agent.intents import (
     match_intent,
 )
 from reelcraft.agent.replies import say
-from reelcraft.deps import Deps
 from reelcraft.errors import ModelBehaviorError
 from reelcraft.plan import Language, VideoPlan, detect_language
 from reelcraft.prompts import load_prompt
+from reelcraft.tools.deps import Deps
 
 MAX_MESSAGE_CHARS = 4000
 """Longer than any chat instruction; a pasted document is answered, not sent to the model."""

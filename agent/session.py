@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from reelcraft.cache import atomic_write_text
 from reelcraft.errors import StoreError
+from reelcraft.storage.cache import atomic_write_text
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 

@@ -10,27 +10,10 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import lru_cache
-from typing import Protocol
 
 import numpy as np
 
-
-class Embedder(Protocol):
-    name: str
-    dim: int
-
-    def relevance_floor(self, query_language: str, item_language: str) -> float:
-        """Cosine similarity from which a stored title is about the same thing as the query; below it a
-        neighbour is merely the least far. Calibrated per model and language pair (docs/models.md)."""
-        ...
-
-    def passages(self, texts: list[str]) -> np.ndarray:
-        """Unit vectors (N × dim) for stored texts."""
-        ...
-
-    def query(self, text: str) -> np.ndarray:
-        """A unit vector (dim,) for a search text."""
-        ...
+from reelcraft.protocols import Embedder, EmbedderChoice
 
 
 class E5Embedder:
@@ -87,11 +70,19 @@ class HashingEmbedder:
         return self._one(text)
 
 
+EMBEDDERS: dict[str, type[E5Embedder] | type[HashingEmbedder]] = {"e5-small": E5Embedder, "hashing": HashingEmbedder}
+
+
 @lru_cache(maxsize=2)
 def get_embedder(name: str = "e5-small") -> Embedder:
     """One loaded model per process (the e5 weights take ~1 s to map)."""
-    if name == "e5-small":
-        return E5Embedder()
-    if name == "hashing":
-        return HashingEmbedder()
+    if name in EMBEDDERS:
+        return EMBEDDERS[name]()
     raise ValueError(f"unknown embedder {name!r}; use 'e5-small' (or 'hashing' in tests)")
+
+
+def embedder_choice(name: str = "e5-small") -> EmbedderChoice:
+    """The configured embedder for a core store, loaded when the store first embeds or searches."""
+    if name not in EMBEDDERS:
+        raise ValueError(f"unknown embedder {name!r}; use 'e5-small' (or 'hashing' in tests)")
+    return EmbedderChoice(key=name, load=lambda: get_embedder(name))

@@ -10,10 +10,10 @@ import soundfile as sf
 from PIL import Image, ImageDraw, ImageFilter
 
 from reelcraft.config import Settings
-from reelcraft.deps import Deps
+from reelcraft.edit.timeline import AudioClip, CaptionTrack, Motion, Timeline, VisualClip
 from reelcraft.plan import Language, OutputPreset
-from reelcraft.timeline import AudioClip, CaptionTrack, Motion, Timeline, VisualClip
 from reelcraft.tools.captions import CaptionInput, SceneCaptionSource, TimedWord, make_captions
+from reelcraft.tools.deps import Deps
 
 RATE = 48_000
 MOTIONS = [Motion.ZOOM_IN, Motion.PAN_RIGHT, Motion.ZOOM_OUT, Motion.PAN_LEFT]

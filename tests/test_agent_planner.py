@@ -21,10 +21,10 @@ from reelcraft.agent.actions import (
 from reelcraft.agent.intents import match_intent
 from reelcraft.agent.planner import choose_action, describe
 from reelcraft.config import Settings
-from reelcraft.deps import Deps
 from reelcraft.errors import ModelBehaviorError
 from reelcraft.models.llm import ScriptedChatModel
 from reelcraft.plan import VideoPlan
+from reelcraft.tools.deps import Deps
 
 PLAN = VideoPlan.model_validate({**EN_PLAN, "language": "en", "target_duration": 30})
 

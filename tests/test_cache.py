@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from reelcraft.cache import AssetCache, atomic_write_text, hash_inputs
+from reelcraft.storage.cache import AssetCache, atomic_write_text, hash_inputs
 
 
 def test_same_inputs_reuse_and_different_inputs_remake(tmp_path: Path) -> None:

@@ -6,8 +6,7 @@ import itertools
 from pathlib import Path
 
 from reelcraft.config import Settings
-from reelcraft.deps import Deps
-from reelcraft.fonts import find_caption_font
+from reelcraft.media.fonts import find_caption_font
 from reelcraft.plan import PRESETS, Language, Platform
 from reelcraft.tools.captions import (
     OVERLAY_SIZES,
@@ -18,6 +17,7 @@ from reelcraft.tools.captions import (
     fit_overlay,
     make_captions,
 )
+from reelcraft.tools.deps import Deps
 
 
 def _words(text: str, language: Language, start: float = 0.0, step: float = 0.3) -> list[TimedWord]:

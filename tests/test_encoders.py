@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from reelcraft.encoders import pick_encoder
+from reelcraft.media.encoders import pick_encoder
 
 FAKE_FFMPEG = """#!/bin/sh
 case "$*" in
@@ -27,7 +27,7 @@ def _fake(tmp_path: Path, body: str) -> str:
 def test_listed_but_broken_hardware_falls_back_to_libx264_and_says_why(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="reelcraft.encoders"):
+    with caplog.at_level(logging.WARNING, logger="reelcraft.media.encoders"):
         choice = pick_encoder(_fake(tmp_path, FAKE_FFMPEG), "auto")
     assert choice.name == "libx264" and not choice.hardware
     assert choice.fallback_reason and "No NVENC capable devices" in choice.fallback_reason

@@ -12,10 +12,10 @@ import pytest
 
 from helpers import EN_BRIEF, EN_PLAN
 from reelcraft.config import Settings
-from reelcraft.deps import Deps
 from reelcraft.errors import ConfigError, ScriptError
 from reelcraft.models.llm import LLMConfigError, create_chat_model
 from reelcraft.plan import Language
+from reelcraft.tools.deps import Deps
 from reelcraft.tools.script import ScriptInput, write_script
 
 

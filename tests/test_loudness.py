@@ -4,7 +4,7 @@ import numpy as np
 import pyloudnorm
 import pytest
 
-from reelcraft.loudness import integrated_loudness
+from reelcraft.media.loudness import integrated_loudness
 
 
 @pytest.mark.parametrize("scale", [1.0, 0.05])

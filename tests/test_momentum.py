@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from helpers import shared_dir
-from reelcraft.momentum import ItemHistory, MomentumModel, Snapshot, up_to
+from reelcraft.trends.momentum import ItemHistory, MomentumModel, Snapshot, up_to
 
 D = [date(2024, 5, d) for d in range(1, 6)]
 BENCH = Path(__file__).parent / "bench" / "trends_eval.py"

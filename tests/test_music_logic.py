@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reelcraft.beatgrid import MAX_NUDGE, fit_bars, snap_to_beats
+from reelcraft.edit.beatgrid import MAX_NUDGE, fit_bars, snap_to_beats
 from reelcraft.models.music import PROFILES, MoodSpec, adjust_mood, resolve_mood
 from reelcraft.models.music.composer import BarPlan, compose
-from reelcraft.render import DUCK_DB, SAMPLE_RATE, voice_activity_gain
+from reelcraft.render.graph import DUCK_DB, SAMPLE_RATE, voice_activity_gain
 
 
 def _cuts(durations: list[float]) -> list[float]:

@@ -15,10 +15,10 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 
+from reelcraft.edit.timeline import Timeline, VisualClip
 from reelcraft.review.export import BUNDLE_FILES, export_version
 from reelcraft.review.service import ReviewService
 from reelcraft.review.tables import Role
-from reelcraft.timeline import Timeline, VisualClip
 
 WORKER = Path(__file__).parent / "review_worker.py"
 PASSWORD = "correct horse battery"

@@ -14,14 +14,14 @@ import webvtt
 from helpers import EN_PLAN
 from reelcraft import Studio
 from reelcraft.config import Settings
+from reelcraft.edit.timeline import Timeline
 from reelcraft.errors import AccessDenied, ReviewError
-from reelcraft.media import probe
+from reelcraft.media.probe import probe
 from reelcraft.models.llm import ScriptedChatModel
 from reelcraft.plan import Draft
 from reelcraft.review.export import BUNDLE_FILES, export_version
 from reelcraft.review.service import ReviewService
 from reelcraft.review.tables import Role, Status
-from reelcraft.timeline import Timeline
 
 PASSWORD = "correct horse battery"
 

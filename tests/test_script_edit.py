@@ -7,10 +7,10 @@ import pytest
 
 from helpers import EN_PLAN, ZH_PLAN
 from reelcraft.config import Settings
-from reelcraft.deps import Deps
 from reelcraft.errors import ScriptError
 from reelcraft.models.llm import ScriptedChatModel
 from reelcraft.plan import Language, VideoPlan
+from reelcraft.tools.deps import Deps
 from reelcraft.tools.script_edit import (
     LengthInput,
     SceneEditInput,

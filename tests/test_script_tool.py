@@ -6,10 +6,10 @@ import pytest
 
 from helpers import EN_BRIEF, EN_PLAN, ZH_BRIEF, ZH_PLAN
 from reelcraft.config import Settings
-from reelcraft.deps import Deps
 from reelcraft.errors import BriefError, ModelBehaviorError
 from reelcraft.models.llm import ScriptedChatModel, UnexpectedCall
 from reelcraft.plan import Language
+from reelcraft.tools.deps import Deps
 from reelcraft.tools.script import ScriptInput, write_script
 
 

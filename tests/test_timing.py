@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from reelcraft.pipeline import VOICE_LEAD_S, VOICE_TAIL_S, fit_scene_durations
+from reelcraft.studio.pipeline import VOICE_LEAD_S, VOICE_TAIL_S, fit_scene_durations
 
 
 def test_durations_sum_to_target_on_the_frame_grid_and_fit_the_voice() -> None:

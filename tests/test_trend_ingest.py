@@ -11,7 +11,7 @@ import pytest
 
 from helpers import shared_dir
 from reelcraft.errors import TrendsError
-from reelcraft.trend_ingest import ReadReport, TrendMapping, read_trends
+from reelcraft.trends.ingest import ReadReport, TrendMapping, read_trends
 
 SHARED = shared_dir() / "data" / "trends"
 MAPS = Path(__file__).resolve().parents[1] / "docs" / "trend-maps"

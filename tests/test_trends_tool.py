@@ -14,11 +14,12 @@ import pytest
 
 from helpers import shared_dir
 from reelcraft.config import Settings
-from reelcraft.deps import Deps
 from reelcraft.errors import TrendsError
+from reelcraft.models.embeddings import embedder_choice
+from reelcraft.tools.deps import Deps
 from reelcraft.tools.trends import TrendsInput, suggest_trends
-from reelcraft.trend_ingest import TrendRow
-from reelcraft.trendstore import TrendStore
+from reelcraft.trends.ingest import TrendRow
+from reelcraft.trends.store import TrendStore
 
 SHARED = shared_dir() / "data" / "trends"
 MAPS = Path(__file__).resolve().parents[1] / "docs" / "trend-maps"
@@ -42,7 +43,7 @@ def _store_rows() -> list[TrendRow]:
 @pytest.fixture()
 def deps(tmp_path: Path) -> Deps:
     deps = Deps.from_settings(Settings(home=tmp_path))
-    deps.trends = TrendStore(tmp_path / "trends", embedder="hashing")
+    deps.trends = TrendStore(tmp_path / "trends", embedder=embedder_choice("hashing"))
     deps.trends.ingest(_store_rows())
     return deps
 
@@ -127,7 +128,7 @@ def test_studio_and_cli_record_a_published_drafts_numbers(tmp_path: Path) -> Non
                            "12000", "--shares", "300"], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     studio.record_result(draft.id, views=15000, likes=900)  # the latest numbers replace the earlier ones
-    results = TrendStore(tmp_path / "trends", embedder="hashing").team_results()
+    results = TrendStore(tmp_path / "trends", embedder=embedder_choice("hashing")).team_results()
     assert len(results) == 1 and (results[0].views, results[0].likes, results[0].shares) == (15000, 900, None)
     assert results[0].hashtags == plan.hashtags and results[0].title == plan.title
     bad = subprocess.run([sys.executable, "-m", "reelcraft.cli", "trends", "record", draft.id, "--views", "-3"],
@@ -179,14 +180,14 @@ def test_the_script_is_written_against_the_trends_and_the_plan_names_its_backing
     from reelcraft.models.llm import ScriptedChatModel
     from reelcraft.studio import Studio
 
-    settings = Settings(home=tmp_path, trends=TrendsSettings(embedder="hashing", in_prompt="on"))
+    settings = Settings(home=tmp_path, trends=TrendsSettings(embedder=embedder_choice("hashing"), in_prompt="on"))
     model = ScriptedChatModel(turns=[EN_PLAN, EN_PLAN, EN_PLAN])
     brief = "cheap student breakfast on a budget"
     bare = Studio(settings, llm=model).plan(brief)  # nothing ingested yet: no trends, no store made
     assert bare.trend_backing == [] and "trending" not in model.calls[0]["messages"][1].content
     assert not (tmp_path / "trends").exists()
 
-    TrendStore(tmp_path / "trends", embedder="hashing").ingest(_store_rows())
+    TrendStore(tmp_path / "trends", embedder=embedder_choice("hashing")).ingest(_store_rows())
     plan = Studio(settings, llm=model).plan(brief)
     prompt = model.calls[1]["messages"][1].content
     assert "- #studentlife (+18,000/day)" in prompt and "- #budget (+10,000/day)" in prompt
@@ -212,7 +213,7 @@ def test_a_broken_trends_store_warns_and_the_plan_is_still_written(tmp_path: Pat
     from reelcraft.models.llm import ScriptedChatModel
     from reelcraft.studio import Studio
 
-    TrendStore(tmp_path / "trends", embedder="hashing").ingest(_store_rows())
+    TrendStore(tmp_path / "trends", embedder=embedder_choice("hashing")).ingest(_store_rows())
     studio = Studio(Settings(home=tmp_path, trends=TrendsSettings(embedder="e5-small")),
                     llm=ScriptedChatModel(turns=[EN_PLAN]))  # a store built with another embedder
     plan = studio.plan("cheap student breakfast on a budget")

@@ -12,12 +12,15 @@ import pytest
 from helpers import shared_dir
 from reelcraft.errors import TrendsError
 from reelcraft.language import label as language_of
-from reelcraft.trend_ingest import TrendMapping, TrendRow, read_trends
-from reelcraft.trendstore import Filters, TrendStore
+from reelcraft.models.embeddings import embedder_choice
+from reelcraft.trends.ingest import TrendMapping, TrendRow, read_trends
+from reelcraft.trends.store import Filters, TrendStore
 
 SHARED = shared_dir() / "data" / "trends"
 MAPS = Path(__file__).resolve().parents[1] / "docs" / "trend-maps"
 DATA = Path(__file__).parent / "data"
+
+HASHING = embedder_choice("hashing")
 
 
 def _mapping(region: str) -> TrendMapping:
@@ -27,7 +30,7 @@ def _mapping(region: str) -> TrendMapping:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> TrendStore:
-    store = TrendStore(tmp_path_factory.mktemp("trends"), embedder="hashing")
+    store = TrendStore(tmp_path_factory.mktemp("trends"), embedder=HASHING)
     for region in ("GB", "CA"):
         store.ingest(read_trends(SHARED / f"youtube_trending_{region}.csv", _mapping(region)))
     return store
@@ -53,7 +56,7 @@ def test_filters_and_momentum_come_with_every_neighbour(store: TrendStore) -> No
 
 def test_an_empty_store_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(TrendsError, match="empty") as caught:
-        TrendStore(tmp_path, embedder="hashing").neighbours("anything")
+        TrendStore(tmp_path, embedder=HASHING).neighbours("anything")
     assert "trends ingest" in caught.value.fix
 
 
@@ -65,7 +68,7 @@ def test_language_labels() -> None:
 
 
 def test_hindi_and_mixed_scripts_ingest_and_search_without_breaking(tmp_path: Path) -> None:
-    store = TrendStore(tmp_path)  # the real embedder
+    store = TrendStore(tmp_path, embedder=embedder_choice())  # the real embedder
     titles = ["मेरी सुबह की दिनचर्या | Morning Routine", "صباح الخير روتين", "早晨日常 vlog", "Morning routine 2024"]
     store.ingest(TrendRow(platform="yt", region="IN", id=f"h{i}", title=t, date=date(2024, 5, 1), views=10)
                  for i, t in enumerate(titles))  # fmt: skip
@@ -76,7 +79,7 @@ def test_hindi_and_mixed_scripts_ingest_and_search_without_breaking(tmp_path: Pa
 def test_chinese_briefs_find_chinese_items_first_and_english_briefs_english(tmp_path: Path) -> None:
     check = json.loads((DATA / "bilingual_retrieval.json").read_text(encoding="utf-8"))
     titles = [p["en_doc"] for p in check["pairs"]] + [p["zh_doc"] for p in check["pairs"]] + check["distractors"]
-    store = TrendStore(tmp_path)  # the real multilingual embedder
+    store = TrendStore(tmp_path, embedder=embedder_choice())  # the real multilingual embedder
     store.ingest(TrendRow(platform="mixed", region="XX", id=f"t{i}", title=t, date=date(2024, 5, 1), views=1000)
                  for i, t in enumerate(titles))  # fmt: skip
     for pair in check["pairs"][:8]:
@@ -128,7 +131,7 @@ def test_a_chromadb_server_works_as_the_vector_store(tmp_path: Path) -> None:
                 if client.connect_ex(("127.0.0.1", port)) == 0:
                     break
             time.sleep(0.3)
-        store = TrendStore(tmp_path / "local", chroma_url=f"http://127.0.0.1:{port}", embedder="hashing")
+        store = TrendStore(tmp_path / "local", chroma_url=f"http://127.0.0.1:{port}", embedder=HASHING)
         store.ingest(read_trends(SHARED / "youtube_trending_GB.csv", _mapping("GB")))
         assert store.count()["titles"] == 298
         found = store.neighbours("John Lewis Christmas advert", k=3)
@@ -138,5 +141,5 @@ def test_a_chromadb_server_works_as_the_vector_store(tmp_path: Path) -> None:
         server.terminate()
         server.wait(timeout=30)
     with pytest.raises(TrendsError, match="vector store") as caught:
-        TrendStore(tmp_path / "other", chroma_url=f"http://127.0.0.1:{port}", embedder="hashing").count()
+        TrendStore(tmp_path / "other", chroma_url=f"http://127.0.0.1:{port}", embedder=HASHING).count()
     assert "CHROMA_URL" in caught.value.fix

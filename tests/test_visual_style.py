@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reelcraft.colour import warm_shift
+from reelcraft.media.colour import warm_shift
 from reelcraft.plan import VisualStyle
 from reelcraft.tools.visuals import adjust_style
 

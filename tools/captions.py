@@ -13,9 +13,9 @@ import srt
 from PIL import ImageFont
 from pydantic import BaseModel, Field
 
-from reelcraft.deps import Deps
-from reelcraft.fonts import FontChoice, covers, find_caption_font, find_symbol_font, missing_glyphs
+from reelcraft.media.fonts import FontChoice, covers, find_caption_font, find_symbol_font, missing_glyphs
 from reelcraft.plan import AssetRef, Language, OutputPreset
+from reelcraft.tools.deps import Deps
 
 CAPTION_SIZE = 66
 OVERLAY_SIZE = 84

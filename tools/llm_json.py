@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from reelcraft.deps import Deps
 from reelcraft.errors import ModelBehaviorError, ReelcraftError, ScriptError
+from reelcraft.tools.deps import Deps
 
 T = TypeVar("T")
 Check = Callable[[Any], tuple[T | None, list[str]]]

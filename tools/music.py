@@ -16,9 +16,7 @@ import numpy as np
 import soundfile as sf
 from pydantic import BaseModel, Field
 
-from reelcraft.beatgrid import BarFit, fit_bars, snap_to_beats
-from reelcraft.cache import hash_file
-from reelcraft.deps import Deps
+from reelcraft.edit.beatgrid import BarFit, fit_bars, snap_to_beats
 from reelcraft.errors import MusicError
 from reelcraft.models.music import (
     MoodSpec,
@@ -26,11 +24,14 @@ from reelcraft.models.music import (
     SynthUnavailable,
     TrackInfo,
     TrackRequest,
+    adjust_mood,
     bars_for,
     generate_track,
     resolve_mood,
 )
-from reelcraft.plan import AssetRef
+from reelcraft.plan import AssetRef, VideoPlan
+from reelcraft.storage.cache import hash_file
+from reelcraft.tools.deps import Deps
 
 ANALYSIS_RATE = 22_050
 HOP = 512
@@ -306,3 +307,23 @@ def _downbeats(beat_frames: np.ndarray, low_env: np.ndarray) -> np.ndarray:
     strength = low_env[np.clip(beat_frames, 0, len(low_env) - 1)]
     phase = int(np.argmax([strength[p::4].mean() for p in range(4)]))
     return librosa.frames_to_time(beat_frames[phase::4], sr=ANALYSIS_RATE, hop_length=HOP)
+
+
+def music_revision(plan: VideoPlan, request: str) -> VideoPlan:
+    """The plan with its music changed as asked; a MusicError when the request says nothing usable."""
+    words = request.strip()
+    candidate = Path(words).expanduser()
+    if candidate.suffix.lower() in {".wav", ".mp3", ".flac", ".ogg", ".m4a", ".aac"}:
+        return plan.model_copy(update={"music_file": candidate})
+    if any(w in words.lower() for w in ("different", "another", "new tune", "换一首", "换个")):
+        return plan.model_copy(update={"music_seed": plan.music_seed + 1, "music_file": None})
+    if words.lower() in {"no music", "none", "without music", "不要音乐", "无音乐"}:
+        return plan.model_copy(update={"music_mood": "none", "music_file": None})
+    mood, _ = resolve_mood(plan.music_mood)
+    if plan.music_energy is not None:
+        mood = mood.model_copy(update={"energy": plan.music_energy})
+    new = adjust_mood(mood, words)
+    if new == mood:
+        raise MusicError(f"could not tell how to change the music from '{request}'",
+                         "say e.g. 'calmer', 'more energetic', 'epic', '中国风' or 'different music'")
+    return plan.model_copy(update={"music_mood": new.profile, "music_energy": new.energy, "music_file": None})

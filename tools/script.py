@@ -10,10 +10,10 @@ from typing import Any
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, Field, ValidationError
 
-from reelcraft.deps import Deps
 from reelcraft.language import CJK_IDEOGRAPH, language_problem
 from reelcraft.plan import Language, Platform, Scene, TrendBacking, VideoPlan, check_brief, check_duration
 from reelcraft.prompts import load_fragment, load_prompt
+from reelcraft.tools.deps import Deps
 from reelcraft.tools.llm_json import ask_valid_json
 from reelcraft.tools.trends import TrendsOutput, normalise_tag
 

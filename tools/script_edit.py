@@ -14,11 +14,11 @@ from typing import Any, Literal
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
-from reelcraft.deps import Deps
 from reelcraft.errors import ModelBehaviorError, ScriptError
 from reelcraft.language import language_problem
 from reelcraft.plan import Language, Scene, VideoPlan, check_duration
 from reelcraft.prompts import load_fragment, load_prompt
+from reelcraft.tools.deps import Deps
 from reelcraft.tools.llm_json import ask_valid_json
 from reelcraft.tools.script import budget, extractive_cut, opening_sentences, speech_units
 

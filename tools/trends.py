@@ -19,12 +19,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from reelcraft.deps import Deps
 from reelcraft.errors import TrendsError
 from reelcraft.language import language_problem, letters
 from reelcraft.plan import detect_language
 from reelcraft.prompts import load_prompt
-from reelcraft.trendstore import Filters, Neighbour, TeamResult
+from reelcraft.tools.deps import Deps
+from reelcraft.trends.store import Filters, Neighbour, TeamResult
 
 TEAM_LIFT_RANGE = (0.5, 2.0)
 """How far the team's own results can move a hashtag's score, down or up."""

@@ -16,12 +16,12 @@ import numpy as np
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 from pydantic import BaseModel, Field
 
-from reelcraft.cache import hash_file
-from reelcraft.colour import warm_shift
-from reelcraft.deps import Deps
 from reelcraft.errors import ReelcraftError, VisualsError
-from reelcraft.media import IMAGE_SUFFIXES, VIDEO_SUFFIXES, probe
-from reelcraft.plan import AssetRef, OutputPreset, VisualStyle
+from reelcraft.media.colour import warm_shift
+from reelcraft.media.probe import IMAGE_SUFFIXES, VIDEO_SUFFIXES, probe
+from reelcraft.plan import AssetRef, OutputPreset, VideoPlan, VisualStyle
+from reelcraft.storage.cache import hash_file
+from reelcraft.tools.deps import Deps
 
 _WORD = re.compile(r"[a-z0-9]+|[\u4e00-\u9fff]", re.IGNORECASE)
 _STOP = {"the", "a", "an", "of", "and", "with", "in", "on", "at", "to", "for", "img", "image", "video", "clip",
@@ -316,3 +316,12 @@ def adjust_style(style: VisualStyle, request: str) -> VisualStyle:
     elif said(LESS_MOTION):
         update["motion"] = max(0.25, style.motion / 1.5)
     return style.model_copy(update={k: round(v, 3) for k, v in update.items()})
+
+
+def style_revision(plan: VideoPlan, request: str) -> VideoPlan:
+    """The plan with the look of its generated backgrounds changed as asked."""
+    style = adjust_style(plan.visual_style, request)
+    if style == plan.visual_style:
+        raise VisualsError(f"could not tell how to change the look from '{request}'",
+                           "say e.g. 'warmer colours', 'cooler', 'more abstract', 'less movement', '暖色调'")
+    return plan.model_copy(update={"visual_style": style})

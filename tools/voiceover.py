@@ -10,7 +10,6 @@ from pathlib import Path
 import soundfile as sf
 from pydantic import BaseModel, Field
 
-from reelcraft.deps import Deps
 from reelcraft.errors import VoiceoverError
 from reelcraft.models.tts import (
     SpeechRequest,
@@ -22,6 +21,7 @@ from reelcraft.models.tts import (
     synthesize,
 )
 from reelcraft.plan import AssetRef, Language
+from reelcraft.tools.deps import Deps
 
 
 class VoiceoverInput(BaseModel):

@@ -78,7 +78,7 @@ def words(text: str) -> Iterator[str]:
 
 
 def show_draft(draft: Draft, studio: Studio) -> None:
-    from reelcraft.storyboard import storyboard
+    from reelcraft.render.storyboard import storyboard
 
     assert draft.outputs is not None
     st.subheader(f"{draft.plan.title} · v{draft.version}")

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 from scipy.ndimage import gaussian_filter
 
-from reelcraft.colour import warm_shift
-from reelcraft.frames import FrameSource, register_frame_generator
+from reelcraft.edit.frames import FrameSource
+from reelcraft.media.colour import warm_shift
 from reelcraft.models.gan import DEFAULT_CHECKPOINT
 from reelcraft.models.gan.checkpoint import load_generator
 from reelcraft.models.gan.network import Generator
@@ -59,5 +59,3 @@ def gan_source(params: dict[str, Any]) -> FrameSource:
 
     return FrameSource(width=cfg.width, height=cfg.height, frames=frames)
 
-
-register_frame_generator("gan", gan_source)

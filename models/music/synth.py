@@ -17,7 +17,7 @@ import soundfile as sf
 from pedalboard import Limiter, Pedalboard
 from scipy.signal import resample_poly
 
-from reelcraft.loudness import integrated_loudness, true_peak_db
+from reelcraft.media.loudness import integrated_loudness, true_peak_db
 
 SAMPLE_RATE = 48_000
 SOUNDFONTS = (

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import opentimelineio as otio
 
+from reelcraft.edit.timeline import Timeline
 from reelcraft.errors import ReviewError
 from reelcraft.review.service import Actor, ReviewService, VersionInfo
 from reelcraft.review.tables import Status
-from reelcraft.timeline import Timeline
 
 BUNDLE_FILES = ("video.mp4", "captions.srt", "captions.vtt", "thumbnail.jpg", "metadata.json", "timeline.otio")
 

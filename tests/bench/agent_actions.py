@@ -21,8 +21,8 @@ from pathlib import Path
 
 from reelcraft.agent.planner import choose_action
 from reelcraft.config import Settings
-from reelcraft.deps import Deps
 from reelcraft.plan import VideoPlan
+from reelcraft.tools.deps import Deps
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))

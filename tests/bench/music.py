@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from reelcraft.config import Settings
-from reelcraft.deps import Deps
 from reelcraft.models.music import PROFILES, MoodSpec, TrackRequest, generate_track
+from reelcraft.tools.deps import Deps
 from reelcraft.tools.music import analyze_music
 
 

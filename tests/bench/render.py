@@ -33,15 +33,15 @@ def _peak_rss_gib() -> float:
 
 def run_case(case: str, timeline_json: Path, out: Path) -> None:
     """Child process: render one case and print {"seconds", "peak_rss_gib"}."""
-    from reelcraft.fonts import find_caption_font
-    from reelcraft.render import PROFILES, render_timeline
-    from reelcraft.timeline import Timeline
+    from reelcraft.edit.timeline import Timeline
+    from reelcraft.media.fonts import find_caption_font
+    from reelcraft.render.graph import PROFILES, render_timeline
 
     timeline = Timeline.model_validate_json(timeline_json.read_text())
     work = out.parent / f"{out.stem}-work"
     started = time.perf_counter()
     if case == "naive":
-        from reelcraft.render_moviepy import render_timeline_moviepy
+        from reelcraft.render.naive import render_timeline_moviepy
 
         render_timeline_moviepy(timeline, out, work, x264_preset=PROFILES["final"].x264_preset,
                                 font=find_caption_font().path)

@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from reelcraft.trend_ingest import ReadReport, TrendMapping, read_trends
+from reelcraft.trends.ingest import ReadReport, TrendMapping, read_trends
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))

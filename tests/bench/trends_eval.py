@@ -19,8 +19,8 @@ from pathlib import Path
 
 from scipy.stats import spearmanr
 
-from reelcraft.momentum import ItemHistory, MomentumModel, Snapshot, up_to
-from reelcraft.trend_ingest import ReadReport, TrendMapping, read_trends
+from reelcraft.trends.ingest import ReadReport, TrendMapping, read_trends
+from reelcraft.trends.momentum import ItemHistory, MomentumModel, Snapshot, up_to
 
 
 def histories(files: list[Path], mapping: TrendMapping) -> list[ItemHistory]:

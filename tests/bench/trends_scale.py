@@ -27,8 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from reelcraft.trend_ingest import TrendMapping, TrendRow, read_trends
-from reelcraft.trendstore import Filters, TrendStore
+from reelcraft.models.embeddings import embedder_choice
+from reelcraft.trends.ingest import TrendMapping, TrendRow, read_trends
+from reelcraft.trends.store import Filters, TrendStore
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # tests/ for helpers
@@ -68,7 +69,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="query the store already in --work (no ingest)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="reelcraft-trends-scale-"))
-    store = TrendStore(work, embedder=args.embedder)
+    store = TrendStore(work, embedder=embedder_choice(args.embedder))
     started = time.perf_counter()
     last = [0.0]
 

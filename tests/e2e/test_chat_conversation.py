@@ -12,8 +12,8 @@ from helpers import EN_BRIEF, EN_PLAN, ZH_PLAN
 from media_checks import ink_box, loudness_figures, render_ass_frames
 from reelcraft import Studio
 from reelcraft.config import Settings
-from reelcraft.fonts import find_caption_font
-from reelcraft.media import probe
+from reelcraft.media.fonts import find_caption_font
+from reelcraft.media.probe import probe
 from reelcraft.models.llm import ScriptedChatModel
 from reelcraft.plan import Language
 

@@ -13,7 +13,7 @@ import pytest
 from helpers import EN_BRIEF
 from reelcraft import Studio
 from reelcraft.config import Settings
-from reelcraft.media import probe
+from reelcraft.media.probe import probe
 from reelcraft.plan import Language, VideoPlan
 
 pytestmark = pytest.mark.slow

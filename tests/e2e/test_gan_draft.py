@@ -14,17 +14,17 @@ import torch
 
 from helpers import EN_BRIEF, EN_PLAN
 from reelcraft import Studio
-from reelcraft.compose import FRAME_SOURCE_SCALER, cover_filter
 from reelcraft.config import Settings
-from reelcraft.deps import Deps
-from reelcraft.media import probe
+from reelcraft.edit.timeline import Timeline
+from reelcraft.media.probe import probe
 from reelcraft.models.gan import DEFAULT_CHECKPOINT
 from reelcraft.models.gan.checkpoint import load_generator
 from reelcraft.models.gan.frames import gan_source
 from reelcraft.models.gan.network import GanConfig
 from reelcraft.models.gan.sample import latent_walk
 from reelcraft.models.llm import ScriptedChatModel
-from reelcraft.timeline import Timeline
+from reelcraft.render.compose import FRAME_SOURCE_SCALER, cover_filter
+from reelcraft.tools.deps import Deps
 from reelcraft.tools.music import MusicInput, make_music
 
 

@@ -16,7 +16,7 @@ import pytest
 from helpers import EN_BRIEF, ZH_BRIEF
 from reelcraft import Studio
 from reelcraft.config import Settings
-from reelcraft.media import probe
+from reelcraft.media.probe import probe
 from reelcraft.plan import Language
 from reelcraft.tools.script import speech_units
 
@@ -67,8 +67,8 @@ def test_a_second_turn_with_the_same_system_prompt_restores_its_state(tmp_path: 
     """The agent's ~800-token system prompt is read once; later turns, and a restarted app, restore it."""
     from helpers import EN_PLAN
     from reelcraft.agent.planner import choose_action
-    from reelcraft.deps import Deps
     from reelcraft.plan import VideoPlan
+    from reelcraft.tools.deps import Deps
 
     plan = VideoPlan.model_validate({**EN_PLAN, "language": "en", "target_duration": 30})
     settings = Settings(home=tmp_path, models_home=models_home)

@@ -13,7 +13,7 @@ from PIL import Image
 
 from reelcraft import Studio
 from reelcraft.config import Settings
-from reelcraft.media import probe
+from reelcraft.media.probe import probe
 from reelcraft.models.llm import ScriptedChatModel
 
 SHORT_PLAN = {

@@ -14,9 +14,9 @@ import pytest
 import soundfile as sf
 
 from reelcraft.config import Settings
-from reelcraft.deps import Deps
 from reelcraft.errors import MusicError
-from reelcraft.render import true_peak_db
+from reelcraft.render.graph import true_peak_db
+from reelcraft.tools.deps import Deps
 from reelcraft.tools.music import MusicInput, MusicOutput, UserTrackInput, fit_user_track, make_music
 
 MOODS = {  # mood words → the tempo asked for

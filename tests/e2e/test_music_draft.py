@@ -14,11 +14,11 @@ import soundfile as sf
 from helpers import EN_BRIEF, EN_PLAN, ZH_BRIEF, ZH_PLAN
 from reelcraft import Studio
 from reelcraft.config import Settings
+from reelcraft.edit.timeline import Timeline
 from reelcraft.models.llm import ScriptedChatModel
 from reelcraft.models.music import resolve_mood
 from reelcraft.plan import Draft
-from reelcraft.render import mix_audio
-from reelcraft.timeline import Timeline
+from reelcraft.render.graph import mix_audio
 from reelcraft.tools.music import analyze_music
 
 

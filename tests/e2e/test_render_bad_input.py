@@ -11,14 +11,14 @@ from PIL import Image
 from render_fixtures import sample_image, synth_audio
 
 from reelcraft.config import Settings
-from reelcraft.deps import Deps
+from reelcraft.edit.timeline import AudioClip, CaptionTrack, Timeline, VisualClip
 from reelcraft.errors import RenderError
-from reelcraft.fonts import find_symbol_font
-from reelcraft.media import probe
+from reelcraft.media.fonts import find_symbol_font
+from reelcraft.media.probe import probe
 from reelcraft.plan import Language, OutputPreset
-from reelcraft.render import render_timeline
-from reelcraft.timeline import AudioClip, CaptionTrack, Timeline, VisualClip
+from reelcraft.render.graph import render_timeline
 from reelcraft.tools.captions import CaptionInput, SceneCaptionSource, TimedWord, make_captions
+from reelcraft.tools.deps import Deps
 
 W, H = 540, 960
 

@@ -11,9 +11,9 @@ from render_fixtures import sample_timeline
 from skimage.metrics import structural_similarity
 
 from media_checks import loudness_figures
-from reelcraft.fonts import find_caption_font
-from reelcraft.render import render_timeline
-from reelcraft.render_moviepy import render_timeline_moviepy
+from reelcraft.media.fonts import find_caption_font
+from reelcraft.render.graph import render_timeline
+from reelcraft.render.naive import render_timeline_moviepy
 
 WIDTH, HEIGHT = 540, 960
 

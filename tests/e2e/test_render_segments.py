@@ -10,8 +10,8 @@ import pytest
 from render_fixtures import sample_timeline
 from skimage.metrics import structural_similarity
 
-import reelcraft.render as render
-from reelcraft.media import probe
+import reelcraft.render.graph as render
+from reelcraft.media.probe import probe
 
 W, H = 270, 480
 

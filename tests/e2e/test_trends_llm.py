@@ -17,10 +17,11 @@ import pytest
 
 from helpers import shared_dir
 from reelcraft.config import Settings
-from reelcraft.deps import Deps
+from reelcraft.models.embeddings import embedder_choice
+from reelcraft.tools.deps import Deps
 from reelcraft.tools.trends import TrendsInput, suggest_trends
-from reelcraft.trend_ingest import TrendMapping, read_trends
-from reelcraft.trendstore import TrendStore
+from reelcraft.trends.ingest import TrendMapping, read_trends
+from reelcraft.trends.store import TrendStore
 
 pytestmark = pytest.mark.slow
 SHARED = shared_dir() / "data" / "trends"
@@ -63,7 +64,7 @@ def write_douyin_export(path: Path) -> None:
 def deps(tmp_path_factory: pytest.TempPathFactory, models_home: Path) -> Deps:
     home = tmp_path_factory.mktemp("home")
     deps = Deps.from_settings(Settings(home=home, models_home=models_home))
-    deps.trends = TrendStore(home / "trends")
+    deps.trends = TrendStore(home / "trends", embedder=embedder_choice())
     deps.trends.ingest(read_trends(SHARED / "youtube_trending_GB.csv", TrendMapping.load(MAPS / "youtube_kaggle.toml")))
     (home / "douyin.toml").write_text(DOUYIN_MAP, encoding="utf-8")
     write_douyin_export(home / "douyin.jsonl")

@@ -14,7 +14,7 @@ from reelcraft.config import Settings
 from reelcraft.plan import DraftOutputs, VideoPlan
 from reelcraft.review.service import ReviewService
 from reelcraft.review.tables import Role
-from reelcraft.store import DraftStore
+from reelcraft.storage.drafts import DraftStore
 
 PAGE = Path(__file__).resolve().parents[2] / "ui" / "pages" / "review.py"
 PASSWORD = "correct horse battery"

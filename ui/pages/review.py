@@ -112,7 +112,7 @@ def main() -> None:
 
 def put_up(review: ReviewService, actor: Actor) -> None:
     """Editors and owners put a draft made in the chat (or by `reelcraft make`) up for review."""
-    from reelcraft.store import DraftStore
+    from reelcraft.storage.drafts import DraftStore
 
     editing = (Role.OWNER, Role.EDITOR)
     projects = {f"{name} ({pid})": pid for pid, name, role in review.projects(actor) if role in editing}

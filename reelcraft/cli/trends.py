@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from reelcraft.cli_output import fail_with
+from reelcraft.cli.output import fail_with
 from reelcraft.config import Settings
 from reelcraft.errors import ReelcraftError
 
@@ -25,7 +25,7 @@ def _fail(exc: ReelcraftError) -> NoReturn:
 
 
 def open_store(settings: Settings):  # noqa: ANN201 (TrendStore imports chromadb lazily)
-    from reelcraft.trendstore import TrendStore
+    from reelcraft.trends.store import TrendStore
 
     return TrendStore(settings.trends_dir, db_url=settings.trends.db_url, chroma_url=settings.trends.chroma_url,
                       embedder=settings.trends.embedder)
@@ -42,7 +42,7 @@ def ingest_command(
 ) -> None:
     """Load trending snapshots; the same rows again change nothing. Bad rows are listed with line numbers
     and skipped; the rows around them are kept."""
-    from reelcraft.trend_ingest import ReadReport, TrendMapping, read_trends
+    from reelcraft.trends.ingest import ReadReport, TrendMapping, read_trends
 
     try:
         mapping = TrendMapping.load(mapping_file)
@@ -94,7 +94,7 @@ def suggest_command(
 ) -> None:
     """The trending items nearest an idea, with their momentum, and the hashtags, category and length
     they suggest — each with the items and numbers behind it."""
-    from reelcraft.deps import Deps
+    from reelcraft.tools.deps import Deps
     from reelcraft.tools.trends import TrendsInput, suggest_trends
 
     try:
@@ -148,7 +148,7 @@ def write_momentum_plot(result: object, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from reelcraft.fonts import find_caption_font
+    from reelcraft.media.fonts import find_caption_font
 
     neighbours = result.neighbours  # type: ignore[attr-defined]
     try:  # CJK titles need a CJK font

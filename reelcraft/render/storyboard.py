@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reelcraft.plan import Draft, Scene
-from reelcraft.render import extract_thumbnail
+from reelcraft.render.graph import extract_thumbnail
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from reelcraft.frames import FrameSource
-from reelcraft.timeline import Motion, VisualClip
+from reelcraft.edit.frames import FrameSource
+from reelcraft.edit.timeline import Motion, VisualClip
 
 ZOOM_AMOUNT = 0.08
 

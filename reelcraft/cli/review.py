@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from reelcraft.cli_output import fail_with
+from reelcraft.cli.output import fail_with
 from reelcraft.config import Settings
 from reelcraft.errors import ReelcraftError, ReviewError
 
@@ -106,7 +106,7 @@ def save(
     note: Annotated[str, typer.Option(help="What changed")] = "",
 ) -> None:
     """Put a rendered local draft (from `reelcraft make` or the chat) up for review as its next version."""
-    from reelcraft.store import DraftStore
+    from reelcraft.storage.drafts import DraftStore
 
     try:
         draft_id, version = parse_ref(ref)

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reelcraft.cache import AssetCache
 from reelcraft.config import Settings
 from reelcraft.errors import ConfigError
+from reelcraft.storage.cache import AssetCache
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from reelcraft.trendstore import TrendStore
+    from reelcraft.trends.store import TrendStore
 
 ProgressFn = Callable[[str, str], None]
 """Called as progress(stage, message) when a stage starts or reports."""
@@ -74,11 +74,12 @@ class Deps:
     def trend_store(self) -> TrendStore:
         """The configured trends store (SQL + chromadb), opened on first use."""
         if self.trends is None:
-            from reelcraft.trendstore import TrendStore
+            from reelcraft.models.embeddings import embedder_choice
+            from reelcraft.trends.store import TrendStore
 
             cfg = self.settings.trends
             self.trends = TrendStore(self.settings.trends_dir, db_url=cfg.db_url, chroma_url=cfg.chroma_url,
-                                     embedder=cfg.embedder)
+                                     embedder=embedder_choice(cfg.embedder))
         return self.trends
 
     def warn(self, stage: str, message: str) -> None:

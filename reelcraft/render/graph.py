@@ -20,13 +20,21 @@ from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict
 from scipy.signal import resample_poly
 
-from reelcraft.compose import Piece, feed_frames, join_pieces, piece_filter, piece_inputs, pieces_for, segment_bounds
-from reelcraft.encoders import pick_encoder
+from reelcraft.edit.frames import FrameSource, frame_source
+from reelcraft.edit.timeline import AudioClip, Timeline
 from reelcraft.errors import RenderError
-from reelcraft.frames import FrameSource, frame_source
-from reelcraft.loudness import integrated_loudness, true_peak_db
-from reelcraft.media import ffmpeg_binary, run_ffmpeg
-from reelcraft.timeline import AudioClip, Timeline
+from reelcraft.media.encoders import pick_encoder
+from reelcraft.media.loudness import integrated_loudness, true_peak_db
+from reelcraft.media.probe import ffmpeg_binary, run_ffmpeg
+from reelcraft.render.compose import (
+    Piece,
+    feed_frames,
+    join_pieces,
+    piece_filter,
+    piece_inputs,
+    pieces_for,
+    segment_bounds,
+)
 
 SAMPLE_RATE = 48_000
 DUCK_DB = -11.0

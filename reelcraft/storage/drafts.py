@@ -12,9 +12,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from reelcraft.cache import atomic_write_text
 from reelcraft.errors import StoreError
 from reelcraft.plan import Draft, VideoPlan
+from reelcraft.storage.cache import atomic_write_text
 
 _ID = re.compile(r"^[a-z0-9-]{4,64}$")
 

@@ -25,33 +25,45 @@ class FrameSource:
 
 
 FrameGenerator = Callable[[dict[str, Any]], FrameSource]
+ENTRY_POINT_GROUP = "reelcraft.frame_sources"
+"""Packages add frame sources here (`[project.entry-points."reelcraft.frame_sources"] name = "module:factory"`):
+ours are `drift` and the GAN (`gan`), and a third-party package can add its own the same way."""
 _REGISTRY: dict[str, FrameGenerator] = {}
 
 
 def register_frame_generator(name: str, factory: FrameGenerator) -> None:
-    """Later models (the GAN) plug in here; the timeline refers to them by name."""
+    """Register a source at run time (tests, notebooks); installed packages use the entry point group."""
     _REGISTRY[name] = factory
 
 
-_PLUGINS = {"gan": "reelcraft.models.gan.frames"}
-"""Generators that live in model packages, imported on first use (so a bare render of a saved timeline
-finds them too)."""
+def _installed() -> dict[str, Any]:
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def frame_source_names() -> list[str]:
+    return sorted(set(_REGISTRY) | set(_installed()))
 
 
 def frame_source(name: str, params: dict[str, Any]) -> FrameSource:
-    if name not in _REGISTRY and name in _PLUGINS:
-        import importlib
-
-        importlib.import_module(_PLUGINS[name])
+    """The source a timeline names, loaded from its entry point on first use (so a bare render of a saved
+    timeline finds the GAN without importing model code here)."""
+    if name not in _REGISTRY and (entry := _installed().get(name)) is not None:
+        try:
+            _REGISTRY[name] = entry.load()
+        except Exception as exc:  # a broken plug-in package: name it, do not crash the render with a trace
+            raise RenderError(f"frame source {name!r} ({entry.value}) failed to load: {type(exc).__name__}: {exc}",
+                              "reinstall the package that provides it (pip install -e . for ours)") from exc
     try:
         factory = _REGISTRY[name]
     except KeyError:
-        known = ", ".join(sorted(_REGISTRY)) or "none"
+        known = ", ".join(frame_source_names()) or "none"
         raise RenderError(f"no frame generator named {name!r}", f"use one of: {known}") from None
     return factory(params)
 
 
-def _drift(params: dict[str, Any]) -> FrameSource:
+def drift_source(params: dict[str, Any]) -> FrameSource:
     """Two colours drifting slowly with soft light blobs: a cheap animated background."""
     width, height = int(params.get("width", 270)), int(params.get("height", 480))
     colours = np.array(params.get("colours", [(255, 94, 98), (255, 195, 113)]), dtype=np.float32)
@@ -75,5 +87,3 @@ def _drift(params: dict[str, Any]) -> FrameSource:
 
     return FrameSource(width=width, height=height, frames=frames)
 
-
-register_frame_generator("drift", _drift)

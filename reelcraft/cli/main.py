@@ -14,10 +14,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from reelcraft.cli_gan import gan_app
-from reelcraft.cli_output import fail_with
-from reelcraft.cli_review import review_app
-from reelcraft.cli_trends import trends_app
+from reelcraft.cli.gan import gan_app
+from reelcraft.cli.output import fail_with
+from reelcraft.cli.review import review_app
+from reelcraft.cli.trends import trends_app
 from reelcraft.config import Settings
 from reelcraft.errors import ReelcraftError
 
@@ -208,7 +208,7 @@ def ui(
 @app.command()
 def drafts() -> None:
     """List saved drafts."""
-    from reelcraft.store import DraftStore
+    from reelcraft.storage.drafts import DraftStore
 
     table = Table("id", "version", "title", "language", "video")
     for draft in DraftStore(Settings().drafts_dir).list():
@@ -223,7 +223,7 @@ def doctor() -> None:
     import importlib.util
     import shutil as sh
 
-    from reelcraft.fonts import find_caption_font
+    from reelcraft.media.fonts import find_caption_font
 
     settings = Settings()
     settings.ensure_dirs()

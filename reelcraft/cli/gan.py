@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from reelcraft.cli_output import fail
+from reelcraft.cli.output import fail
 from reelcraft.models.gan import DEFAULT_CHECKPOINT
 
 gan_app = typer.Typer(no_args_is_help=True, help="Train the background GAN and render latent walks.")

@@ -24,9 +24,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from reelcraft.errors import TrendsError
 from reelcraft.language import label as language_label
-from reelcraft.momentum import ItemHistory, MomentumModel
-from reelcraft.momentum import Snapshot as MomentumSnapshot
-from reelcraft.trend_ingest import TrendRow
+from reelcraft.protocols import Embedder, EmbedderChoice
+from reelcraft.trends.ingest import TrendRow
+from reelcraft.trends.momentum import ItemHistory, MomentumModel
+from reelcraft.trends.momentum import Snapshot as MomentumSnapshot
 
 COLLECTION = "trend_titles"
 
@@ -165,23 +166,22 @@ ProgressFn = Callable[[int], None]
 
 class TrendStore:
     def __init__(self, root: Path, *, db_url: str | None = None, chroma_url: str | None = None,
-                 embedder: str = "e5-small") -> None:  # fmt: skip
+                 embedder: EmbedderChoice) -> None:  # fmt: skip
         root.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = create_engine(db_url or f"sqlite:///{root / 'trends.db'}")
         Base.metadata.create_all(self.engine)
         self._chroma_root, self._chroma_url = root / "chroma", chroma_url
         self._collection: Any = None
-        self._embedder_name = embedder
+        self._embedder_choice = embedder
+        self._embedder_name = embedder.key
         self._matrix: np.ndarray | None = None
         self._rows: dict[str, int] = {}
         self._embedded: set[str] = set()
 
     # -- parts, made on first use --------------------------------------------------------------------
     @property
-    def embedder(self) -> Any:
-        from reelcraft.models.embeddings import get_embedder
-
-        return get_embedder(self._embedder_name)
+    def embedder(self) -> Embedder:
+        return self._embedder_choice.load()
 
     @property
     def collection(self) -> Any:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reelcraft.config import Settings
-from reelcraft.deps import Deps, ProgressFn
 from reelcraft.errors import MusicError
 from reelcraft.plan import (
     Draft,
@@ -19,7 +18,8 @@ from reelcraft.plan import (
     parse_language,
     parse_platform,
 )
-from reelcraft.store import DraftStore
+from reelcraft.storage.drafts import DraftStore
+from reelcraft.tools.deps import Deps, ProgressFn
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -31,40 +31,6 @@ if TYPE_CHECKING:
 
 TREND_NEIGHBOURS = 10
 """Trending items a plan is written against."""
-
-
-def music_revision(plan: VideoPlan, request: str) -> VideoPlan:
-    """The plan with its music changed as asked; a MusicError when the request says nothing usable."""
-    from reelcraft.models.music import adjust_mood, resolve_mood
-
-    words = request.strip()
-    candidate = Path(words).expanduser()
-    if candidate.suffix.lower() in {".wav", ".mp3", ".flac", ".ogg", ".m4a", ".aac"}:
-        return plan.model_copy(update={"music_file": candidate})
-    if any(w in words.lower() for w in ("different", "another", "new tune", "换一首", "换个")):
-        return plan.model_copy(update={"music_seed": plan.music_seed + 1, "music_file": None})
-    if words.lower() in {"no music", "none", "without music", "不要音乐", "无音乐"}:
-        return plan.model_copy(update={"music_mood": "none", "music_file": None})
-    mood, _ = resolve_mood(plan.music_mood)
-    if plan.music_energy is not None:
-        mood = mood.model_copy(update={"energy": plan.music_energy})
-    new = adjust_mood(mood, words)
-    if new == mood:
-        raise MusicError(f"could not tell how to change the music from '{request}'",
-                         "say e.g. 'calmer', 'more energetic', 'epic', '中国风' or 'different music'")
-    return plan.model_copy(update={"music_mood": new.profile, "music_energy": new.energy, "music_file": None})
-
-
-def style_revision(plan: VideoPlan, request: str) -> VideoPlan:
-    """The plan with the look of its generated backgrounds changed as asked."""
-    from reelcraft.errors import VisualsError
-    from reelcraft.tools.visuals import adjust_style
-
-    style = adjust_style(plan.visual_style, request)
-    if style == plan.visual_style:
-        raise VisualsError(f"could not tell how to change the look from '{request}'",
-                           "say e.g. 'warmer colours', 'cooler', 'more abstract', 'less movement', '暖色调'")
-    return plan.model_copy(update={"visual_style": style})
 
 
 class Studio:
@@ -129,8 +95,8 @@ class Studio:
         profile: str = "final",
     ) -> Draft:
         """Render a plan into a new draft (or a new version of `draft_id`); `preview` is half size and fast."""
-        from reelcraft.pipeline import render_plan
-        from reelcraft.render import profile_named
+        from reelcraft.render.graph import profile_named
+        from reelcraft.studio.pipeline import render_plan
 
         profile_named(profile)
         return render_plan(plan, self.deps, self.store, brief=brief, draft_id=draft_id, voice=voice,
@@ -192,6 +158,8 @@ class Studio:
         """A chat edit of the music ('calmer music', 'more energetic', '换成中国风', 'different music', or a
         path to the creator's own track): a new draft version; voice and visuals come from the cache."""
         current = self.store.load(draft_id)
+        from reelcraft.tools.music import music_revision
+
         revised = music_revision(current.plan, request)
         return self.render(revised, brief=current.brief, draft_id=draft_id, profile=profile)
 
@@ -199,6 +167,8 @@ class Studio:
         """A chat edit of the look of generated backgrounds ('warmer colours', 'more abstract', 'less
         movement', '暖色调', '更抽象'): a new draft version; voice and music come from the cache."""
         current = self.store.load(draft_id)
+        from reelcraft.tools.visuals import style_revision
+
         revised = style_revision(current.plan, request)
         return self.render(revised, brief=current.brief, draft_id=draft_id, profile=profile)
 

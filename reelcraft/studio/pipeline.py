@@ -9,13 +9,13 @@ import os
 import shutil
 from pathlib import Path
 
-from reelcraft.deps import Deps
+from reelcraft.edit.timeline import AudioClip, CaptionTrack, Motion, Timeline, VisualClip
 from reelcraft.errors import VoiceoverError
 from reelcraft.plan import AssetRef, Draft, DraftMusic, DraftOutputs, DraftStatus, VideoPlan
-from reelcraft.render import extract_thumbnail, render_timeline
-from reelcraft.store import DraftStore
-from reelcraft.timeline import AudioClip, CaptionTrack, Motion, Timeline, VisualClip
+from reelcraft.render.graph import extract_thumbnail, render_timeline
+from reelcraft.storage.drafts import DraftStore
 from reelcraft.tools.captions import CaptionInput, CaptionOutput, SceneCaptionSource, TimedWord, make_captions
+from reelcraft.tools.deps import Deps
 from reelcraft.tools.music import MusicInput, MusicOutput, UserTrackInput, fit_user_track, make_music
 from reelcraft.tools.visuals import SceneVisualSpec, VisualsInput, VisualsOutput, pick_visuals
 from reelcraft.tools.voiceover import VoiceoverInput, VoiceoverOutput, make_voiceover

@@ -15,11 +15,11 @@ import numpy as np
 from moviepy import AudioFileClip, CompositeVideoClip, TextClip, VideoClip, VideoFileClip, vfx
 from PIL import Image, ImageOps
 
-from reelcraft.compose import ZOOM_AMOUNT
+from reelcraft.edit.frames import frame_source
+from reelcraft.edit.timeline import Motion, Timeline, VisualClip
 from reelcraft.errors import RenderError
-from reelcraft.frames import frame_source
-from reelcraft.render import check_sources, mix_audio
-from reelcraft.timeline import Motion, Timeline, VisualClip
+from reelcraft.render.compose import ZOOM_AMOUNT
+from reelcraft.render.graph import check_sources, mix_audio
 
 _TAG = re.compile(r"\{[^}]*\}")
 _POS = re.compile(r"\\pos\((\d+),(\d+)\)")

@@ -1,0 +1,3 @@
+from reelcraft.cli.main import app
+
+app()

@@ -1,0 +1,1 @@
+"""Media: ffmpeg/ffprobe and probing, caption fonts, loudness, video encoders and colour helpers."""
