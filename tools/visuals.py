@@ -264,13 +264,11 @@ def _usable_gan(inp: VisualsInput, deps: Deps) -> Path | None:
 
 
 def _gan_visual(inp: VisualsInput, checkpoint: Path, index: int, seed: int, offset: float) -> SceneVisual:
-    from reelcraft.models.gan.data import MOOD_PALETTES
-    from reelcraft.models.music import resolve_mood
+    from reelcraft.models.gan.data import gan_mood, mood_palette
 
-    mood = resolve_mood(inp.mood)[0].profile
-    choices = MOOD_PALETTES[mood]
+    mood = gan_mood(inp.mood)[0]
     style = inp.style
-    colours = warm_shift(np.asarray(choices[index % len(choices)], dtype=np.float32) / 255.0, style.warmth)
+    colours = warm_shift(mood_palette(mood, index), style.warmth)
     palette = [round(float(c), 4) for c in colours.reshape(-1)]
     params: dict[str, object] = {"checkpoint": str(checkpoint), "digest": hash_file(checkpoint)[:16], "mood": mood,
                                  "palette": palette, "seed": seed % 100_000,

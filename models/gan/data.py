@@ -102,6 +102,21 @@ MOOD_PALETTES: dict[str, list[tuple[tuple[int, int, int], ...]]] = {
 }
 
 
+def gan_mood(text: str) -> tuple[str, bool]:
+    """Mood words → (mood class, whether any word matched), through the music's resolver: 'calm',
+    'calm lo-fi' and '中国风' pick the same look as they pick music. Unmatched words give the default."""
+    from reelcraft.models.music.moods import resolve_mood
+
+    spec, matched = resolve_mood(text)
+    return spec.profile, matched
+
+
+def mood_palette(mood: str, index: int = 0) -> np.ndarray:
+    """The mood class's `index`-th palette (cycling) as 3 × 3 RGB in [0, 1], the generator's condition."""
+    choices = MOOD_PALETTES[mood]
+    return np.asarray(choices[index % len(choices)], dtype=np.float32) / 255.0
+
+
 def _procedural(rng: np.random.Generator, colours: np.ndarray, width: int, height: int, kind: int) -> Image.Image:
     """A gradient, light blobs (bokeh), soft waves or a blurred field, in three colours with jitter."""
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)

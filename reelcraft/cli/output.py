@@ -1,4 +1,5 @@
-"""What every CLI command prints when it fails: the stage, the message and the fix, on stderr, exit 2."""
+"""What every CLI command shows: a live row per stage while it works, and on failure the stage, the
+message and the fix on stderr, exit 2."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from reelcraft.errors import ReelcraftError
 
@@ -23,3 +25,51 @@ def fail(stage: str, message: str, fix: str = "") -> NoReturn:
 
 def fail_with(exc: ReelcraftError) -> NoReturn:
     fail(exc.stage, exc.message, exc.fix)
+
+
+class StageProgress:
+    """A live row per stage (spinner, message, bar for the render, elapsed time); warnings printed above.
+    Pass it as `Studio(progress=...)`: it is called as progress(stage, message)."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.progress = Progress(
+            SpinnerColumn(finished_text="[green]✓[/green]"),
+            TextColumn("[bold]{task.fields[stage]:<10}[/bold]"),
+            BarColumn(bar_width=24),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console or errors_console,
+        )
+        self.tasks: dict[str, TaskID] = {}
+        self.current: str | None = None
+
+    def __enter__(self) -> StageProgress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self._finish()
+        elif self.current is not None:
+            self.progress.update(self.tasks[self.current], description="[red]failed[/red]")
+            self.progress.stop_task(self.tasks[self.current])
+        self.progress.__exit__(None, None, None)
+
+    def _finish(self) -> None:
+        if self.current is not None:
+            task = self.tasks[self.current]
+            self.progress.update(task, total=1, completed=1)
+            self.progress.stop_task(task)
+
+    def __call__(self, stage: str, message: str) -> None:
+        if stage != self.current:
+            self._finish()
+            self.current = stage
+            self.tasks[stage] = self.progress.add_task(message, total=None, stage=stage)
+        task = self.tasks[stage]
+        if message.startswith("warning:"):
+            self.progress.console.print(f"[yellow]![/yellow] {stage}: {message[8:].strip()}")
+        elif message.endswith("%") and message[:-1].isdigit():
+            self.progress.update(task, total=100, completed=int(message[:-1]))
+        else:
+            self.progress.update(task, description=message)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -30,10 +30,6 @@ out = Console()
 
 User = Annotated[str, typer.Option("--user", "-u", envvar="REELCRAFT_USER", help="Who you are")]
 DraftRef = Annotated[str, typer.Argument(help="DRAFT_ID or DRAFT_ID@VERSION")]
-
-
-def _fail(exc: ReelcraftError) -> NoReturn:
-    fail_with(exc)
 
 
 def _service():  # noqa: ANN202 - imports SQLAlchemy/argon2 only when a review command runs
@@ -64,7 +60,7 @@ def user_add(name: Annotated[str, typer.Argument(help="3–40 lowercase letters,
     try:
         _service().create_user(name, _password(confirm=True))
     except ReelcraftError as exc:
-        _fail(exc)
+        fail_with(exc)
     console.print(f"[green]✓[/] user {escape(name)} created")
 
 
@@ -75,7 +71,7 @@ def project_create(name: Annotated[str, typer.Argument(help="A name for people")
         review = _service()
         project = review.create_project(_actor(review, user), name)
     except ReelcraftError as exc:
-        _fail(exc)
+        fail_with(exc)
     typer.echo(project)
 
 
@@ -91,9 +87,9 @@ def project_member(
         review = _service()
         review.add_member(_actor(review, user), project, name, role)
     except ValueError:
-        _fail(ReviewError(f"unknown role {role!r}", "use owner, editor, reviewer or viewer"))
+        fail_with(ReviewError(f"unknown role {role!r}", "use owner, editor, reviewer or viewer"))
     except ReelcraftError as exc:
-        _fail(exc)
+        fail_with(exc)
     console.print(f"[green]✓[/] {escape(name)} is {role} in {project}")
 
 
@@ -118,7 +114,7 @@ def save(
             based_on = next((d.head for d in review.drafts(actor, project) if d.id == draft_id), None)
         saved = review.save_version(actor, project, draft, based_on=based_on, note=note)
     except ReelcraftError as exc:
-        _fail(exc)
+        fail_with(exc)
     console.print(f"[green]✓[/] {saved.draft_id}@{saved.number} saved ({saved.status.value})")
 
 
@@ -133,7 +129,7 @@ def list_drafts(
         review = _service()
         drafts = review.drafts(_actor(review, user), project)
     except ReelcraftError as exc:
-        _fail(exc)
+        fail_with(exc)
     if as_json:
         typer.echo(json.dumps([{"id": d.id, "version": d.head, "status": d.status.value, "title": d.title,
                                     "project": d.project_id} for d in drafts], ensure_ascii=False))  # fmt: skip
@@ -154,7 +150,7 @@ def show(ref: DraftRef, user: User) -> None:
         version = review.version(actor, draft_id, number)
         comments = review.comments(actor, draft_id, version.number)
     except ReelcraftError as exc:
-        _fail(exc)
+        fail_with(exc)
     out.print(f"[bold]{escape(version.plan.title)}[/] — {draft_id}@{version.number}, {version.status.value}, "
               f"by {version.created_by}")  # fmt: skip
     for index, scene in enumerate(version.plan.scenes, start=1):
@@ -182,7 +178,7 @@ def comment(
         number = number or review.version(actor, draft_id).number
         made = review.comment(actor, draft_id, number, text, scene=scene, at_seconds=at)
     except ReelcraftError as exc:
-        _fail(exc)
+        fail_with(exc)
     console.print(f"[green]✓[/] comment #{made.id} on {draft_id}@{number}")
 
 
@@ -199,7 +195,7 @@ def _move(ref: str, user: str, how: str, why: str = "") -> None:
         else:
             status = review.request_changes(actor, draft_id, number, why)
     except ReelcraftError as exc:
-        _fail(exc)
+        fail_with(exc)
     console.print(f"[green]✓[/] {draft_id}@{number} is {status.value}")
 
 
@@ -235,7 +231,7 @@ def export(
         draft_id, number = parse_ref(ref)
         folder = export_version(review, _actor(review, user), draft_id, number, output)
     except ReelcraftError as exc:
-        _fail(exc)
+        fail_with(exc)
     console.print(f"[green]✓[/] exported to {folder}")
     typer.echo(str(folder))  # plain: a script reads it
 
@@ -251,7 +247,7 @@ def audit(
         review = _service()
         entries = review.audit(_actor(review, user), project)
     except ReelcraftError as exc:
-        _fail(exc)
+        fail_with(exc)
     if as_json:
         typer.echo(json.dumps([{"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "draft": e.draft_id,
                                     "version": e.version, "detail": e.detail} for e in entries],

@@ -1,10 +1,11 @@
-"""`reelcraft trends …`: load trending exports into the store (and, as they land, suggest and record)."""
+"""`reelcraft trends …`: load trending exports into the store, suggest from them, record results.
+The work is `Studio.trends_service`'s; this module parses, shows progress and prints."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -20,17 +21,6 @@ trends_app = typer.Typer(no_args_is_help=True, help="Trending exports: ingest th
 console = Console(stderr=True)
 
 
-def _fail(exc: ReelcraftError) -> NoReturn:
-    fail_with(exc)
-
-
-def open_store(settings: Settings):  # noqa: ANN201 (TrendStore imports chromadb lazily)
-    from reelcraft.trends.store import TrendStore
-
-    return TrendStore(settings.trends_dir, db_url=settings.trends.db_url, chroma_url=settings.trends.chroma_url,
-                      embedder=settings.trends.embedder)
-
-
 @trends_app.command("ingest")
 def ingest_command(
     files: Annotated[list[Path], typer.Argument(help="CSV, JSON or JSONL exports")],
@@ -42,40 +32,36 @@ def ingest_command(
 ) -> None:
     """Load trending snapshots; the same rows again change nothing. Bad rows are listed with line numbers
     and skipped; the rows around them are kept."""
-    from reelcraft.trends.ingest import ReadReport, TrendMapping, read_trends
+    from reelcraft.studio import Studio
 
+    fixed = None
+    if snapshot_date:
+        try:
+            fixed = date.fromisoformat(snapshot_date)
+        except ValueError:
+            raise typer.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
     try:
-        mapping = TrendMapping.load(mapping_file)
-        overrides = {k: v for k, v in (("region", region), ("platform", platform)) if v}
-        if overrides:
-            mapping = mapping.model_copy(update={"meta": mapping.meta.model_copy(update=overrides)})
-        fixed = None
-        if snapshot_date:
-            try:
-                fixed = date.fromisoformat(snapshot_date)
-            except ValueError:
-                raise typer.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
-        store = open_store(Settings())
+        trends = Studio().trends_service
+        mapping = trends.mapping(mapping_file, region=region, platform=platform)
         table = Table("file", "rows", "new snapshots", "titles embedded", "bad rows", "rows/s")
         for path in files:
-            report = ReadReport(path.name)
             with Progress(SpinnerColumn(), TextColumn(f"[bold]{path.name}[/bold]"), TextColumn("{task.description}"),
                           TimeElapsedColumn(), console=console) as bar:  # fmt: skip
                 task = bar.add_task("reading")
-                stats = store.ingest(read_trends(path, mapping, fixed_date=fixed, report=report),
+                done = trends.ingest(path, mapping, fixed_date=fixed,
                                      progress=lambda n, t=task: bar.update(t, description=f"{n:,} rows"))  # fmt: skip
+            report, stats = done.report, done.stats
             for error in report.errors[:show_errors]:
                 console.print(f"[yellow]![/yellow] {escape(str(error))}")
             if report.bad_rows > show_errors:
                 more = report.bad_rows - show_errors
                 console.print(f"[yellow]![/yellow] … and {more} more bad rows in {path.name}")
-            rate = stats.rows / stats.seconds if stats.seconds else 0.0
             table.add_row(path.name, f"{stats.rows:,}", f"{stats.new_snapshots:,}", f"{stats.titles_embedded:,}",
-                          f"{report.bad_rows:,}", f"{rate:,.0f}")
+                          f"{report.bad_rows:,}", f"{done.rows_per_second:,.0f}")
+        counts = trends.count()
     except ReelcraftError as exc:
-        _fail(exc)
+        fail_with(exc)
     Console().print(table)
-    counts = store.count()
     Console().print(f"store: {counts['items']:,} items, {counts['snapshots']:,} snapshots, {counts['titles']:,} titles")
 
 
@@ -94,25 +80,24 @@ def suggest_command(
 ) -> None:
     """The trending items nearest an idea, with their momentum, and the hashtags, category and length
     they suggest — each with the items and numbers behind it."""
-    from reelcraft.tools.deps import Deps
-    from reelcraft.tools.trends import TrendsInput, suggest_trends
+    from reelcraft.studio import Studio
 
     try:
         start = date.fromisoformat(since) if since else None
     except ValueError:
         raise typer.BadParameter("use YYYY-MM-DD", param_hint="--since") from None
+    settings = Settings()
+    if llm:
+        settings.llm.provider = llm  # type: ignore[assignment]
     try:
         with console.status("searching the trends store…"):
-            settings = Settings()
-            if llm:
-                settings.llm.provider = llm  # type: ignore[assignment]
-            result = suggest_trends(TrendsInput(brief=brief, k=k, region=region, platform=platform,
-                                                category=category, since=start, titles=titles),
-                                    Deps.from_settings(settings))  # fmt: skip
+            trends = Studio(settings).trends_service
+            result = trends.suggest(brief, k=k, region=region, platform=platform, category=category, since=start,
+                                    titles=titles)  # fmt: skip
+        if plot is not None:
+            trends.plot(result, plot)
     except ReelcraftError as exc:
-        _fail(exc)
-    if plot is not None:
-        write_momentum_plot(result, plot)
+        fail_with(exc)
     if as_json:
         print(result.model_dump_json(indent=2))
         return
@@ -140,41 +125,6 @@ def suggest_command(
         out.print(f"plot: {plot.resolve()}")
 
 
-def write_momentum_plot(result: object, path: Path) -> None:
-    """Horizontal bars: each neighbour's expected views over the next day, coloured by how it was
-    estimated (measured growth vs prior)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from reelcraft.media.fonts import find_caption_font
-
-    neighbours = result.neighbours  # type: ignore[attr-defined]
-    try:  # CJK titles need a CJK font
-        from matplotlib import font_manager
-
-        font = find_caption_font(None)
-        font_manager.fontManager.addfont(str(font.path))
-        plt.rcParams["font.family"] = font_manager.FontProperties(fname=str(font.path)).get_name()
-    except Exception:  # noqa: BLE001 - a plot with boxes for CJK beats no plot
-        pass
-    fig, ax = plt.subplots(figsize=(9, 0.45 * len(neighbours) + 1.5), dpi=120)
-    labels = [f"{n.title[:42]} ({n.region})" for n in neighbours][::-1]
-    values = [n.predicted_growth for n in neighbours][::-1]
-    colours = ["#e4572e" if n.momentum_basis == "growth" else "#a0a0a0" for n in neighbours][::-1]
-    alphas = [1.0 if n.relevant else 0.35 for n in neighbours][::-1]
-    for label, value, colour, alpha in zip(labels, values, colours, alphas, strict=True):
-        ax.barh(label, value, color=colour, alpha=alpha)
-    ax.set_xlabel("expected views over the next day (red: measured growth, grey: category prior; "
-                  "faded: too far from the idea to count)")
-    ax.set_title("Momentum of the nearest trending items")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-
-
 @trends_app.command("record")
 def record_command(
     draft_id: Annotated[str, typer.Argument(help="The draft (optionally DRAFT_ID@VERSION) as published")],
@@ -193,5 +143,5 @@ def record_command(
     except ValueError:
         raise typer.BadParameter("use DRAFT_ID or DRAFT_ID@VERSION", param_hint="DRAFT_ID") from None
     except ReelcraftError as exc:
-        _fail(exc)
+        fail_with(exc)
     Console().print(f"recorded {ident}{'@' + version if version else ''}: {views:,} views")

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from reelcraft.agent.conversation import ChatTurn
+    from reelcraft.studio.doctor import Check
+    from reelcraft.studio.gan import GanService, StatusFn
+    from reelcraft.studio.trends import TrendsService
     from reelcraft.tools.music import MusicOutput
     from reelcraft.tools.trends import TrendsOutput
 
@@ -198,6 +201,30 @@ class Studio:
 
     def draft(self, draft_id: str, version: int | None = None) -> Draft:
         return self.store.load(draft_id, version)
+
+    def drafts(self) -> list[Draft]:
+        """Every saved draft, newest version of each."""
+        return self.store.list()
+
+    @property
+    def gan(self) -> GanService:
+        """The background GAN: train it, export a checkpoint, render latent walks (`reelcraft gan …`)."""
+        from reelcraft.studio.gan import GanService
+
+        return GanService(self.deps)
+
+    @property
+    def trends_service(self) -> TrendsService:
+        """The trends store: ingest exports, count, suggest, plot (`reelcraft trends …`)."""
+        from reelcraft.studio.trends import TrendsService
+
+        return TrendsService(self.deps)
+
+    def doctor(self, *, status: StatusFn | None = None) -> list[Check]:
+        """Check (and prepare) every offline part; `status` wraps the slow step (joining the LLM)."""
+        from reelcraft.studio.doctor import no_status, run_checks
+
+        return run_checks(self.settings, status=status or no_status)
 
     def cache_stats(self) -> dict[str, dict[str, int]]:
         """Cache hits and misses per step since this Studio was made."""

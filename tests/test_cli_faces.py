@@ -1,0 +1,74 @@
+"""The CLI is a thin face over `Studio`: one mood vocabulary for music and the GAN, doctor rows from the
+API, the chat page found without importing the UI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from reelcraft.cli import app
+from reelcraft.media.probe import probe
+from reelcraft.models.gan.data import MOOD_PALETTES, gan_mood, mood_palette
+from reelcraft.models.gan.network import MOOD_CLASSES
+from reelcraft.models.music import PROFILES
+from reelcraft.studio.doctor import Check
+
+CLI = [sys.executable, "-m", "reelcraft.cli"]
+
+
+def _run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "REELCRAFT_HOME": str(home), "COLUMNS": "200"}
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_music_moods_and_gan_moods_are_one_vocabulary() -> None:
+    assert set(PROFILES) == set(MOOD_CLASSES) == set(MOOD_PALETTES)
+    for words, mood in (("calm", "calm_lofi"), ("calm lo-fi", "calm_lofi"), ("中国风", "chinese"), ("epic", "epic"),
+                        ("chinese", "chinese"), ("upbeat_pop", "upbeat_pop")):  # fmt: skip
+        assert gan_mood(words) == (mood, True), words
+    assert gan_mood("xyzzy")[1] is False
+    assert mood_palette("epic", 3).shape == (3, 3) and float(mood_palette("epic").max()) <= 1.0
+
+
+def test_gan_sample_reads_moods_like_the_music_does(tmp_path: Path) -> None:
+    out = tmp_path / "calm.mp4"
+    done = _run("gan", "sample", "--mood", "calm", "--seconds", "0.5", "--size", "108x192", "-o", str(out),
+                home=tmp_path / "home")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    info = probe(out)
+    assert (info.width, info.height) == (108, 192)
+    bad = _run("gan", "sample", "--mood", "purple monkey dishwasher", "--seconds", "0.5", "--size", "108x192",
+               "-o", str(tmp_path / "x.mp4"), home=tmp_path / "home")  # fmt: skip
+    assert bad.returncode == 2, bad.stderr
+    assert "gan failed" in bad.stderr and "unknown mood" in bad.stderr and "calm_lofi" in bad.stderr
+    assert "Traceback" not in bad.stderr and not (tmp_path / "x.mp4").exists()
+
+
+def test_doctor_prints_the_apis_rows_and_fails_when_one_is_missing(monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:  # fmt: skip
+    import reelcraft.studio.doctor as doctor
+
+    monkeypatch.setenv("REELCRAFT_HOME", str(tmp_path))
+    rows = [Check("ffmpeg", True, "/usr/bin/ffmpeg"), Check("voice zh", False, "install the zh voice")]
+    monkeypatch.setattr(doctor, "run_checks", lambda settings, status: rows)
+    done = CliRunner().invoke(app, ["doctor"], env={"COLUMNS": "200"})
+    assert done.exit_code == 1, done.output
+    assert "ffmpeg" in done.output and "install the zh voice" in done.output and "missing" in done.output
+    monkeypatch.setattr(doctor, "run_checks", lambda settings, status: rows[:1])
+    assert CliRunner().invoke(app, ["doctor"]).exit_code == 0
+
+
+def test_ui_finds_the_chat_page_without_importing_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[list[str]] = []
+    monkeypatch.setattr(subprocess, "call", lambda command: calls.append(command) or 0)
+    was_imported = "reelcraft.ui" in sys.modules
+    done = CliRunner().invoke(app, ["ui", "--port", "8999"])
+    assert done.exit_code == 0, done.output
+    page = Path(calls[0][calls[0].index("run") + 1])
+    assert page.name == "app.py" and page.is_file() and page.parent.name == "ui"
+    assert ("reelcraft.ui" in sys.modules) == was_imported
