@@ -12,7 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.runnables import Runnable
 from pydantic import BaseModel, ValidationError
 
 from reelcraft.agent.actions import (
@@ -44,6 +45,7 @@ from reelcraft.errors import ModelBehaviorError
 from reelcraft.plan import Language, VideoPlan, detect_language
 from reelcraft.prompts import load_prompt
 from reelcraft.tools.deps import Deps
+from reelcraft.tools.llm_json import Reader, ask_valid, json_model, json_reader, tool_call_reader
 
 MAX_MESSAGE_CHARS = 4000
 """Longer than any chat instruction; a pasted document is answered, not sent to the model."""
@@ -154,53 +156,39 @@ def choose_action(message: str, plan: VideoPlan | None, deps: Deps, *, intents: 
 
 
 def _by_schema(messages: list[BaseMessage], deps: Deps) -> Choice:
-    model = deps.chat_model().with_structured_output(CHOICE_SCHEMA, method="json_schema", include_raw=True)
-    attempts = deps.settings.llm.max_retries
-    problems: list[str] = []
-    for attempt in range(1, attempts + 1):
-        result = _invoke(model, messages)
-        parsed = result["parsed"]
-        if isinstance(parsed, dict):
-            action, found = to_action(parsed)
-        else:
-            action, found = None, [f"the answer was not one JSON object ({result.get('parsing_error')})"]
-        if action is not None:
-            return Choice(action, attempt, problems)
-        problems += found
-        raw: AIMessage = result["raw"]
-        messages = [*messages, AIMessage(content=raw.content if isinstance(raw.content, str) else str(raw.content)),
-                    HumanMessage(f"That action has problems: {'; '.join(found)}. Answer again with the whole JSON.")]
-    raise ModelBehaviorError(f"the LLM chose no valid action in {attempts} attempts; last problem: {problems[-1]}",
-                             "say it again more simply, or use a stronger model (--llm openai / ollama)",
-                             stage="agent")  # fmt: skip
+    return _ask(deps, json_model(deps, CHOICE_SCHEMA), messages, json_reader(_read_choice),
+                "say it again more simply, or use a stronger model (--llm openai / ollama)")
 
 
 def _by_tool_call(messages: list[BaseMessage], deps: Deps) -> Choice:
     model = deps.chat_model().bind_tools(list(ACTION_TYPES), tool_choice="any")
-    attempts = deps.settings.llm.max_retries
-    problems: list[str] = []
-    for attempt in range(1, attempts + 1):
-        answer: AIMessage = _invoke(model, messages)
-        if not answer.tool_calls:
-            if isinstance(answer.content, str) and answer.content.strip():  # plain words: a reply
-                return Choice(Reply(text=answer.content.strip()[:1000]), attempt, problems)
-            problems.append("no tool was called")
-        else:
-            call = answer.tool_calls[0]
-            name = _tool_action_name(call["name"])
-            try:
-                return Choice(_ADAPTER.validate_python({**call["args"], "action": name}), attempt, problems)
-            except ValidationError as exc:
-                problems += [f"{name}: {'.'.join(map(str, e['loc'][1:]))} {e['msg']}" for e in exc.errors()[:3]]
-        feedback = f"Call exactly one tool with valid arguments ({problems[-1]})."
-        if answer.tool_calls:  # providers require each tool call to be answered by a tool message
-            messages = [*messages, answer, *(ToolMessage(content=feedback, tool_call_id=str(call.get("id") or ""))
-                                             for call in answer.tool_calls)]  # fmt: skip
-        else:
-            messages = [*messages, answer, HumanMessage(feedback)]
-    raise ModelBehaviorError(f"the LLM chose no valid action in {attempts} attempts; last problem: {problems[-1]}",
-                             "say it again more simply, or check the provider's tool-calling support",
-                             stage="agent")  # fmt: skip
+    return _ask(deps, model, messages, tool_call_reader(_read_tool_call),
+                "say it again more simply, or check the provider's tool-calling support")
+
+
+def _ask(deps: Deps, model: Runnable[Any, Any], messages: list[BaseMessage], read: Reader[BaseModel],
+         fix: str) -> Choice:  # fmt: skip
+    answer = ask_valid(deps, model, messages, read, stage="agent", what="action", fix=fix, error=ModelBehaviorError)
+    return Choice(answer.value, answer.attempts, answer.problems)
+
+
+def _read_choice(parsed: Any) -> tuple[BaseModel | None, list[str]]:
+    if not isinstance(parsed, dict):
+        return None, [f"the answer was not one JSON object ({type(parsed).__name__})"]
+    return to_action(parsed)
+
+
+def _read_tool_call(answer: AIMessage) -> tuple[BaseModel | None, list[str]]:
+    if not answer.tool_calls:
+        if isinstance(answer.content, str) and answer.content.strip():  # plain words: a reply
+            return Reply(text=answer.content.strip()[:1000]), []
+        return None, ["no tool was called"]
+    call = answer.tool_calls[0]
+    name = _tool_action_name(call["name"])
+    try:
+        return _ADAPTER.validate_python({**call["args"], "action": name}), []
+    except ValidationError as exc:
+        return None, [f"{name}: {'.'.join(map(str, e['loc'][1:]))} {e['msg']}" for e in exc.errors()[:3]]
 
 
 def _tool_action_name(tool: str) -> str:
@@ -209,17 +197,6 @@ def _tool_action_name(tool: str) -> str:
         if tool == kind.__name__:
             return str(kind.model_fields["action"].default)
     return tool
-
-
-def _invoke(model: Any, messages: list[BaseMessage]) -> Any:
-    try:
-        return model.invoke(messages)
-    except AssertionError:  # a test's scripted model ran out of turns: let the test see it
-        raise
-    except Exception as exc:  # provider/network failure: not the model's fault, do not loop
-        raise ModelBehaviorError(f"the LLM call failed: {type(exc).__name__}: {exc}",
-                                 "check the LLM provider settings (--llm local works offline)",
-                                 stage="agent") from exc  # fmt: skip
 
 
 def as_json(action: BaseModel) -> str:

@@ -10,7 +10,7 @@ import pyloudnorm
 import soundfile as sf
 from PIL import Image
 
-from reelcraft.render.graph import true_peak_db
+from reelcraft.media.loudness import true_peak_db
 
 
 def decoded_audio(video: Path, tmp: Path) -> tuple[np.ndarray, int]:

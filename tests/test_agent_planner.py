@@ -49,13 +49,24 @@ def test_the_model_fills_the_flat_schema_and_gets_a_typed_action(settings: Setti
     assert "4 scenes" in call["messages"][1].content and "make scene 2 funnier" in call["messages"][1].content
 
 
+@pytest.mark.unused_turns(reason="the valid third answer is never asked for: that is the bound")
 def test_a_malformed_choice_goes_back_to_the_model_a_bounded_number_of_times(settings: Settings) -> None:
     settings.llm.max_retries = 2
     deps = _deps(settings, ["not json", pick("change_language", text="French"), pick("reply", text="x")])
     with pytest.raises(ModelBehaviorError, match="no valid action in 2 attempts") as err:
         choose_action("French would be nice", PLAN, deps)
     assert err.value.stage == "agent" and "'en' or 'zh'" in str(err.value)
-    assert "not one JSON object" in deps.llm.calls[1]["messages"][-1].content  # type: ignore[union-attr]
+    assert "not valid JSON" in deps.llm.calls[1]["messages"][-1].content  # type: ignore[union-attr]
+
+
+def test_a_fixed_choice_counts_its_attempts_and_reports_the_rejected_one(settings: Settings) -> None:
+    said: list[tuple[str, str]] = []
+    deps = _deps(settings, [pick("change_language", text="French"), pick("change_length", number=20)])
+    deps.progress = lambda stage, message: said.append((stage, message))
+    choice = choose_action("make it about twenty seconds", PLAN, deps, intents=False)
+    assert choice.action == ChangeLength(seconds=20) and choice.attempts == 2
+    assert len(choice.problems) == 1 and "'en' or 'zh'" in choice.problems[0]
+    assert [stage for stage, message in said if "attempt 1/" in message and "rejected" in message] == ["agent"]
 
 
 def test_a_scene_the_video_does_not_have_is_answered_not_applied(settings: Settings) -> None:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from reelcraft.media import encoders
 from reelcraft.media.encoders import pick_encoder
 
 FAKE_FFMPEG = """#!/bin/sh
@@ -24,14 +25,34 @@ def _fake(tmp_path: Path, body: str) -> str:
     return str(path)
 
 
-def test_listed_but_broken_hardware_falls_back_to_libx264_and_says_why(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    with caplog.at_level(logging.WARNING, logger="reelcraft.media.encoders"):
+@pytest.fixture(autouse=True)
+def _fresh_process() -> None:
+    """Each test starts as a new process would: nothing picked, nothing said yet."""
+    pick_encoder.cache_clear()
+    encoders._announced.clear()
+
+
+def test_no_usable_gpu_is_one_quiet_info_line_per_process(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="reelcraft.media.encoders"):
         choice = pick_encoder(_fake(tmp_path, FAKE_FFMPEG), "auto")
-    assert choice.name == "libx264" and not choice.hardware
+        (tmp_path / "other").mkdir()
+        again = pick_encoder(_fake(tmp_path / "other", FAKE_FFMPEG), "auto")  # another render, another binary
+    assert choice.name == again.name == "libx264" and not choice.hardware and not choice.asked
     assert choice.fallback_reason and "No NVENC capable devices" in choice.fallback_reason
-    assert "using libx264" in caplog.text
+    said = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert len(said) == 1 and said[0][0] == "INFO"
+    assert said[0][1].startswith("video encoder: libx264 (no hardware encoder: h264_nvenc failed a test encode")
+
+
+def test_an_asked_for_hardware_encoder_that_fails_is_a_warning(tmp_path: Path,
+                                                               caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger="reelcraft.media.encoders"):
+        choice = pick_encoder(_fake(tmp_path, FAKE_FFMPEG), "h264_nvenc")
+        missing = pick_encoder(_fake(tmp_path, FAKE_FFMPEG), "h264_qsv")
+    assert choice.name == "libx264" and choice.asked and "No NVENC capable devices" in str(choice.fallback_reason)
+    assert missing.asked and "h264_qsv is not in this ffmpeg build" in str(missing.fallback_reason)
+    assert [r.levelno for r in caplog.records] == [logging.WARNING] * 2
+    assert "h264_nvenc was asked for but is unavailable, using libx264" in caplog.text
 
 
 def test_working_hardware_encoder_is_used(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 from reelcraft.edit.beatgrid import MAX_NUDGE, fit_bars, snap_to_beats
 from reelcraft.models.music import PROFILES, MoodSpec, adjust_mood, resolve_mood
 from reelcraft.models.music.composer import BarPlan, compose
-from reelcraft.render.graph import DUCK_DB, SAMPLE_RATE, voice_activity_gain
+from reelcraft.render.audio import DUCK_DB, SAMPLE_RATE, voice_activity_gain
 
 
 def _cuts(durations: list[float]) -> list[float]:

@@ -180,7 +180,7 @@ def test_the_script_is_written_against_the_trends_and_the_plan_names_its_backing
     from reelcraft.models.llm import ScriptedChatModel
     from reelcraft.studio import Studio
 
-    settings = Settings(home=tmp_path, trends=TrendsSettings(embedder=embedder_choice("hashing"), in_prompt="on"))
+    settings = Settings(home=tmp_path, trends=TrendsSettings(embedder="hashing", in_prompt="on"))
     model = ScriptedChatModel(turns=[EN_PLAN, EN_PLAN, EN_PLAN])
     brief = "cheap student breakfast on a budget"
     bare = Studio(settings, llm=model).plan(brief)  # nothing ingested yet: no trends, no store made

@@ -14,7 +14,8 @@ from reelcraft.errors import TrendsError
 from reelcraft.language import label as language_of
 from reelcraft.models.embeddings import embedder_choice
 from reelcraft.trends.ingest import TrendMapping, TrendRow, read_trends
-from reelcraft.trends.store import Filters, TrendStore
+from reelcraft.trends.store import TrendStore
+from reelcraft.trends.types import Filters
 
 SHARED = shared_dir() / "data" / "trends"
 MAPS = Path(__file__).resolve().parents[1] / "docs" / "trend-maps"

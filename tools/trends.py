@@ -13,7 +13,6 @@ import math
 import re
 import statistics
 from collections import defaultdict
-from dataclasses import asdict
 from datetime import date
 from typing import Any, Literal
 
@@ -24,7 +23,7 @@ from reelcraft.language import language_problem, letters
 from reelcraft.plan import detect_language
 from reelcraft.prompts import load_prompt
 from reelcraft.tools.deps import Deps
-from reelcraft.trends.store import Filters, Neighbour, TeamResult
+from reelcraft.trends.types import Filters, Neighbour, TeamResult, TrendItem
 
 TEAM_LIFT_RANGE = (0.5, 2.0)
 """How far the team's own results can move a hashtag's score, down or up."""
@@ -59,23 +58,9 @@ class TrendsInput(BaseModel):
     the item's languages."""
 
 
-class Evidence(BaseModel):
-    """One trending item and its numbers."""
+class Evidence(TrendItem):
+    """One trending item and its numbers, as the tool reports it."""
 
-    platform: str
-    region: str
-    item_id: str
-    title: str
-    language: str
-    category: str
-    similarity: float
-    views: int
-    views_per_day: float | None
-    acceleration: float | None
-    predicted_growth: float
-    """Views expected over the next day."""
-    momentum_basis: str
-    last_seen: date
     relevant: bool = True
     """Close enough to the brief to count as evidence (similarity at or above the floor)."""
 
@@ -250,9 +235,9 @@ def suggest_trends(inp: TrendsInput, deps: Deps) -> TrendsOutput:
         return store.embedder.relevance_floor(asked, item_language)
 
     near = [n for n in found if n.similarity >= floor(n.language)]
-    # Evidence is the store's Neighbour without tags/channel/duration (pydantic drops the extra keys)
-    neighbours = [Evidence.model_validate(asdict(n) | {"predicted_growth": round(n.predicted_growth, 1),
-                                                       "relevant": n in near}) for n in found]  # fmt: skip
+    shared = set(TrendItem.model_fields)  # the store's Neighbour without tags/channel/duration
+    neighbours = [Evidence(**n.model_dump(include=shared) | {"predicted_growth": round(n.predicted_growth, 1)},
+                           relevant=n in near) for n in found]  # fmt: skip
     team = store.team_results() if inp.use_team_results else []
     language = inp.language or detect_language(inp.brief).value
     note = ""

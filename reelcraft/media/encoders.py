@@ -1,7 +1,8 @@
 """Pick the H.264 encoder: a hardware one when it really works on this machine, else libx264.
 
 An encoder listed by `ffmpeg -encoders` may still fail (no GPU, no driver), so each candidate is tried
-on one tiny frame; the fallback and its reason are returned for the caller to log and show.
+on one tiny frame. Most machines have no GPU: there libx264 is the normal case, said once per process as
+an info line; only a hardware encoder the user asked for by name and cannot get is worth a warning.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pydantic import BaseModel
 log = logging.getLogger(__name__)
 
 HARDWARE_ENCODERS = ("h264_nvenc", "h264_qsv", "h264_vaapi")
+_announced: set[str] = set()
 
 
 class EncoderChoice(BaseModel):
@@ -22,6 +24,8 @@ class EncoderChoice(BaseModel):
     hardware: bool
     fallback_reason: str | None = None
     """Why no hardware encoder is used, when one was listed or asked for."""
+    asked: bool = False
+    """A hardware encoder was asked for by name (not `auto`): falling back from it deserves a warning."""
 
     def video_args(self, preset: str, crf: int) -> list[str]:
         if self.name == "h264_nvenc":
@@ -66,8 +70,19 @@ def pick_encoder(ffmpeg: str, preference: str = "auto") -> EncoderChoice:
             continue
         ok, why = _works(ffmpeg, name)
         if ok:
+            _announce(f"video encoder: {name} (hardware)")
             return EncoderChoice(name=name, hardware=True)
         reasons.append(f"{name} failed a test encode ({why[:60]})")
     reason = "; ".join(reasons) or "no hardware H.264 encoder in this ffmpeg build"
-    log.warning("using libx264: %s", reason)
-    return EncoderChoice(name="libx264", hardware=False, fallback_reason=reason)
+    if preference != "auto":
+        log.warning("%s was asked for but is unavailable, using libx264: %s", preference, reason)
+    else:
+        _announce(f"video encoder: libx264 (no hardware encoder: {reason})")
+    return EncoderChoice(name="libx264", hardware=False, fallback_reason=reason, asked=preference != "auto")
+
+
+def _announce(line: str) -> None:
+    """An info line once per process, however many renders (and ffmpeg binaries) follow."""
+    if not _announced:
+        _announced.add(line)
+        log.info(line)

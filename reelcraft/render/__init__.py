@@ -1,2 +1,2 @@
-"""Rendering a `Timeline`: one ffmpeg graph (video pieces, captions, audio mix), the naive moviepy baseline
-it is measured against, and storyboards."""
+"""Rendering a `Timeline`: one ffmpeg graph for the picture (graph, compose), the audio mix beside it
+(audio), the naive moviepy baseline it is measured against, and storyboards."""

@@ -18,8 +18,9 @@ from PIL import Image, ImageOps
 from reelcraft.edit.frames import frame_source
 from reelcraft.edit.timeline import Motion, Timeline, VisualClip
 from reelcraft.errors import RenderError
+from reelcraft.render.audio import mix_audio
 from reelcraft.render.compose import ZOOM_AMOUNT
-from reelcraft.render.graph import check_sources, mix_audio
+from reelcraft.render.graph import check_sources
 
 _TAG = re.compile(r"\{[^}]*\}")
 _POS = re.compile(r"\\pos\((\d+),(\d+)\)")

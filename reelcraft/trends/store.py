@@ -9,7 +9,6 @@ embedded once (keyed by a hash of its normalised text) and re-ingesting costs no
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,9 +17,9 @@ from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
-from sqlalchemy import JSON, Date, DateTime, Float, Index, Integer, String, create_engine, select
+from sqlalchemy import create_engine, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
 from reelcraft.errors import TrendsError
 from reelcraft.language import label as language_label
@@ -28,94 +27,19 @@ from reelcraft.protocols import Embedder, EmbedderChoice
 from reelcraft.trends.ingest import TrendRow
 from reelcraft.trends.momentum import ItemHistory, MomentumModel
 from reelcraft.trends.momentum import Snapshot as MomentumSnapshot
+from reelcraft.trends.tables import (
+    Base,
+    ItemRow,
+    SnapshotRow,
+    TeamResultRow,
+    filtered,
+    title_key,
+    upsert_items,
+    upsert_snapshots,
+)
+from reelcraft.trends.types import Filters, Neighbour, TeamResult
 
 COLLECTION = "trend_titles"
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class SnapshotRow(Base):
-    """One item on one date. Keyed by platform + region + id + date: the same video trending in GB and
-    in CA is two listings, and ingesting a file twice changes nothing."""
-
-    __tablename__ = "trend_snapshots"
-    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
-    region: Mapped[str] = mapped_column(String(16), primary_key=True)
-    item_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    date: Mapped[date] = mapped_column(Date, primary_key=True)
-    views: Mapped[int] = mapped_column(Integer)
-    likes: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    comments: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    shares: Mapped[int | None] = mapped_column(Integer, nullable=True)
-
-
-class ItemRow(Base):
-    """What is known of an item now: its latest metadata and its momentum."""
-
-    __tablename__ = "trend_items"
-    # covering indexes for the filters (region/category equality, a last_seen range) → title keys, and for
-    # the best items of one title
-    __table_args__ = (Index("ix_items_region_category_seen", "region", "category", "last_seen", "title_key"),
-                      Index("ix_items_category_seen", "category", "last_seen", "title_key"),
-                      Index("ix_items_seen", "last_seen", "title_key"),
-                      Index("ix_items_title_growth", "title_key", "predicted_growth"))  # fmt: skip
-    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
-    region: Mapped[str] = mapped_column(String(16), primary_key=True)
-    item_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    title: Mapped[str] = mapped_column(String(1000))
-    title_key: Mapped[str] = mapped_column(String(40))
-    language: Mapped[str] = mapped_column(String(8))
-    channel: Mapped[str] = mapped_column(String(300), default="")
-    category: Mapped[str] = mapped_column(String(100), default="")
-    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
-    duration: Mapped[float | None] = mapped_column(Float, nullable=True)
-    published: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    first_seen: Mapped[date] = mapped_column(Date)
-    last_seen: Mapped[date] = mapped_column(Date)
-    views: Mapped[int] = mapped_column(Integer, default=0)
-    views_per_day: Mapped[float | None] = mapped_column(Float, nullable=True)
-    acceleration: Mapped[float | None] = mapped_column(Float, nullable=True)
-    predicted_growth: Mapped[float] = mapped_column(Float, default=0.0)
-    momentum_basis: Mapped[str] = mapped_column(String(20), default="")
-    snapshots: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class TeamResultRow(Base):
-    """How one of the team's own published drafts did: the feedback recommendations learn from."""
-
-    __tablename__ = "trend_team_results"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    draft_id: Mapped[str] = mapped_column(String(64), index=True)
-    version: Mapped[int] = mapped_column(Integer)
-    platform: Mapped[str] = mapped_column(String(32))
-    language: Mapped[str] = mapped_column(String(8))
-    title: Mapped[str] = mapped_column(String(1000))
-    hashtags: Mapped[list[str]] = mapped_column(JSON, default=list)
-    duration: Mapped[float] = mapped_column(Float)
-    views: Mapped[int] = mapped_column(Integer)
-    likes: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    shares: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    comments: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-@dataclass(frozen=True)
-class TeamResult:
-    draft_id: str
-    version: int
-    title: str
-    hashtags: list[str]
-    duration: float
-    views: int
-    likes: int | None
-    shares: int | None
-    recorded_at: datetime
-
-
-def title_key(title: str) -> str:
-    return hashlib.sha1(" ".join(title.lower().split()).encode()).hexdigest()
 
 
 @dataclass
@@ -127,38 +51,6 @@ class IngestStats:
     embed_seconds: float = 0.0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Neighbour:
-    """A trending item near the query, with the numbers behind it."""
-
-    platform: str
-    region: str
-    item_id: str
-    title: str
-    language: str
-    category: str
-    tags: list[str]
-    channel: str
-    duration: float | None
-    similarity: float
-    views: int
-    views_per_day: float | None
-    acceleration: float | None
-    predicted_growth: float
-    momentum_basis: str
-    last_seen: date
-
-
-@dataclass
-class Filters:
-    platform: str | None = None
-    region: str | None = None
-    category: str | None = None
-    since: date | None = None
-    until: date | None = None
-    language: str | None = None
 
 
 ProgressFn = Callable[[int], None]
@@ -259,8 +151,8 @@ class TrendStore:
                   "first_seen": first[key], "last_seen": r.date, "views": r.views, "predicted_growth": 0.0,
                   "momentum_basis": "", "snapshots": 0} for key, r in newest.items()]  # fmt: skip
         with self.engine.begin() as connection:  # one compiled statement each, executemany'd
-            connection.execute(_upsert_snapshots(self.engine), snapshots)
-            connection.execute(_upsert_items(self.engine), items)
+            connection.execute(upsert_snapshots(self.engine), snapshots)
+            connection.execute(upsert_items(self.engine), items)
 
     def _embed_new_titles(self, chunk: list[TrendRow]) -> int:
         titles = {title_key(r.title): r.title for r in chunk}
@@ -368,7 +260,7 @@ class TrendStore:
                     return out
                 wanted = min(total, wanted * 4)
         with Session(self.engine) as session:
-            keys = list(session.scalars(_filtered(select(ItemRow.title_key).distinct(), filters)))
+            keys = list(session.scalars(filtered(select(ItemRow.title_key).distinct(), filters)))
         matrix, rows = self._vectors()
         keys = [key for key in keys if key in rows]
         if not keys:
@@ -410,7 +302,7 @@ class TrendStore:
         out: list[Neighbour] = []
         with Session(self.engine) as session:
             for key, similarity in ranked:
-                query = _filtered(select(ItemRow).where(ItemRow.title_key == key), filters)
+                query = filtered(select(ItemRow).where(ItemRow.title_key == key), filters)
                 query = query.order_by(ItemRow.predicted_growth.desc()).limit(k - len(out))
                 out += [_neighbour(i, similarity) for i in session.scalars(query)]
                 if len(out) >= k:
@@ -420,18 +312,6 @@ class TrendStore:
 
 def _empty_store() -> TrendsError:
     return TrendsError("the trends store is empty", "run `reelcraft trends ingest FILE --map MAPFILE` first")
-
-
-def _filtered(query: Any, filters: Filters) -> Any:
-    for column, value in (("platform", filters.platform), ("region", filters.region),
-                          ("category", filters.category), ("language", filters.language)):  # fmt: skip
-        if value:
-            query = query.where(getattr(ItemRow, column) == value)
-    if filters.since:
-        query = query.where(ItemRow.last_seen >= filters.since)
-    if filters.until:
-        query = query.where(ItemRow.first_seen <= filters.until)
-    return query
 
 
 def _neighbour(item: ItemRow, similarity: float) -> Neighbour:
@@ -455,38 +335,3 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
             chunk = []
     if chunk:
         yield chunk
-
-
-def _insert(engine: Engine) -> Any:
-    if engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif engine.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        raise TrendsError(f"the trends store supports SQLite and PostgreSQL, not {engine.dialect.name}",
-                          "use a sqlite:/// or postgresql:// URL")
-    return insert
-
-
-def _upsert_snapshots(engine: Engine) -> Any:
-    """INSERT … ON CONFLICT (platform, region, item_id, date) DO UPDATE: re-ingesting is idempotent."""
-    statement = _insert(engine)(SnapshotRow)
-    return statement.on_conflict_do_update(
-        index_elements=["platform", "region", "item_id", "date"],
-        set_={c: statement.excluded[c] for c in ("views", "likes", "comments", "shares")})  # fmt: skip
-
-
-def _upsert_items(engine: Engine) -> Any:
-    """New items are inserted; known ones keep their earliest first_seen and take the metadata of
-    whichever snapshot is newest (a file of older dates does not overwrite newer facts)."""
-    from sqlalchemy import case
-
-    statement = _insert(engine)(ItemRow)
-    new = statement.excluded
-    newer = new.last_seen >= ItemRow.last_seen
-    latest = {c: case((newer, new[c]), else_=getattr(ItemRow, c))
-              for c in ("title", "title_key", "language", "channel", "category", "tags", "duration", "views",
-                        "last_seen")}  # fmt: skip
-    latest["published"] = case((new.published.is_not(None), new.published), else_=ItemRow.published)
-    latest["first_seen"] = case((new.first_seen < ItemRow.first_seen, new.first_seen), else_=ItemRow.first_seen)
-    return statement.on_conflict_do_update(index_elements=["platform", "region", "item_id"], set_=latest)

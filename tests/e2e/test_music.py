@@ -15,7 +15,7 @@ import soundfile as sf
 
 from reelcraft.config import Settings
 from reelcraft.errors import MusicError
-from reelcraft.render.graph import true_peak_db
+from reelcraft.media.loudness import true_peak_db
 from reelcraft.tools.deps import Deps
 from reelcraft.tools.music import MusicInput, MusicOutput, UserTrackInput, fit_user_track, make_music
 

@@ -18,7 +18,7 @@ from reelcraft.edit.timeline import Timeline
 from reelcraft.models.llm import ScriptedChatModel
 from reelcraft.models.music import resolve_mood
 from reelcraft.plan import Draft
-from reelcraft.render.graph import mix_audio
+from reelcraft.render.audio import mix_audio
 from reelcraft.tools.music import analyze_music
 
 
