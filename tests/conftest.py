@@ -1,15 +1,25 @@
-"""Shared fixtures; a guard fails any unplanned network call (only loopback is allowed)."""
+"""Shared fixtures and three guards: any unplanned network call fails (only loopback is allowed); a test
+that reaches the embedded LLM without `@pytest.mark.embedded_llm` fails at once; a scripted model that
+leaves turns unused fails its test (unless `@pytest.mark.unused_turns(reason=...)` says why)."""
 
 from __future__ import annotations
 
 import ipaddress
 import os
+import shutil
 import socket
+import tempfile
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
 
 from reelcraft.config import Settings
+from reelcraft.models.llm import EMBEDDED_LLM_ENV
+from reelcraft.models.llm.fake import LEDGER_ENV, unused_turns
+
+_LEDGER = pytest.StashKey[Path]()
+_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 _real_connect = socket.socket.connect
 
@@ -29,6 +39,63 @@ def _loopback_only(self: socket.socket, address: object) -> object:
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One ledger folder for the run, in the environment so the CLI and UI processes tests start use it too."""
+    ledger = Path(tempfile.mkdtemp(prefix="reelcraft-scripted-"))
+    config.stash[_LEDGER] = ledger
+    os.environ[LEDGER_ENV] = str(ledger)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    ledger = config.stash.get(_LEDGER, None)
+    if ledger is not None:
+        shutil.rmtree(ledger, ignore_errors=True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, object, object]:
+    """The embedded LLM is forbidden unless the test is marked `embedded_llm`. Set around the whole protocol
+    (not in a fixture) so fixtures of every scope, and the processes they start, see it too."""
+    before = os.environ.get(EMBEDDED_LLM_ENV)
+    if item.get_closest_marker("embedded_llm") is None:
+        os.environ[EMBEDDED_LLM_ENV] = "forbid"
+    else:
+        os.environ.pop(EMBEDDED_LLM_ENV, None)
+    try:
+        return (yield)
+    finally:
+        if before is None:
+            os.environ.pop(EMBEDDED_LLM_ENV, None)
+        else:
+            os.environ[EMBEDDED_LLM_ENV] = before
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, object, object]:
+    report = yield
+    item.stash.setdefault(_REPORTS, {})[call.when] = report  # type: ignore[assignment]
+    return report
+
+
+@pytest.fixture(autouse=True)
+def _scripted_turns_all_used(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every scripted model that lived during the test (its fixtures' too) used its whole script: a turn
+    nobody asked for means the code made fewer LLM calls than the test believes."""
+    yield
+    problems = unused_turns(request.config.stash[_LEDGER])
+    reports = request.node.stash.get(_REPORTS, {})
+    if not problems or any(r.failed for r in reports.values()):  # a failed test stops early: no extra noise
+        return
+    opt_out = request.node.get_closest_marker("unused_turns")
+    if opt_out is not None:
+        if not (opt_out.kwargs.get("reason") or opt_out.args):
+            pytest.fail("@pytest.mark.unused_turns needs a reason: say why the surplus turns are the point",
+                        pytrace=False)  # fmt: skip
+        return
+    advice = "remove the surplus turns, or mark the test @pytest.mark.unused_turns(reason=...) saying why they stay"
+    pytest.fail("\n".join([*problems, advice]), pytrace=False)
 
 
 @pytest.fixture(scope="session")

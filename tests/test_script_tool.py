@@ -45,6 +45,7 @@ def test_wrong_language_goes_back_to_the_model_then_succeeds(settings: Settings)
     assert "not written in Chinese" in feedback
 
 
+@pytest.mark.unused_turns(reason="the good fourth plan is never asked for: that is the bound")
 def test_garbage_is_retried_a_bounded_number_of_times_then_fails_clearly(settings: Settings) -> None:
     settings.llm.max_retries = 3
     deps, model = _deps(settings, ["I cannot do that", "{\"title\": 5}", "[1, 2, 3]", EN_PLAN])

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from reelcraft.agent.session import ChatSession, SessionStore
 from reelcraft.config import Settings
 from reelcraft.plan import Draft
 from reelcraft.studio import Studio
@@ -39,16 +38,17 @@ def get_studio(provider: str, model: str, base_url: str) -> Studio:
     return Studio(settings)
 
 
-def session_id() -> str:
+def session_id(studio: Studio) -> str:
     """The chat in the URL (`?session=`), created on first visit, so a reload comes back to it."""
     current = st.query_params.get("session")
     if not current:
-        current = SessionStore(Settings().home / "sessions").new_id()
+        current = studio.sessions.new_id()
         st.query_params["session"] = current
     return current
 
 
-def sidebar(store: SessionStore, session: ChatSession) -> tuple[str, str, str]:
+def llm_choice() -> tuple[str, str, str]:
+    """The sidebar's model choice; it comes first because the Studio (and its loaded model) depends on it."""
     bar = st.sidebar
     bar.title("🎬 reelcraft")
     configured = Settings().llm.provider
@@ -56,6 +56,13 @@ def sidebar(store: SessionStore, session: ChatSession) -> tuple[str, str, str]:
                              index=PROVIDERS.index(configured) if configured in PROVIDERS else 0)  # fmt: skip
     model = bar.text_input("Model", value="", placeholder="default for the provider")
     base_url = bar.text_input("Endpoint", value="", placeholder="http://localhost:11434") if provider != "local" else ""
+    return provider, model, base_url
+
+
+def session_choices(studio: Studio, chat_id: str) -> None:
+    """The sidebar's choices for new videos, kept in the session so every tab and reload shares them."""
+    bar = st.sidebar
+    session = studio.sessions.load(chat_id)
     chosen = PLATFORMS.index(session.platform) if session.platform in PLATFORMS else 0
     platform = bar.selectbox("Platform for new videos", PLATFORMS, index=chosen)
     names = list(LANGUAGES)
@@ -64,9 +71,8 @@ def sidebar(store: SessionStore, session: ChatSession) -> tuple[str, str, str]:
     voice = bar.text_input("Voice", value=session.voice or "", placeholder="the language's default voice") or None
     if (platform, language, voice) != (session.platform, session.language, session.voice):
         session.platform, session.language, session.voice = platform, language, voice
-        store.save(session)
+        studio.sessions.save(session)
     bar.caption(f"session `{session.id}` · [new chat](?)")
-    return provider, model, base_url
 
 
 def words(text: str) -> Iterator[str]:
@@ -105,11 +111,10 @@ def show_draft(draft: Draft, studio: Studio) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="reelcraft", page_icon="🎬", layout="wide")
-    store = SessionStore(Settings().home / "sessions")
-    chat_id = session_id()
-    session = store.load(chat_id)
-    provider, model, base_url = sidebar(store, session)
-    studio = get_studio(provider, model, base_url)
+    studio = get_studio(*llm_choice())
+    chat_id = session_id(studio)
+    session_choices(studio, chat_id)
+    session = studio.sessions.load(chat_id)
     for message in session.messages:
         with st.chat_message(message.role):
             st.markdown(message.text)
@@ -134,7 +139,7 @@ def main() -> None:
                 logging.getLogger("reelcraft.ui").exception("chat turn failed")
                 st.error(f"Something went wrong ({type(exc).__name__}: {exc}). Your drafts are safe: try again, "
                          "or run `reelcraft doctor` to check the installation.")  # fmt: skip
-        session = store.load(chat_id)
+        session = studio.sessions.load(chat_id)
     if session.draft_id:
         try:
             show_draft(studio.store.load(session.draft_id), studio)

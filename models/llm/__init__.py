@@ -6,6 +6,7 @@ OpenAI-compatible endpoint; `ollama` a local Ollama server; `fake` a scripted mo
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,8 +18,26 @@ Provider = Literal["local", "openai", "ollama", "fake"]
 PROVIDERS: tuple[str, ...] = ("local", "openai", "ollama", "fake")
 
 
+EMBEDDED_LLM_ENV = "REELCRAFT_EMBEDDED_LLM"
+"""`forbid` refuses to build the embedded model: the test suite sets it for every test that did not ask
+for the real model, and an environment variable reaches the CLI and UI processes a test starts."""
+
+
 class LLMConfigError(ValueError):
     """The provider settings cannot produce a model; the message says what to set."""
+
+
+class EmbeddedLLMForbidden(AssertionError):
+    """A test reached the embedded model without asking for it (an AssertionError, like `UnexpectedCall`,
+    so the agent's provider-failure handlers let it through to the test)."""
+
+
+def _check_embedded_allowed() -> None:
+    if os.environ.get(EMBEDDED_LLM_ENV, "").strip().lower() == "forbid":
+        raise EmbeddedLLMForbidden(
+            "this test reached the embedded LLM without asking for it: mark it @pytest.mark.embedded_llm, "
+            f"or pass llm=ScriptedChatModel(...) ({EMBEDDED_LLM_ENV}=forbid)"
+        )
 
 
 def create_chat_model(
@@ -38,6 +57,7 @@ def create_chat_model(
 ) -> BaseChatModel:
     """Build the chat model for `provider`; nothing is loaded or contacted until first use."""
     if provider == "local":
+        _check_embedded_allowed()  # before the weights are joined or loaded: the guard costs nothing
         from reelcraft.models.llm.local import ChatLocalLlama
         from reelcraft.models.llm.weights import ensure_embedded_gguf
 
@@ -81,4 +101,12 @@ def create_chat_model(
     raise LLMConfigError(f"unknown LLM provider {provider!r}; use one of {', '.join(PROVIDERS)}")
 
 
-__all__ = ["PROVIDERS", "LLMConfigError", "ScriptedChatModel", "UnexpectedCall", "create_chat_model"]
+__all__ = [
+    "EMBEDDED_LLM_ENV",
+    "PROVIDERS",
+    "EmbeddedLLMForbidden",
+    "LLMConfigError",
+    "ScriptedChatModel",
+    "UnexpectedCall",
+    "create_chat_model",
+]

@@ -10,6 +10,7 @@ from reelcraft.config import Settings
 from reelcraft.errors import MusicError
 from reelcraft.plan import (
     Draft,
+    Language,
     Platform,
     VideoPlan,
     check_brief,
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from reelcraft.agent.conversation import ChatTurn
+    from reelcraft.agent.session import SessionStore
+    from reelcraft.review.service import Actor, ReviewService, VersionInfo
     from reelcraft.studio.doctor import Check
     from reelcraft.studio.gan import GanService, StatusFn
     from reelcraft.studio.trends import TrendsService
@@ -181,6 +184,28 @@ class Studio:
         from reelcraft.agent.conversation import Conversation
 
         return Conversation(self).turn(session_id, message)
+
+    @property
+    def sessions(self) -> SessionStore:
+        """The saved chats, in the folder `chat` keeps them: a face shows a session and keeps its choices
+        (platform, language, voice) here without reaching into the agent."""
+        from reelcraft.agent.session import SessionStore
+
+        return SessionStore(self.settings.home / "sessions")
+
+    def apply_comment(self, review: ReviewService, actor: Actor, comment_id: int) -> VersionInfo:
+        """A review comment sent to the agent as an edit: the next review version (editors and owners only)."""
+        from reelcraft.agent.comments import apply_comment
+
+        return apply_comment(self, review, actor, comment_id)
+
+    @staticmethod
+    def describe_changes(changed: list[str], language: Language = Language.EN) -> str:
+        """`plan_diff` paths in the words the chat uses ("scene 2's narration, the music"), so the review
+        page and the chat say the same thing."""
+        from reelcraft.agent.replies import describe_changes
+
+        return describe_changes(changed, language)
 
     def record_result(self, draft_id: str, *, views: int, likes: int | None = None, shares: int | None = None,
                       comments: int | None = None, version: int | None = None) -> None:  # fmt: skip

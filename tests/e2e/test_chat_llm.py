@@ -16,7 +16,7 @@ from reelcraft.config import Settings
 from reelcraft.media.probe import probe
 from reelcraft.plan import Language, VideoPlan
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_llm]
 
 TURNS = [(EN_BRIEF, "create_video"), ("make scene 2 funnier", "rewrite_scene"),
          ("shorter: 20 seconds", "change_length"), ("calmer music", "change_music"),

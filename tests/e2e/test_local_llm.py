@@ -20,7 +20,7 @@ from reelcraft.media.probe import probe
 from reelcraft.plan import Language
 from reelcraft.tools.script import speech_units
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_llm]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 

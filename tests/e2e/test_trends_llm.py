@@ -23,7 +23,7 @@ from reelcraft.tools.trends import TrendsInput, suggest_trends
 from reelcraft.trends.ingest import TrendMapping, read_trends
 from reelcraft.trends.store import TrendStore
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_llm]
 SHARED = shared_dir() / "data" / "trends"
 MAPS = Path(__file__).resolve().parents[2] / "docs" / "trend-maps"
 CJK = re.compile(r"[\u4e00-\u9fff]")

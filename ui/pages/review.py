@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import streamlit as st
 from streamlit import runtime
 
-from reelcraft.agent.replies import describe_changes
 from reelcraft.config import Settings
 from reelcraft.errors import ReelcraftError
 from reelcraft.plan import Language, VideoPlan, plan_diff
 from reelcraft.review.service import Actor, ReviewService, VersionInfo
 from reelcraft.review.tables import Role, Status
 from reelcraft.ui.components import review_player
+
+if TYPE_CHECKING:
+    from reelcraft.studio import Studio
 
 STATUS_BADGES = {Status.DRAFT: "📝 draft", Status.IN_REVIEW: "👀 in review",
                  Status.CHANGES_REQUESTED: "✏️ changes requested", Status.APPROVED: "✅ approved",
@@ -34,7 +36,7 @@ def get_review() -> ReviewService:
 
 
 @st.cache_resource(show_spinner="Loading the models…")
-def get_studio() -> Any:
+def get_studio() -> Studio:
     from reelcraft.studio import Studio
 
     return Studio(Settings())
@@ -153,7 +155,7 @@ def show_draft(review: ReviewService, actor: Actor, draft_id: str) -> None:
     previous = next((v for v in versions if v.number == compare), None)
     if previous is not None:
         changes = plan_diff(previous.plan, current.plan)
-        summary = describe_changes(changes, Language.EN) if changes else "no changes"
+        summary = get_studio().describe_changes(changes, Language.EN) if changes else "no changes"
         st.markdown(f"**v{previous.number} → v{current.number}:** {summary}")
     with left_col:
         if previous is not None:
@@ -231,13 +233,11 @@ def comments(review: ReviewService, actor: Actor, role: Role | None, version: Ve
 
 
 def apply(review: ReviewService, actor: Actor, comment_id: int) -> None:
-    from reelcraft.agent.comments import apply_comment
-
     studio = get_studio()
     with st.status(f"Applying comment #{comment_id}…", expanded=True) as status:
         studio.deps.progress = lambda stage, message: status.write(f"{stage}: {message}")
         try:
-            saved = apply_comment(studio, review, actor, comment_id)
+            saved = studio.apply_comment(review, actor, comment_id)
         except ReelcraftError as exc:
             status.update(label="Not applied", state="error")
             st.error(f"[{exc.stage}] {exc.message}. {exc.fix}.")

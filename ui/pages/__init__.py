@@ -1,0 +1,1 @@
+"""The app's pages (Streamlit skips this file); a package so that import-linter checks them too."""
