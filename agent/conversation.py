@@ -68,7 +68,7 @@ class TurnState(TypedDict, total=False):
 class Conversation:
     def __init__(self, studio: VideoMaker) -> None:
         self.studio = studio
-        self.sessions = SessionStore(studio.settings.home / "sessions")
+        self.sessions = SessionStore(studio.settings.sessions_dir)
         graph = StateGraph(TurnState)
         graph.add_node("choose", self._choose)
         graph.add_node("apply", self._apply)

@@ -120,6 +120,11 @@ class Settings(BaseSettings):
         return self.home / "drafts"
 
     @property
+    def sessions_dir(self) -> Path:
+        """Saved chats (the agent's sessions), one JSON file each."""
+        return self.home / "sessions"
+
+    @property
     def trends_dir(self) -> Path:
         return self.home / "trends"
 

@@ -191,7 +191,7 @@ class Studio:
         (platform, language, voice) here without reaching into the agent."""
         from reelcraft.agent.session import SessionStore
 
-        return SessionStore(self.settings.home / "sessions")
+        return SessionStore(self.settings.sessions_dir)
 
     def apply_comment(self, review: ReviewService, actor: Actor, comment_id: int) -> VersionInfo:
         """A review comment sent to the agent as an edit: the next review version (editors and owners only)."""
