@@ -183,8 +183,13 @@ def to_action(choice: dict[str, Any]) -> tuple[BaseModel | None, list[str]]:
             fields |= {"question": text}
         case "reply":
             fields |= {"text": text}
+    return validate_action(name, fields)
+
+
+def validate_action(name: str, fields: dict[str, Any]) -> tuple[BaseModel | None, list[str]]:
+    """The typed action, or what is wrong with its fields (the union's tag left out of the path)."""
     try:
-        return _ADAPTER.validate_python(fields), []
+        return _ADAPTER.validate_python({**fields, "action": name}), []
     except ValidationError as exc:
         return None, [f"{name}: {'.'.join(map(str, e['loc'][1:])) or 'action'} {e['msg']}" for e in exc.errors()[:3]]
 

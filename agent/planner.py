@@ -14,10 +14,9 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import Runnable
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from reelcraft.agent.actions import (
-    _ADAPTER,
     ACTION_TYPES,
     CHOICE_SCHEMA,
     AddScene,
@@ -31,6 +30,7 @@ from reelcraft.agent.actions import (
     Reply,
     RewriteScene,
     to_action,
+    validate_action,
 )
 from reelcraft.agent.intents import (
     asks_for_help,
@@ -185,10 +185,7 @@ def _read_tool_call(answer: AIMessage) -> tuple[BaseModel | None, list[str]]:
         return None, ["no tool was called"]
     call = answer.tool_calls[0]
     name = _tool_action_name(call["name"])
-    try:
-        return _ADAPTER.validate_python({**call["args"], "action": name}), []
-    except ValidationError as exc:
-        return None, [f"{name}: {'.'.join(map(str, e['loc'][1:]))} {e['msg']}" for e in exc.errors()[:3]]
+    return validate_action(name, call["args"])
 
 
 def _tool_action_name(tool: str) -> str:

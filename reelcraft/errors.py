@@ -6,6 +6,11 @@ exception never logs; the CLI and UI decide how to show it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
 
 class ReelcraftError(Exception):
     """Base error: a stage, what went wrong, and the fix."""
@@ -22,6 +27,11 @@ class ReelcraftError(Exception):
     def __str__(self) -> str:
         text = f"[{self.stage}] {self.message}"
         return f"{text} — fix: {self.fix}" if self.fix else text
+
+
+def validation_problems(exc: ValidationError, limit: int | None = None) -> list[str]:
+    """pydantic's errors as 'field.path: message' lines, for a person or for the model to fix."""
+    return [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:limit]]
 
 
 class ConfigError(ReelcraftError):

@@ -10,6 +10,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, Field, ValidationError
 
+from reelcraft.errors import validation_problems
 from reelcraft.language import CJK_IDEOGRAPH, language_problem
 from reelcraft.plan import Language, Platform, Scene, TrendBacking, VideoPlan, check_brief, check_duration
 from reelcraft.prompts import load_fragment, load_prompt
@@ -259,7 +260,7 @@ def _ask_until_valid(deps: Deps, inp: ScriptInput, messages: list[BaseMessage]) 
         try:
             draft = _PlanDraft.model_validate(parsed)
         except ValidationError as exc:
-            return None, [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5]]
+            return None, validation_problems(exc, 5)
         problems = check_plan_draft(draft, inp)
         return (None, problems) if problems else (_to_plan(draft, inp), [])
 

@@ -275,8 +275,7 @@ def contradiction(scenes: list[Scene], language: Language) -> list[Finding]:
                 if latest is not None and index < latest[0]:
                     return [Finding(check="contradiction", scene=number,
                                     reason=f"scene {number} has {name} after {latest[1]} (scene {latest[2]})")]
-                if latest is None or index >= latest[0]:
-                    latest = (index, name, number)
+                latest = (index, name, number)
     return []
 
 

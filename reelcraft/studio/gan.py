@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reelcraft.errors import ReelcraftError
+from reelcraft.errors import ReelcraftError, validation_problems
 
 if TYPE_CHECKING:
     from reelcraft.models.gan.data import Dataset
@@ -106,7 +106,7 @@ def _train_options(o: GanTrainOptions) -> TrainOptions:
         return TrainOptions(steps=o.steps, batch=o.batch, checkpoint_every=o.checkpoint_every, seed=o.seed,
                             threads=o.threads, lr_g=rate, lr_d=rate, freeze_d=o.freeze_d)  # fmt: skip
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(validation_problems(exc))
         raise GanError(f"bad training options ({problems})", "see `reelcraft gan train --help`") from exc
 
 

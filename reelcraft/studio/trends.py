@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reelcraft.errors import TrendsError
+from reelcraft.errors import TrendsError, validation_problems
 
 if TYPE_CHECKING:
     from reelcraft.tools.deps import Deps
@@ -78,7 +78,7 @@ class TrendsService:
             inp = TrendsInput(brief=brief, k=k, region=region, platform=platform, category=category, since=since,
                               titles=titles)  # fmt: skip
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            problems = "; ".join(validation_problems(exc))
             raise TrendsError(f"cannot search for that ({problems})", "give a brief of 2–2000 characters and "
                               "1–100 neighbours") from exc  # fmt: skip
         return suggest_trends(inp, self.deps)
