@@ -163,6 +163,16 @@ class TrendBacking(BaseModel):
     """platform:region:id of those items, closest first."""
 
 
+class PlanCheck(BaseModel):
+    """One of the script critic's checks, as the writer left it (tools/script_checks.py)."""
+
+    check: str
+    """fidelity, contradiction, repetition, stage_directions, too_fast, weak_hook, onscreen, language."""
+    passed: bool
+    problems: list[str] = Field(default_factory=list)
+    """One line per problem still there, naming its scene."""
+
+
 class VideoPlan(BaseModel):
     """Everything needed to make the video, before any asset exists."""
 
@@ -194,6 +204,10 @@ class VideoPlan(BaseModel):
     """Look of generated backgrounds (colour temperature, abstraction, motion)."""
     trend_backing: list[TrendBacking] = Field(default_factory=list)
     """The hashtags that trending items near the brief back, with their numbers (empty without trends)."""
+    format: str = ""
+    """The short-video format it was written in (prompts/formats: list, how_to, myth_fact…); '' for older plans."""
+    checks: list[PlanCheck] = Field(default_factory=list)
+    """The script critic's checks as the writer left them: which passed, and what still fails."""
 
     @property
     def preset(self) -> OutputPreset:

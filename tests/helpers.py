@@ -13,13 +13,13 @@ EN_PLAN: dict[str, Any] = {
     "hook": "Your mornings cost too much.",
     "scenes": [
         {"voiceover": "Your mornings cost too much. Here is a routine that costs almost nothing.",
-         "on_screen_text": "Cheap mornings", "visual": "alarm clock in a dorm room", "duration": 6},
+         "on_screen_text": "Mornings for under $1", "visual": "Mornings for under $1", "duration": 6},
         {"voiceover": "Start with a glass of water and a big stretch before you touch your phone.",
-         "on_screen_text": "Water first", "visual": "glass of water and a stretch", "duration": 7},
+         "on_screen_text": "Water before your phone", "visual": "Water before your phone", "duration": 7},
         {"voiceover": "Overnight oats cost fifty cents and keep you full until lunch.",
-         "on_screen_text": "Oats for 50 cents", "visual": "oats jar on a desk", "duration": 8},
+         "on_screen_text": "Oats for 50 cents", "visual": "Oats for 50 cents", "duration": 8},
         {"voiceover": "Brew coffee in your room instead of buying a latte.",
-         "on_screen_text": "Skip the latte", "visual": "coffee mug steaming", "duration": 9},
+         "on_screen_text": "Skip the $5 latte", "visual": "Skip the $5 latte", "duration": 9},
     ],
     "call_to_action": "Follow for more student hacks!",
     "music_mood": "upbeat pop",
@@ -31,18 +31,38 @@ ZH_PLAN: dict[str, Any] = {
     "hook": "你的早晨太贵了！",
     "scenes": [
         {"voiceover": "你的早晨太贵了！试试这个几乎不花钱的早晨日常。", "on_screen_text": "省钱早晨",
-         "visual": "宿舍里的闹钟", "duration": 7},
-        {"voiceover": "起床先喝一杯温水，再伸个懒腰。", "on_screen_text": "先喝温水", "visual": "一杯温水",
+         "visual": "省钱早晨", "duration": 7},
+        {"voiceover": "起床先喝一杯温水，再伸个懒腰。", "on_screen_text": "先喝温水", "visual": "先喝温水",
          "duration": 7},
-        {"voiceover": "隔夜燕麦只要三块钱，能撑到中午。", "on_screen_text": "燕麦三块钱", "visual": "一罐燕麦",
+        {"voiceover": "隔夜燕麦只要三块钱，能撑到中午。", "on_screen_text": "燕麦三块钱", "visual": "燕麦三块钱",
          "duration": 8},
-        {"voiceover": "在宿舍自己冲咖啡，省下买奶茶的钱。", "on_screen_text": "自己冲咖啡",
-         "visual": "冒着热气的咖啡", "duration": 8},
+        {"voiceover": "在宿舍自己冲咖啡，省下买奶茶的钱。", "on_screen_text": "自己冲咖啡", "visual": "自己冲咖啡",
+         "duration": 8},
     ],
     "call_to_action": "关注我，学更多省钱技巧！",
     "music_mood": "轻快 流行",
     "hashtags": ["#大学生", "#省钱", "#早晨日常"],
 }
+
+
+def plan_turns(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a good model answers to the script writer's steps (tools/script.py) to give `plan`: the outline
+    (the hook, and the on-screen texts as beats), the scenes' narration (scene 1 without the hook, which the
+    writer says first) and the post. A plan whose beats break the on-screen rule would need one more turn."""
+    hook = plan["hook"]
+    first = plan["scenes"][0]["voiceover"]
+    narration = [first[len(hook):].strip() if first.startswith(hook) else first,
+                 *(s["voiceover"] for s in plan["scenes"][1:])]  # fmt: skip
+    beats = [s["on_screen_text"] for s in plan["scenes"]]
+    return [
+        {"hook": hook, "beats": beats},
+        {"scenes": [{"beat": b, "voiceover": v} for b, v in zip(beats, narration, strict=True)]},
+        {key: plan[key] for key in ("title", "call_to_action", "music_mood", "hashtags")},
+    ]
+
+
+EN_TURNS = plan_turns(EN_PLAN)
+ZH_TURNS = plan_turns(ZH_PLAN)
 
 
 def shared_dir() -> Path:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import EN_PLAN
+from helpers import EN_PLAN, EN_TURNS
 from reelcraft import Studio
 from reelcraft.agent.session import ChatSession, SessionStore
 from reelcraft.config import Settings
@@ -93,7 +93,7 @@ def test_at_most_one_clarifying_question_then_sensible_defaults(settings: Settin
     studio = Studio(settings, llm=ScriptedChatModel(turns=[
         pick("ask_clarification", text="What is the video about?"),
         pick("ask_clarification", text="Which platform?"),  # a second question is not asked: defaults instead
-        EN_PLAN,
+        *EN_TURNS,
     ]))  # fmt: skip
     first = studio.chat("s2", "make me a video")
     assert first.reply == "What is the video about?" and first.draft is None

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from helpers import EN_BRIEF, EN_PLAN
+from helpers import EN_BRIEF, EN_PLAN, EN_TURNS
 from reelcraft.config import Settings
 from reelcraft.errors import ConfigError, ScriptError
 from reelcraft.models.llm import LLMConfigError, create_chat_model
@@ -90,7 +90,7 @@ def server_factory() -> Iterator[Any]:
 
 
 def test_openai_compatible_server_gets_schema_and_key(settings: Settings, server_factory: Any) -> None:
-    server = server_factory([json.dumps(EN_PLAN)])
+    server = server_factory([json.dumps(turn) for turn in EN_TURNS])
     model = create_chat_model("openai", models_dir=settings.models_dir, model="qwen-plus",
                               base_url=server.url + "/v1", api_key="sk-test-123")
     plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN), Deps.from_settings(settings, llm=model))
@@ -100,15 +100,17 @@ def test_openai_compatible_server_gets_schema_and_key(settings: Settings, server
     assert request["headers"]["authorization"] == "Bearer sk-test-123"
     assert request["body"]["model"] == "qwen-plus"
     fmt = request["body"]["response_format"]
-    assert fmt["type"] == "json_schema" and "scenes" in fmt["json_schema"]["schema"]["properties"]
+    assert fmt["type"] == "json_schema" and "beats" in fmt["json_schema"]["schema"]["properties"]  # the outline
+    scenes = server.requests[1]["body"]["response_format"]["json_schema"]["schema"]["properties"]["scenes"]
+    assert [item["properties"]["beat"]["const"] for item in scenes["prefixItems"]] == EN_TURNS[0]["beats"]
 
 
 def test_openai_garbage_then_valid_is_retried(settings: Settings, server_factory: Any) -> None:
-    server = server_factory(["not json at all", json.dumps(EN_PLAN)])
+    server = server_factory(["not json at all", *(json.dumps(turn) for turn in EN_TURNS)])
     model = create_chat_model("openai", models_dir=settings.models_dir, base_url=server.url + "/v1",
                               api_key="k")
     write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN), Deps.from_settings(settings, llm=model))
-    assert len(server.requests) == 2
+    assert len(server.requests) == 4  # the outline twice, then the scenes and the post
     assert "not valid JSON" in server.requests[1]["body"]["messages"][-1]["content"]
 
 
@@ -122,13 +124,13 @@ def test_openai_server_error_is_a_script_error_not_a_loop(settings: Settings, se
 
 
 def test_ollama_server_gets_the_schema_as_format(settings: Settings, server_factory: Any) -> None:
-    server = server_factory([json.dumps(EN_PLAN)])
+    server = server_factory([json.dumps(turn) for turn in EN_TURNS])
     model = create_chat_model("ollama", models_dir=settings.models_dir, model="qwen2.5:3b", base_url=server.url)
     plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN), Deps.from_settings(settings, llm=model))
     assert len(plan.scenes) == 4
     body = server.requests[0]["body"]
     assert server.requests[0]["path"] == "/api/chat" and body["model"] == "qwen2.5:3b"
-    assert body["format"]["properties"]["scenes"]["minItems"] == 3
+    assert body["format"]["properties"]["beats"]["minItems"] == 4
 
 
 def test_misconfigured_providers_say_what_to_set(settings: Settings) -> None:

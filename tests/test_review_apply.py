@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import EN_PLAN
+from helpers import EN_TURNS
 from reelcraft import Studio
 from reelcraft.agent.comments import apply_comment, scene_at
 from reelcraft.config import Settings
@@ -25,7 +25,7 @@ FUNNY = {"voiceover": "Drink water first, because your phone is not a breakfast.
 def test_applying_a_scene_comment_makes_a_version_where_only_that_scene_changed(tmp_path: Path,
                                                                                 models_home: Path) -> None:  # fmt: skip
     studio = Studio(Settings(home=tmp_path / "home", models_home=models_home),
-                    llm=ScriptedChatModel(turns=[EN_PLAN, FUNNY]))  # fmt: skip
+                    llm=ScriptedChatModel(turns=[*EN_TURNS, FUNNY]))  # fmt: skip
     draft = studio.create("a budget morning routine for college students", duration=30, profile="preview",
                           trends=False)  # fmt: skip
     review = ReviewService.open(f"sqlite:///{tmp_path / 'review.db'}", tmp_path / "media")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import EN_PLAN
+from helpers import EN_PLAN, EN_TURNS
 from reelcraft import Studio
 from reelcraft.config import Settings
 from reelcraft.models.llm import ScriptedChatModel
@@ -22,7 +22,7 @@ PASSWORD = "correct horse battery"
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory, models_home: Path) -> tuple[Path, str]:
     home = tmp_path_factory.mktemp("review-cli-home")
-    studio = Studio(Settings(home=home, models_home=models_home), llm=ScriptedChatModel(turns=[EN_PLAN]))
+    studio = Studio(Settings(home=home, models_home=models_home), llm=ScriptedChatModel(turns=EN_TURNS))
     draft = studio.create("a budget morning routine for college students", duration=30, profile="preview",
                           trends=False)  # fmt: skip
     return home, draft.id

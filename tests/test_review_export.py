@@ -11,7 +11,7 @@ import pytest
 import srt
 import webvtt
 
-from helpers import EN_PLAN
+from helpers import EN_PLAN, EN_TURNS
 from reelcraft import Studio
 from reelcraft.config import Settings
 from reelcraft.edit.timeline import Timeline
@@ -29,7 +29,7 @@ PASSWORD = "correct horse battery"
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory, models_home: Path) -> Draft:
     home = tmp_path_factory.mktemp("export-home")
-    studio = Studio(Settings(home=home, models_home=models_home), llm=ScriptedChatModel(turns=[EN_PLAN]))
+    studio = Studio(Settings(home=home, models_home=models_home), llm=ScriptedChatModel(turns=EN_TURNS))
     return studio.create("a budget morning routine for college students", duration=30, profile="preview",
                          trends=False)  # fmt: skip
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import shared_dir
+from helpers import EN_TURNS, shared_dir
 from reelcraft.config import Settings
 from reelcraft.errors import TrendsError
 from reelcraft.models.embeddings import embedder_choice
@@ -181,15 +181,16 @@ def test_the_script_is_written_against_the_trends_and_the_plan_names_its_backing
     from reelcraft.studio import Studio
 
     settings = Settings(home=tmp_path, trends=TrendsSettings(embedder="hashing", in_prompt="on"))
-    model = ScriptedChatModel(turns=[EN_PLAN, EN_PLAN, EN_PLAN])
     brief = "cheap student breakfast on a budget"
+    turns = [{**EN_TURNS[0], "hook": "Cheap student breakfast, on a budget."}, *EN_TURNS[1:]]
+    model = ScriptedChatModel(turns=turns * 3)
     bare = Studio(settings, llm=model).plan(brief)  # nothing ingested yet: no trends, no store made
     assert bare.trend_backing == [] and "trending" not in model.calls[0]["messages"][1].content
     assert not (tmp_path / "trends").exists()
 
     TrendStore(tmp_path / "trends", embedder=embedder_choice("hashing")).ingest(_store_rows())
     plan = Studio(settings, llm=model).plan(brief)
-    prompt = model.calls[1]["messages"][1].content
+    prompt = model.calls[3]["messages"][1].content  # the second plan's outline
     assert "- #studentlife (+18,000/day)" in prompt and "- #budget (+10,000/day)" in prompt
     assert "football" not in prompt and "cheap student breakfast hacks" not in prompt  # tags, no far items/titles
     assert plan.hashtags == [*EN_PLAN["hashtags"], "#studentlife"]  # the writer left out the top trend: added
@@ -200,22 +201,22 @@ def test_the_script_is_written_against_the_trends_and_the_plan_names_its_backing
     assert backing["#studentlife"].items == 2 and backing["#studentlife"].growth_per_day == pytest.approx(18000)
 
     again = Studio(settings, llm=model).plan(brief, trends=False)  # the first plan, from the cache
-    assert len(model.calls) == 2 and again.trend_backing == []
+    assert len(model.calls) == 6 and again.trend_backing == []
 
     settings.trends.in_prompt = "auto"  # the embedded model ("local") is not shown the tags, still gets the top one
     quiet = Studio(settings, llm=model).plan(brief)
-    assert "#studentlife" not in model.calls[2]["messages"][1].content and "#studentlife" in quiet.hashtags
+    assert "#studentlife" not in model.calls[6]["messages"][1].content and "#studentlife" in quiet.hashtags
 
 
 def test_a_broken_trends_store_warns_and_the_plan_is_still_written(tmp_path: Path) -> None:
-    from helpers import EN_PLAN
     from reelcraft.config import TrendsSettings
     from reelcraft.models.llm import ScriptedChatModel
     from reelcraft.studio import Studio
 
     TrendStore(tmp_path / "trends", embedder=embedder_choice("hashing")).ingest(_store_rows())
     studio = Studio(Settings(home=tmp_path, trends=TrendsSettings(embedder="e5-small")),
-                    llm=ScriptedChatModel(turns=[EN_PLAN]))  # a store built with another embedder
+                    llm=ScriptedChatModel(turns=[{**EN_TURNS[0], "hook": "Cheap student breakfast, on a budget."},
+                                                 *EN_TURNS[1:]]))  # a store built with another embedder
     plan = studio.plan("cheap student breakfast on a budget")
     assert plan.trend_backing == [] and plan.title
     assert any("planning without trends" in w and "embedder" in w for w in studio.deps.warnings)

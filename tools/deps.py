@@ -14,6 +14,7 @@ from reelcraft.storage.cache import AssetCache
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+    from reelcraft.protocols import Embedder
     from reelcraft.trends.store import TrendStore
 
 ProgressFn = Callable[[str, str], None]
@@ -38,6 +39,7 @@ class Deps:
     progress: ProgressFn = _no_progress
     warnings: list[str] = field(default_factory=list)
     trends: TrendStore | None = None
+    embedding: Embedder | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: object) -> Deps:
@@ -81,6 +83,15 @@ class Deps:
             self.trends = TrendStore(self.settings.trends_dir, db_url=cfg.db_url, chroma_url=cfg.chroma_url,
                                      embedder=embedder_choice(cfg.embedder))
         return self.trends
+
+    def embedder(self) -> Embedder:
+        """The configured text embedder (the trends' one), loaded on first use: the script critic measures
+        how far a scene is from its brief with it."""
+        if self.embedding is None:
+            from reelcraft.models.embeddings import get_embedder
+
+            self.embedding = get_embedder(self.settings.trends.embedder)
+        return self.embedding
 
     def warn(self, stage: str, message: str) -> None:
         self.warnings.append(f"[{stage}] {message}")

@@ -6,6 +6,7 @@ then a clear error: a small model must never loop forever, and a provider failur
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -23,6 +24,9 @@ ToolCheck = Callable[[AIMessage], tuple[T | None, list[str]]]
 """A `bind_tools` answer → (the value, []) or (None, problems phrased for the model to fix)."""
 Salvage = Callable[[Any], tuple[T, str] | None]
 """A rejected answer's readable part → (a mended value, the warning to show), or None when it cannot be mended."""
+Settle = Callable[[Any], tuple[T, list[str]] | None]
+"""A rejected answer's readable part → (a usable value, the problems it still has), or None when it is unusable.
+When no answer passes, the one with the fewest problems left is kept instead of failing."""
 
 
 @dataclass(frozen=True)
@@ -48,20 +52,29 @@ class Answer(Generic[T]):
     """LLM calls it took."""
     problems: list[str]
     """Everything sent back to the model on the way."""
+    unresolved: list[str] = field(default_factory=list)
+    """What the kept answer still gets wrong, when it was settled for (`settle`) rather than accepted."""
+    raw: str = ""
+    """The model's own text of the kept answer, so a conversation can continue from its exact tokens."""
 
 
 def ask_valid(deps: Deps, model: Runnable[Any, Any], messages: list[BaseMessage], read: Reader[T], *, stage: str,
               what: str, fix: str, attempts: int | None = None, salvage: Salvage[T] | None = None,
-              salvage_from: int = 2, error: type[ReelcraftError] | None = None) -> Answer[T]:  # fmt: skip
+              salvage_from: int = 2, error: type[ReelcraftError] | None = None, settle: Settle[T] | None = None,
+              deadline: float | None = None) -> Answer[T]:  # fmt: skip
     """The first answer `read` accepts, within `attempts` (default and cap: `settings.llm.max_retries`).
 
     `model` is a bound runnable (`with_structured_output`, `bind_tools`). `salvage` mends an answer whose
     only fault is one the code can fix better than a small model (a script too long by some words), from
     attempt `salvage_from` on, with a warning on the draft. `error` is the class raised on failure
-    (default: ScriptError for a provider failure, ModelBehaviorError when out of attempts)."""
+    (default: ScriptError for a provider failure, ModelBehaviorError when out of attempts). With `settle`,
+    running out of attempts (or past `deadline`, a `time.monotonic()` value) keeps the least-bad usable
+    answer, with a warning that names what it still gets wrong."""
     attempts = min(attempts or deps.settings.llm.max_retries, deps.settings.llm.max_retries)
     history: list[str] = []
     last = ""
+    best: tuple[T, list[str], str] | None = None
+    attempt = 0
     for attempt in range(1, attempts + 1):
         try:
             result = model.invoke(messages)
@@ -72,18 +85,33 @@ def ask_valid(deps: Deps, model: Runnable[Any, Any], messages: list[BaseMessage]
                                          "check the LLM provider settings (--llm local works offline)",
                                          stage=stage) from exc  # fmt: skip
         reading = read(result)
+        raw = _raw_text(result)
         if reading.value is not None and not reading.problems:
-            return Answer(reading.value, attempt, history)
+            return Answer(reading.value, attempt, history, raw=raw)
         last = "; ".join(reading.problems) or "the answer could not be used"
         history += reading.problems
         if salvage is not None and reading.readable is not None and attempt >= salvage_from \
                 and (mended := salvage(reading.readable)):  # fmt: skip
             deps.warn(stage, mended[1])
-            return Answer(mended[0], attempt, history)
+            return Answer(mended[0], attempt, history, raw=raw)
+        usable = settle(reading.readable) if settle is not None and reading.readable is not None else None
+        if usable is not None and (best is None or len(usable[1]) < len(best[1])):
+            best = (usable[0], usable[1], raw)
         deps.progress(stage, f"attempt {attempt}/{attempts} rejected: {last[:160]}")
+        if deadline is not None and best is not None and time.monotonic() > deadline:
+            break
         messages = [*messages, *reading.follow_up]
+    if best is not None:
+        deps.warn(stage, f"kept the best {what} after {attempt} attempt(s); still failing: {'; '.join(best[1])[:300]}")
+        return Answer(best[0], attempt, history, unresolved=best[1], raw=best[2])
     raise (error or ModelBehaviorError)(f"the LLM gave no valid {what} in {attempts} attempts; last problem: "
                                         f"{last[:300]}", fix, stage=stage)  # fmt: skip
+
+
+def _raw_text(result: Any) -> str:
+    raw = result.get("raw") if isinstance(result, dict) else result
+    content = getattr(raw, "content", "")
+    return content if isinstance(content, str) else json.dumps(content)
 
 
 def json_reader(check: Check[T]) -> Reader[T]:
@@ -132,6 +160,10 @@ def ask_valid_json(deps: Deps, schema: dict[str, Any], messages: list[BaseMessag
                      attempts=attempts, salvage=salvage, salvage_from=salvage_from, error=error).value  # fmt: skip
 
 
-def json_model(deps: Deps, schema: dict[str, Any]) -> Runnable[Any, Any]:
-    """The chat model bound to answer `schema` (grammar-constrained where the provider allows), raw answer kept."""
-    return deps.chat_model().with_structured_output(schema, method="json_schema", include_raw=True)
+def json_model(deps: Deps, schema: dict[str, Any], max_tokens: int | None = None) -> Runnable[Any, Any]:
+    """The chat model bound to answer `schema` (grammar-constrained where the provider allows), raw answer kept.
+    `max_tokens` caps the embedded model's answer; remote providers keep their own limits."""
+    model = deps.chat_model()
+    if max_tokens and getattr(model, "_llm_type", "") == "reelcraft-local-llama":
+        return model.with_structured_output(schema, method="json_schema", include_raw=True, max_tokens=max_tokens)
+    return model.with_structured_output(schema, method="json_schema", include_raw=True)

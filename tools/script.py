@@ -1,27 +1,50 @@
-"""Script writing tool: a brief becomes a validated `VideoPlan` in the brief's language."""
+"""Script writing tool: a brief becomes a validated `VideoPlan` in the brief's language, written in steps.
+
+A small model asked for a whole script in one pass drifts, repeats itself and overruns (issue 16). So the
+writer asks for narrow pieces in one continuing conversation (each step reuses the model's state of the
+one before): the outline (hook and one beat per scene), then the narration and shot of every scene, then
+the on-screen texts and the post. The critic's checks (tools/script_checks.py) run after each step; what
+code can mend (a stage direction, a repeated sentence, a scene too long) is mended, and a scene that still
+fails is rewritten with the failed check fed back, a bounded number of times within a time budget. The
+writer never loops and never fails on a near miss: it keeps the best plan found, and the plan records
+which checks passed and which still fail (they also go into the draft's notes).
+"""
 
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import re
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, Field, ValidationError
 
 from reelcraft.errors import validation_problems
-from reelcraft.language import CJK_IDEOGRAPH, language_problem
-from reelcraft.plan import Language, Platform, Scene, TrendBacking, VideoPlan, check_brief, check_duration
+from reelcraft.language import language_problem
+from reelcraft.plan import (
+    Language,
+    PlanCheck,
+    Platform,
+    Scene,
+    TrendBacking,
+    VideoPlan,
+    check_brief,
+    check_duration,
+)
 from reelcraft.prompts import load_fragment, load_prompt
+from reelcraft.tools import script_checks as checks
 from reelcraft.tools.deps import Deps
-from reelcraft.tools.llm_json import ask_valid_json
+from reelcraft.tools.formats import ShortFormat, choose_format, counted_items
+from reelcraft.tools.llm_json import Answer, ask_valid, json_model, json_reader
+from reelcraft.tools.script_checks import SPEECH_RATE, Finding, speech_units
 from reelcraft.tools.trends import TrendsOutput, normalise_tag
 
-SPEECH_RATE = {Language.EN: 3.2, Language.ZH: 4.3}
-"""Words (en) or characters (zh) per second the voices speak; measured in docs/models.md."""
-_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-
+__all__ = ["SPEECH_RATE", "ScriptInput", "budget", "extractive_cut", "opening_sentences", "speech_units",
+           "write_script"]  # fmt: skip
 
 class ScriptInput(BaseModel):
     """A brief and the frame it must fit."""
@@ -38,35 +61,14 @@ class ScriptInput(BaseModel):
     trends_in_prompt: bool = True
     """Also offer the trending hashtags to the writer in the prompt (off for the embedded model, which
     copies them into its lines; docs/trends.md)."""
-
-
-class _SceneDraft(BaseModel):
-    voiceover: str = Field(min_length=2, max_length=400)
-    on_screen_text: str = Field(max_length=80)
-    visual: str = Field(max_length=300)
-    duration: float = Field(ge=1, le=60)
-
-
-class _PlanDraft(BaseModel):
-    """What the LLM writes; language, platform and length are fixed by the caller."""
-
-    title: str = Field(min_length=2, max_length=120)
-    hook: str = Field(min_length=2, max_length=200)
-    scenes: list[_SceneDraft]
-    call_to_action: str = Field(max_length=160)
-    music_mood: str = Field(max_length=60)
-    hashtags: list[str] = Field(max_length=10)
+    format: str | None = None
+    """A format asked for by name (list, how_to, story_twist, myth_fact, before_after, pov, day_in_life,
+    explainer, promo); None chooses one from the brief."""
 
 
 def scene_bounds(duration: float) -> tuple[int, int]:
     """At least 3 scenes; roughly one per 4–10 s."""
     return max(3, min(8, math.ceil(duration / 10))), max(3, min(8, math.floor(duration / 4)))
-
-
-def speech_units(text: str, language: Language) -> int:
-    if language == Language.ZH:
-        return len(CJK_IDEOGRAPH.findall(text)) + len(_LATIN_WORD.findall(text))
-    return len(text.split())
 
 
 def budget(seconds: float, language: Language) -> int:
@@ -99,95 +101,6 @@ def extractive_cut(plan: VideoPlan, limit: int) -> VideoPlan | None:
         return None
     scenes = [s.model_copy(update={"voiceover": v}) for s, v in zip(plan.scenes, voiceovers, strict=True)]
     return plan.model_copy(update={"scenes": scenes})
-
-
-def _drop_length_caps(node: Any) -> Any:
-    """Grammar compilers expand maxLength into huge rules (slow) and cut words mid-way: pydantic checks
-    lengths after decoding instead, and any violation goes back to the model as feedback."""
-    if isinstance(node, dict):
-        return {k: _drop_length_caps(v) for k, v in node.items() if k not in ("maxLength", "minLength")}
-    if isinstance(node, list):
-        return [_drop_length_caps(v) for v in node]
-    return node
-
-
-def plan_schema(duration: float) -> dict[str, Any]:
-    schema = _drop_length_caps(_PlanDraft.model_json_schema())
-    schema["title"] = "VideoPlanDraft"
-    low, high = scene_bounds(duration)
-    schema["properties"]["scenes"].update(minItems=low, maxItems=high)
-    schema["properties"]["hashtags"].update(minItems=3, maxItems=6)
-    return schema
-
-
-NEAR_DUPLICATE = 0.8
-"""difflib ratio from which two voiceovers are one line with a word swapped ('7am, I start my day' /
-'8am, I start my day'), a small model's way of padding a script."""
-
-
-def _near_duplicate(lines: list[str]) -> tuple[int, int] | None:
-    for i, first in enumerate(lines):
-        for j in range(i + 1, len(lines)):
-            if difflib.SequenceMatcher(None, first, lines[j]).ratio() >= NEAR_DUPLICATE:
-                return i, j
-    return None
-
-
-def check_plan_draft(draft: _PlanDraft, inp: ScriptInput) -> list[str]:
-    """Semantic rules a schema cannot express; each problem is phrased for the model to fix."""
-    problems: list[str] = []
-    low, high = scene_bounds(inp.duration)
-    if not low <= len(draft.scenes) <= high:
-        problems.append(f"write {low} to {high} scenes, not {len(draft.scenes)}")
-    texts = [draft.title, draft.hook, _without_hashtags(draft.call_to_action)] + [
-        t for s in draft.scenes for t in (s.voiceover, s.on_screen_text)
-    ]
-    problems += [p for t in texts if t.strip() and (p := language_problem(t, inp.language.value))][:3]
-    voiceovers = [" ".join(s.voiceover.split()).lower() for s in draft.scenes]
-    if len(set(voiceovers)) < len(voiceovers):
-        problems.append("two scenes have the same voiceover; every scene must say something new")
-    elif echo := _near_duplicate(voiceovers):
-        problems.append(f"scenes {echo[0] + 1} and {echo[1] + 1} say almost the same thing; every scene must "
-                        "say something new")
-    if too_long := length_problem(draft, inp):
-        problems.append(too_long)
-    return problems
-
-
-def length_problem(draft: _PlanDraft, inp: ScriptInput) -> str | None:
-    units = sum(speech_units(s.voiceover, inp.language) for s in draft.scenes)
-    if units <= inp.duration * SPEECH_RATE[inp.language] * 1.15:
-        return None
-    unit = "characters" if inp.language == Language.ZH else "words"
-    return (f"the voiceover has {units} {unit}, too long for {inp.duration:g} s: "
-            f"cut it to at most {budget(inp.duration, inp.language)} {unit} in total")  # fmt: skip
-
-
-def _without_hashtags(text: str) -> str:
-    """Models like to end a call to action with hashtags; the plan keeps those apart (and drops them here)."""
-    return re.sub(r"\s*#\S+", "", text).strip()
-
-
-def _to_plan(draft: _PlanDraft, inp: ScriptInput) -> VideoPlan:
-    tags: list[str] = []
-    for tag in draft.hashtags:
-        cleaned = "#" + re.sub(r"\s+", "", tag).lstrip("#")
-        if len(cleaned) > 1 and cleaned not in tags:
-            tags.append(cleaned)
-    tags = with_top_trend(tags, inp.trending)
-    plan = VideoPlan(
-        title=draft.title.strip(),
-        language=inp.language,
-        platform=inp.platform,
-        target_duration=inp.duration,
-        hook=draft.hook.strip(),
-        scenes=[Scene(**s.model_dump()) for s in draft.scenes],
-        call_to_action=_without_hashtags(draft.call_to_action),
-        music_mood=draft.music_mood.strip() or "upbeat",
-        hashtags=tags,
-        trend_backing=trend_backing(tags, inp.trending),
-    )
-    return plan.with_fitted_durations()
 
 
 TRENDING_TAGS_SHOWN = 6
@@ -224,61 +137,580 @@ def trend_backing(hashtags: list[str], trending: TrendsOutput | None) -> list[Tr
             for tag in hashtags if (h := suggested.get(normalise_tag(tag)))]  # fmt: skip
 
 
+WRITER_VERSION = 2
+"""Part of every cached plan's key: plans written by an older writer are not reused."""
+WRITING_BUDGET_S = 150.0
+"""After this the writer stops asking for fixes and keeps the best plan it has (issue 16: ≤ 3 min in all)."""
+MAX_SCENE_FIXES = 3
+"""Scene rewrites the model may be asked for per plan, after the code's own mends."""
+STEP_TOKENS = {"outline": 200, "scenes": 120, "onscreen": 120, "post": 140, "fix": 140}
+"""Answer caps for the embedded model: a small model that loops inside a string
+stops there, and the answer is read as unusable, instead of running for minutes."""
+CHECK_NAMES = ("fidelity", "contradiction", "repetition", "stage_directions", "too_fast", "weak_hook", "onscreen",
+               "language")  # fmt: skip
+ONSCREEN_WORDS = {Language.EN: (3, 7), Language.ZH: (2, 8)}
+"""On-screen text: 3–7 words with a number or key noun; 2–8 Chinese characters (issue 16)."""
+HOOK_UNITS = {Language.EN: 8, Language.ZH: 10}
+"""The hook said within 2.5 s at the voices' rates (3.2 words/s, 4.3 characters/s)."""
+WRITER_FIX = "rephrase the brief more simply, or use a stronger model (--llm openai / ollama)"
+FIXABLE_BY_REWRITE = ("fidelity", "contradiction", "repetition", "stage_directions", "language")
+"""Checks a scene rewrite can fix; pace is fixed by cutting sentences (and the voice speeds up a little)."""
+
+
+class _Outline(BaseModel):
+    hook: str = Field(min_length=2)
+    beats: list[str]
+
+
+class _SceneText(BaseModel):
+    voiceover: str = Field(min_length=2)
+
+
+class _Scenes(BaseModel):
+    scenes: list[_SceneText]
+
+
+class _Post(BaseModel):
+    title: str = Field(min_length=1)
+    call_to_action: str = ""
+    music_mood: str = ""
+    hashtags: list[str] = Field(default_factory=list)
+
+
+def scene_count(duration: float, fmt: ShortFormat, brief: str) -> int:
+    """One scene per ~7 s; a counted format ('5 tips') gets one per item when the length allows."""
+    low, high = scene_bounds(duration)
+    if fmt.counted and (items := counted_items(brief)):
+        return max(low, min(high, items))
+    return max(low, min(high, round(duration / 7)))
+
+
+FIELD_CHARS = {
+    Language.EN: {"hook": 64, "beats": 50, "title": 60, "call_to_action": 80, "music_mood": 30, "hashtags": 30,
+                  "on_screen_texts": 48},
+    Language.ZH: {"hook": 16, "beats": 14, "title": 20, "call_to_action": 30, "music_mood": 12, "hashtags": 14,
+                  "on_screen_texts": 12},
+}
+"""Grammar caps on what the embedded model may write per field (characters). The small model ignores word
+limits and its verbosity was most of a plan's time (192 s for one); a cap costs nothing to decode
+(measured), and a line cut by it is tidied back to its last full sentence (`tidy_cut`)."""
+CHARS_PER_WORD = 6.0
+"""English characters per spoken word, spaces included, for turning a word budget into a cap."""
+
+
+def _schema(model: type[BaseModel], language: Language, count: int | None = None,
+            list_field: str = "") -> dict[str, Any]:  # fmt: skip
+    """The step's JSON schema with its list fixed to `count` items and each text capped (`FIELD_CHARS`)."""
+    schema = model.model_json_schema()
+    schema["title"] = model.__name__.strip("_")
+    caps = FIELD_CHARS[language]
+    for node in [schema, *schema.get("$defs", {}).values()]:
+        for name, prop in node.get("properties", {}).items():
+            prop.pop("maxLength", None)
+            prop.pop("minLength", None)
+            if name in caps and prop.get("type") == "string":
+                prop["maxLength"] = caps[name]
+            elif name in caps and prop.get("type") == "array":
+                prop["items"] = {**prop.get("items", {}), "maxLength": caps[name]}
+    if count is not None:
+        schema["properties"][list_field].update(minItems=count, maxItems=count)
+    return schema
+
+
+def voiceover_chars(words: int, language: Language) -> int:
+    """The cap on one scene's narration, from its word (character) budget, with some slack."""
+    return int(words * 1.3) + 4 if language == Language.ZH else int(words * CHARS_PER_WORD * 1.3)
+
+
+def tidy_cut(text: str, language: Language) -> str:
+    """A line the cap cut mid-way ends at its last full sentence (when that keeps half of it), else at its
+    last whole word, with a stop."""
+    text = text.strip()
+    if not text or re.search(r"[.!?。！？…]$", text):
+        return text
+    ends = [m.end() for m in re.finditer(r"[.!?。！？…](?=\s|$)|[。！？]", text)]
+    if ends and ends[-1] >= len(text) / 2:
+        return text[: ends[-1]].strip()
+    if language == Language.ZH:
+        return re.sub(r"[，、,；;：:]$", "", text) + "。"
+    words = text.split()
+    cut = " ".join(words[:-1]) if len(words) > 3 else text
+    return re.sub(r"[,;:\-–—]+$", "", cut) + "."
+
+
+def _strip_hashtags(text: str) -> str:
+    """Models like to end a call to action with hashtags; the plan keeps those apart (and drops them here)."""
+    return re.sub(r"\s*#\S+", "", text).strip()
+
+
+def _join(parts: list[str], language: Language) -> str:
+    """Sentences back into one line; a piece without an end stop gets one, so the voice pauses there."""
+    kept = [p.strip() for p in parts if p.strip()]
+    stop, end = ("。", r"[。！？!?…；;]$") if language == Language.ZH else (".", r"[.!?…;:]$")
+    stopped = [p if re.search(end, p) else p + stop for p in kept[:-1]] + kept[-1:]
+    return ("" if language == Language.ZH else " ").join(stopped)
+
+
+def _same(a: str, b: str) -> bool:
+    norm = [re.sub(r"[\W_]+", " ", x.lower()).strip() for x in (a, b)]
+    return difflib.SequenceMatcher(None, *norm).ratio() >= checks.NEAR_SAME
+
+
+def hook_problems(hook: str, language: Language) -> list[Finding]:
+    """The hook is said in ≤ 2.5 s and is not a greeting (the first scene opens with it)."""
+    return checks.weak_hook([Scene(voiceover=hook, duration=3)], language)
+
+
+def onscreen_problems(scenes: list[Scene], language: Language) -> list[Finding]:
+    """The format's rule for on-screen text: a glance (no wall, no list), and not a lone word."""
+    found = checks.onscreen_wall(scenes, language)
+    low = ONSCREEN_WORDS[language][0]
+    walls = {f.scene for f in found}
+    for number, scene in enumerate(scenes, start=1):
+        size = speech_units(scene.on_screen_text, language)
+        if number not in walls and size < low:
+            unit = "words" if language == Language.EN else "characters"
+            found.append(Finding(check="onscreen_wall", scene=number,
+                                 reason=f"scene {number}'s on-screen text is {size} {unit}; give it {low} to "
+                                        f"{ONSCREEN_WORDS[language][1]}, with a number or key noun"))  # fmt: skip
+    return found
+
+
+def language_findings(plan_texts: list[tuple[int, str]], language: Language) -> list[Finding]:
+    return [Finding(check="language", scene=number, reason=f"scene {number}: {problem}" if number else problem)
+            for number, text in plan_texts if text.strip() and (problem := language_problem(text, language.value))]
+
+
+def review(plan: VideoPlan, brief: str, embedder: object | None) -> list[Finding]:
+    """Every check of the critic on a whole plan, scene by scene."""
+    scenes, language = plan.scenes, plan.language
+    texts = [(0, plan.title), (0, plan.hook), (0, plan.call_to_action)]
+    texts += [(i, t) for i, s in enumerate(scenes, start=1) for t in (s.voiceover, s.on_screen_text)]
+    found = [
+        *checks.opening_fidelity(plan.hook, scenes[0].voiceover, brief, language), *checks.tangents(scenes),
+        *checks.off_topic(scenes, brief, embedder, language), *checks.contradiction(scenes, language),
+        *checks.repetition(scenes, language), *checks.stage_directions(scenes), *checks.too_fast(scenes, language),
+        *checks.weak_hook(scenes, language), *onscreen_problems(scenes, language), *language_findings(texts, language),
+    ]  # fmt: skip
+    return found
+
+
+def check_record(found: list[Finding]) -> list[PlanCheck]:
+    """Which of the critic's checks passed, for the plan (onscreen_wall and the lone-word rule are one)."""
+    by_check: dict[str, list[str]] = {name: [] for name in CHECK_NAMES}
+    for finding in found:
+        by_check["onscreen" if finding.check == "onscreen_wall" else finding.check].append(finding.reason)
+    return [PlanCheck(check=name, passed=not problems, problems=problems) for name, problems in by_check.items()]
+
+
+# -- the code's own mends -------------------------------------------------------------------------------------
+
+_BRACKETED = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]")
+
+
+def mend_stage_directions(text: str) -> str:
+    """Directions in brackets go; a sentence that is a direction goes when the scene has another."""
+    text = " ".join(_BRACKETED.sub(" ", text).split())
+    parts = checks.sentences(text)
+    kept = [s for s in parts if not checks.stage_directions([Scene(voiceover=s, duration=1)])]
+    return " ".join(kept) if kept and len(kept) < len(parts) else text
+
+
+def mend_repeats(texts: list[str], language: Language, hook: str = "") -> list[str]:
+    """A sentence said twice is said once. A small model writing scene 1 runs ahead into later beats, so
+    the copy in the earlier scene goes when that scene keeps another sentence, else the later copy does;
+    the hook said again at the start of scene 1 goes too. Scenes left alone keep their exact text."""
+    parts = [checks.sentences(t) or [t] for t in texts]
+    changed = [False] * len(texts)
+    if hook and len(parts[0]) > 1 and _same(parts[0][0], hook):
+        parts[0], changed[0] = parts[0][1:], True
+    for j in range(len(parts)):
+        inside = [p for k, p in enumerate(parts[j]) if not any(_same(p, q) for q in parts[j][:k])]
+        if len(inside) < len(parts[j]):
+            parts[j], changed[j] = inside, True
+        for sentence in list(parts[j]):
+            for i in range(j):
+                twin = next((p for p in parts[i] if _same(p, sentence)), None)
+                if twin is None:
+                    continue
+                if len(parts[i]) > 1:
+                    parts[i] = [p for p in parts[i] if p is not twin]
+                    changed[i] = True
+                elif len(parts[j]) > 1 and sentence in parts[j]:
+                    parts[j] = [p for p in parts[j] if p is not sentence]
+                    changed[j] = True
+                break
+    return [_join(p, language) if was else text for p, was, text in zip(parts, changed, texts, strict=True)]
+
+
+def mend_length(texts: list[str], limit: int, language: Language) -> list[str]:
+    """Within the length's budget: the longest scene loses its last sentence, until it fits or every
+    scene is down to one sentence."""
+    parts = [checks.sentences(t) or [t] for t in texts]
+    cut = [False] * len(texts)
+    while sum(speech_units(_join(p, language), language) for p in parts) > limit:
+        longest = max((i for i in range(len(parts)) if len(parts[i]) > 1),
+                      key=lambda i: speech_units(_join(parts[i], language), language), default=None)  # fmt: skip
+        if longest is None:
+            break
+        parts[longest] = parts[longest][:-1]
+        cut[longest] = True
+    return [_join(p, language) if was_cut else text for p, was_cut, text in zip(parts, cut, texts, strict=True)]
+
+
+def _fit_onscreen(text: str, language: Language) -> str:
+    """An on-screen text cut down to the rule's length when the model's runs over: up to its first
+    clause when that is long enough, else its first words (characters)."""
+    text = text.strip().strip("“”\"'")
+    low, high = ONSCREEN_WORDS[language]
+    if speech_units(text, language) <= high:
+        return text
+    clause = re.split(r"[,，、;；:：。!！?？]|\.(?=\s|$)", text)[0].strip()
+    if low <= speech_units(clause, language) <= high:
+        return clause
+    if language == Language.ZH:
+        return clause[:high] if len(clause) >= low else text[:high]
+    return " ".join(text.split()[:high])
+
+
+# -- the writer ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Writer:
+    inp: ScriptInput
+    deps: Deps
+    fmt: ShortFormat
+    scenes_wanted: int
+    deadline: float
+    conversation: list[BaseMessage] = field(default_factory=list)
+    fixes_left: int = MAX_SCENE_FIXES
+
+    @property
+    def language(self) -> Language:
+        return self.inp.language
+
+    def _ask(self, model: type[BaseModel], prompt: str, check: Any, *, what: str, tokens: int, attempts: int,
+             settle: Any = None, count: int | None = None, list_field: str = "") -> Answer[Any]:  # fmt: skip
+        schema = _schema(model, self.language, count, list_field)
+        return self._ask_schema(schema, prompt, check, what=what, tokens=tokens, attempts=attempts, settle=settle)
+
+    def _ask_schema(self, schema: dict[str, Any], prompt: str, check: Any, *, what: str, tokens: int, attempts: int,
+                    settle: Any = None) -> Answer[Any]:  # fmt: skip
+        """One step of the conversation; the accepted answer's own text joins it so the next step reuses
+        the model's state."""
+        messages = [*self.conversation, HumanMessage(prompt)]
+        answer = ask_valid(self.deps, json_model(self.deps, schema, tokens), messages,
+                           json_reader(check), stage="script", what=what, attempts=attempts, settle=settle,
+                           deadline=self.deadline, fix=WRITER_FIX)  # fmt: skip
+        value = answer.value
+        plain = value.model_dump() if isinstance(value, BaseModel) else value
+        raw = answer.raw or json.dumps(plain, ensure_ascii=False)
+        self.conversation = [*messages, AIMessage(content=raw)]
+        return answer
+
+    # step 1 -------------------------------------------------------------------------------------------------
+    def outline(self, user: str) -> _Outline:
+        n, language = self.scenes_wanted, self.language
+
+        def problems_of(outline: _Outline) -> list[str]:
+            found = [f.reason for f in hook_problems(outline.hook, language)]
+            if not found and speech_units(outline.hook, language) > HOOK_UNITS[language] + 2:
+                unit = "characters" if language == Language.ZH else "words"
+                found.append(f"the hook has {speech_units(outline.hook, language)} {unit}; "
+                             f"make it at most {HOOK_UNITS[language]}")  # fmt: skip
+            found += [p for t in [outline.hook, *outline.beats] if (p := language_problem(t, language.value))][:2]
+            found += [f.reason for f in checks.opening_fidelity(outline.hook, outline.beats[0] if outline.beats else "",
+                                                                self.inp.brief, language, needed=1)]  # fmt: skip
+            for i, beat in enumerate(outline.beats):
+                if any(_same(beat, other) for other in outline.beats[:i]):
+                    found.append(f"beat {i + 1} repeats an earlier beat; every scene must be about something new")
+                    break
+            return found
+
+        def usable(parsed: Any) -> tuple[_Outline, list[str]] | None:
+            try:
+                outline = _Outline.model_validate(parsed)
+            except ValidationError:
+                return None
+            if len(outline.beats) < n:
+                return None
+            outline = outline.model_copy(update={"beats": outline.beats[:n]})
+            return outline, problems_of(outline)
+
+        def check(parsed: Any) -> tuple[_Outline | None, list[str]]:
+            try:
+                outline = _Outline.model_validate(parsed)
+            except ValidationError as exc:
+                return None, validation_problems(exc, 5)
+            if len(outline.beats) != n:
+                return None, [f"write exactly {n} beats, not {len(outline.beats)}"]
+            problems = problems_of(outline)
+            return (None, problems) if problems else (outline, [])
+
+        answer = self._ask(_Outline, user, check, what="outline", tokens=STEP_TOKENS["outline"], attempts=2,
+                           settle=usable, count=n, list_field="beats")  # fmt: skip
+        outline: _Outline = answer.value
+        hook = tidy_cut(outline.hook, language)
+        if speech_units(hook, language) > HOOK_UNITS[language]:  # mend: its first clause, when that says enough
+            clause = re.split(r"[,，:：;；—–-]\s*", hook)[0].strip()
+            if 3 <= speech_units(clause, language) <= HOOK_UNITS[language]:
+                hook = clause.rstrip(".!?。！？") + ("！" if language == Language.ZH else ".")
+        return outline.model_copy(update={"hook": hook})
+
+    # step 2 -------------------------------------------------------------------------------------------------
+    def scenes(self, outline: _Outline) -> list[_SceneText]:
+        """Every scene's narration and shot in one answer. The schema makes the model copy each scene's beat
+        before writing its lines (a grammar constant), so scene k stays on beat k: asked without that
+        anchor, the small model slid each scene onto the next beat."""
+        n, language = self.scenes_wanted, self.language
+        limit = budget(self.inp.duration, language)
+        per_scene = max(6, (limit - speech_units(outline.hook, language)) // n)
+        prompt = load_fragment("script_scenes", language.value, scene_words=per_scene, scene_chars=per_scene)
+        schema = _schema(_Scenes, language, n, "scenes")
+        schema["properties"]["scenes"].pop("items")
+        cap = voiceover_chars(per_scene, language)
+        schema["properties"]["scenes"]["prefixItems"] = [
+            {"type": "object", "required": ["beat", "voiceover"], "additionalProperties": False,
+             "properties": {"beat": {"const": beat}, "voiceover": {"type": "string", "maxLength": cap}}}
+            for beat in outline.beats
+        ]  # fmt: skip
+        schema.pop("$defs", None)
+
+        def check(parsed: Any) -> tuple[list[_SceneText] | None, list[str]]:
+            try:
+                written = _Scenes.model_validate(parsed)
+            except ValidationError as exc:
+                return None, validation_problems(exc, 5)
+            if len(written.scenes) < n:
+                return None, [f"write exactly {n} scenes, one per beat, not {len(written.scenes)}"]
+            return [t.model_copy(update={"voiceover": tidy_cut(t.voiceover, language)}) for t in written.scenes[:n]], []
+
+        answer = self._ask_schema(schema, prompt, check, what="scenes", tokens=STEP_TOKENS["scenes"] * n, attempts=2)
+        return list(answer.value)
+
+    # step 3 -------------------------------------------------------------------------------------------------
+    def on_screen(self, beats: list[str]) -> list[str]:
+        """The beats are the on-screen texts; those that break the format's rule are rewritten (one call),
+        then cut down from the beat when the model's still fail."""
+        language = self.language
+        texts = list(beats)
+        failing = sorted(onscreen_problems([Scene(voiceover="-", on_screen_text=t, duration=1) for t in texts],
+                                           language), key=lambda f: f.scene)  # fmt: skip
+        if not failing or time.monotonic() > self.deadline:
+            return [_fit_onscreen(t, language) for t in texts]
+        rule = next((line.split(":", 1)[-1].split("：", 1)[-1].strip()
+                     for line in self.fmt.guidance[language].splitlines()
+                     if line.startswith(("- On-screen text", "- 屏幕文字"))), "")  # fmt: skip
+        listing = "\n".join(f"- scene {f.scene}: “{texts[f.scene - 1]}” ({f.reason})" for f in failing)
+        prompt = load_fragment("script_onscreen", language.value, failing=listing, format_rule=rule)
+        count = len(failing)
+
+        def check(parsed: Any) -> tuple[list[str] | None, list[str]]:
+            new = parsed.get("on_screen_texts") if isinstance(parsed, dict) else None
+            if not isinstance(new, list) or len(new) != count or not all(isinstance(t, str) for t in new):
+                return None, [f"write exactly {count} on_screen_texts"]
+            return new, []
+
+        class _Texts(BaseModel):
+            on_screen_texts: list[str]
+
+        saved = self.conversation
+        try:
+            rewritten = self._ask(_Texts, prompt, check, what="on-screen texts", tokens=STEP_TOKENS["onscreen"],
+                                  attempts=1, count=count, list_field="on_screen_texts").value  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - the beats can be cut down instead
+            if isinstance(exc, AssertionError):
+                raise
+            rewritten = [texts[f.scene - 1] for f in failing]
+        self.conversation = saved
+        for finding, text in zip(failing, rewritten, strict=True):
+            ok = not onscreen_problems([Scene(voiceover="-", on_screen_text=text, duration=1)], language)
+            beat = texts[finding.scene - 1]
+            texts[finding.scene - 1] = text if ok else min((text, beat), key=lambda t: speech_units(t, language))
+        return [_fit_onscreen(t, language) for t in texts]
+
+    def post(self) -> _Post | None:
+        """Title, call to action, music mood and hashtags; the plan does without them rather than fail."""
+        prompt = load_fragment("script_post", self.language.value)
+
+        def check(parsed: Any) -> tuple[_Post | None, list[str]]:
+            try:
+                done = _Post.model_validate(parsed)
+            except ValidationError as exc:
+                return None, validation_problems(exc, 3)
+            problem = language_problem(done.title, self.language.value)
+            return (None, [problem]) if problem else (done, [])
+
+        def usable(parsed: Any) -> tuple[_Post, list[str]] | None:
+            try:
+                return _Post.model_validate(parsed), []
+            except ValidationError:
+                return None
+
+        try:
+            return self._ask(_Post, prompt, check, what="title and hashtags", tokens=STEP_TOKENS["post"], attempts=2,
+                             settle=usable).value  # fmt: skip
+        except Exception as exc:  # noqa: BLE001
+            if isinstance(exc, AssertionError):
+                raise
+            self.deps.warn("script", f"no title or hashtags from the model ({type(exc).__name__}); used the hook")
+            return None
+
+    # fixing scenes ---------------------------------------------------------------------------------------------
+    def rewrite_scene(self, number: int, scene: _SceneText, problem: str) -> _SceneText | None:
+        """Ask for one scene again with the failed check fed back (a bounded number of times)."""
+        if self.fixes_left <= 0 or time.monotonic() > self.deadline:
+            return None
+        self.fixes_left -= 1
+        what = f"第{number}个镜头" if self.language == Language.ZH else f"scene {number}"
+        prompt = load_fragment("script_fix", self.language.value, problem=problem, what=what)
+        self.deps.progress("script", f"rewriting scene {number}: {problem[:100]}")
+
+        def check(parsed: Any) -> tuple[_SceneText | None, list[str]]:
+            try:
+                scene = _SceneText.model_validate(parsed)
+            except ValidationError as exc:
+                return None, validation_problems(exc, 3)
+            return scene.model_copy(update={"voiceover": tidy_cut(scene.voiceover, self.language)}), []
+
+        saved = self.conversation
+        try:
+            cap = voiceover_chars(max(8, budget(self.inp.duration, self.language) // self.scenes_wanted), self.language)
+            schema = {"type": "object", "properties": {"voiceover": {"type": "string", "maxLength": cap}},
+                      "required": ["voiceover"], "additionalProperties": False}  # fmt: skip
+            answer = self._ask_schema(schema, prompt, check, what=f"scene {number}", tokens=STEP_TOKENS["fix"],
+                                      attempts=1)  # fmt: skip
+        except Exception:  # noqa: BLE001 - a failed fix keeps the scene as it was
+            self.conversation = saved
+            return None
+        self.conversation = saved  # the fix is not part of the story the next step reads
+        return answer.value
+
+
+def _assemble(inp: ScriptInput, fmt: ShortFormat, hook: str, texts: list[_SceneText], on_screen: list[str],
+              post: _Post | None) -> VideoPlan:  # fmt: skip
+    language = inp.language
+    voiceovers = [t.voiceover for t in texts]
+    voiceovers[0] = _join([hook, voiceovers[0]], language)
+    units = [max(3, speech_units(v, language)) for v in voiceovers]
+    # the shot is described by the scene's headline and what is said: writing a separate description cost the
+    # small model a third of its tokens, and the visuals are matched to the narration (issue 17)
+    scenes = [Scene(voiceover=v, visual=o, on_screen_text=o, duration=u)
+              for v, o, u in zip(voiceovers, on_screen, units, strict=True)]  # fmt: skip
+    tags: list[str] = []
+    for tag in post.hashtags if post else []:
+        cleaned = "#" + re.sub(r"\s+", "", tag).lstrip("#")
+        if len(cleaned) > 1 and cleaned not in tags:
+            tags.append(cleaned)
+    tags = with_top_trend(tags[:MAX_HASHTAGS], inp.trending)
+    plan = VideoPlan(
+        title=(post.title.strip() if post else "") or hook, language=language, platform=inp.platform,
+        target_duration=inp.duration, hook=hook, scenes=scenes,
+        call_to_action=_strip_hashtags(post.call_to_action) if post else "",
+        music_mood=(post.music_mood.strip() if post else "") or "upbeat", hashtags=tags,
+        trend_backing=trend_backing(tags, inp.trending), format=fmt.name,
+    )  # fmt: skip
+    return plan.with_fitted_durations()
+
+
+def _mend_and_fix(writer: _Writer, hook: str, texts: list[_SceneText], beats: list[str]) -> list[_SceneText]:
+    """The code's mends first (directions, repeats, length), then rewrites of scenes that still fail."""
+    language, inp = writer.language, writer.inp
+    voice = [mend_stage_directions(t.voiceover) for t in texts]
+    voice = mend_repeats(voice, language, hook)
+    limit = budget(inp.duration, language) - speech_units(hook, language)
+    voice = mend_length(voice, int(limit * 1.1), language)
+    texts = [t.model_copy(update={"voiceover": v}) for t, v in zip(texts, voice, strict=True)]
+    embedder = writer.deps.embedder()
+    tried: set[int] = set()
+    while writer.fixes_left > 0 and time.monotonic() < writer.deadline:
+        plan = _assemble(inp, writer.fmt, hook, texts, beats, None)
+        failing = [f for f in review(plan, inp.brief, embedder)
+                   if f.check in FIXABLE_BY_REWRITE and f.scene >= 1 and f.scene not in tried]  # fmt: skip
+        if not failing:
+            break
+        finding = failing[0]
+        tried.add(finding.scene)
+        index = finding.scene - 1
+        new = writer.rewrite_scene(finding.scene, texts[index], finding.reason)
+        if new is None:
+            break
+        if index == 0:  # the hook is said first anyway
+            new = new.model_copy(update={"voiceover": mend_repeats([new.voiceover], language, hook)[0]})
+        new = new.model_copy(update={"voiceover": mend_stage_directions(new.voiceover)})
+        before = len(review(plan, inp.brief, embedder))
+        trial = [*texts[:index], new, *texts[index + 1 :]]
+        if len(review(_assemble(inp, writer.fmt, hook, trial, beats, None), inp.brief, embedder)) <= before:
+            texts = trial
+    voice = mend_length([t.voiceover for t in texts], int(limit * 1.1), language)  # a rewrite may run long again
+    return [t.model_copy(update={"voiceover": v}) for t, v in zip(texts, voice, strict=True)]
+
+
+def _outline_text(hook: str, beats: list[str], fmt: ShortFormat, language: Language) -> str:
+    lines = [f"{fmt.label[language]} · hook: “{hook}”", *(f"{i}. {b}" for i, b in enumerate(beats, start=1))]
+    return "outline — " + " | ".join(lines)
+
+
+def _user_prompt(inp: ScriptInput, fmt: ShortFormat, scenes_wanted: int) -> tuple[str, str]:
+    language = inp.language
+    terms = checks.key_terms(inp.brief, language)[: checks.KEY_TERMS_SHOWN] or [inp.brief[:40]]
+    items = counted_items(inp.brief) if fmt.counted else None
+    if items and items <= scenes_wanted:
+        count_rule = (f" 其中 {items} 个节拍各讲一条，按顺序编号。" if language == Language.ZH
+                      else f" {items} of them are the numbered items, in order.")  # fmt: skip
+    else:
+        count_rule = ""
+    prompt = load_prompt("script_outline", language.value)
+    joiner = "、" if language == Language.ZH else ", "
+    return prompt.render(
+        brief=inp.brief, platform=inp.platform.value, duration=f"{inp.duration:g}", scenes=scenes_wanted,
+        trending=trending_context(inp.trending, language) if inp.trends_in_prompt else "",
+        format_guidance=fmt.guidance[language], key_terms=joiner.join(terms), count_rule=count_rule,
+        word_budget=budget(inp.duration, language),
+    )  # fmt: skip
+
+
 def write_script(inp: ScriptInput, deps: Deps) -> VideoPlan:
     """Write a short-video plan (title, hook, 3+ scenes with voiceover, on-screen text and visuals,
-    call to action, music mood, hashtags) for a brief, in the requested language and length."""
+    call to action, music mood, hashtags) for a brief, in the requested language, length and format
+    (chosen from the brief when not asked for). The plan records its format and which checks passed."""
     brief = check_brief(inp.brief)
     inp = inp.model_copy(update={"brief": brief, "duration": check_duration(inp.duration)})
-    prompt = load_prompt("script", inp.language.value)
-    low, high = scene_bounds(inp.duration)
-    limit = budget(inp.duration, inp.language)
-    system, user = prompt.render(
-        brief=brief,
-        platform=inp.platform.value,
-        duration=f"{inp.duration:g}",
-        min_scenes=low,
-        max_scenes=high,
-        word_budget=limit,
-        char_budget=limit,
-        trending=trending_context(inp.trending, inp.language) if inp.trends_in_prompt else "",
-    )
-    key_inputs = {"input": inp, "system": system, "user": user, "llm": deps.llm_identity()}
+    fmt, why = choose_format(brief, inp.language, inp.format)
+    scenes_wanted = scene_count(inp.duration, fmt, brief)
+    system, user = _user_prompt(inp, fmt, scenes_wanted)
+    key_inputs = {"input": inp, "format": fmt.name, "system": system, "user": user, "llm": deps.llm_identity(),
+                  "v": WRITER_VERSION}  # fmt: skip
 
     def make(folder: Any) -> None:
-        plan = _ask_until_valid(deps, inp, [SystemMessage(system), HumanMessage(user)])
+        plan = _write(inp, deps, fmt, scenes_wanted, system, user)
         (folder / "plan.json").write_text(plan.model_dump_json(indent=2), encoding="utf-8")
 
-    deps.progress("script", "writing the plan")
+    deps.progress("script", f"writing a {fmt.label[inp.language]} ({fmt.name}, {why}), {scenes_wanted} scenes")
     _, folder = deps.cache.get_or_make("script", key_inputs, make)
-    return VideoPlan.model_validate_json((folder / "plan.json").read_text(encoding="utf-8"))
+    plan = VideoPlan.model_validate_json((folder / "plan.json").read_text(encoding="utf-8"))
+    failing = [c for c in plan.checks if not c.passed]
+    if failing:
+        deps.warn("script", "checks still failing after the rewrites: " + "; ".join(
+            f"{c.check}: {c.problems[0]}" for c in failing))  # fmt: skip
+    return plan
 
 
-def _ask_until_valid(deps: Deps, inp: ScriptInput, messages: list[BaseMessage]) -> VideoPlan:
-    """Bounded retries (tools/llm_json.py): each failure goes back to the model as feedback."""
-
-    def check(parsed: Any) -> tuple[VideoPlan | None, list[str]]:
-        try:
-            draft = _PlanDraft.model_validate(parsed)
-        except ValidationError as exc:
-            return None, validation_problems(exc, 5)
-        problems = check_plan_draft(draft, inp)
-        return (None, problems) if problems else (_to_plan(draft, inp), [])
-
-    def cut_to_length(parsed: Any) -> tuple[VideoPlan, str] | None:
-        """Only too long: keep each scene's opening sentences (small models rarely hit a word budget)."""
-        try:
-            draft = _PlanDraft.model_validate(parsed)
-        except ValidationError:
-            return None
-        problems = check_plan_draft(draft, inp)
-        if problems != [length_problem(draft, inp)]:
-            return None
-        cut = extractive_cut(_to_plan(draft, inp), budget(inp.duration, inp.language))
-        if cut is None:
-            return None
-        return cut.with_fitted_durations(), ("the model's narration ran long twice; kept each scene's opening "
-                                             "sentence(s) to fit the length")  # fmt: skip
-
-    return ask_valid_json(deps, plan_schema(inp.duration), messages, check, stage="script", what="plan",
-                          fix="rephrase the brief more simply, or use a stronger model (--llm openai / ollama)",
-                          salvage=cut_to_length, salvage_from=2)  # fmt: skip
+def _write(inp: ScriptInput, deps: Deps, fmt: ShortFormat, scenes_wanted: int, system: str, user: str) -> VideoPlan:
+    started = time.monotonic()
+    writer = _Writer(inp=inp, deps=deps, fmt=fmt, scenes_wanted=scenes_wanted,
+                     deadline=started + WRITING_BUDGET_S, conversation=[SystemMessage(system)])  # fmt: skip
+    deps.progress("script", "step 1/3: the outline")
+    outline = writer.outline(user)
+    deps.progress("outline", _outline_text(outline.hook, outline.beats, fmt, inp.language))
+    deps.progress("script", "step 2/3: the scenes")
+    texts = writer.scenes(outline)
+    texts = _mend_and_fix(writer, outline.hook, texts, outline.beats)
+    deps.progress("script", "step 3/3: on-screen texts and the post")
+    on_screen = writer.on_screen(outline.beats)
+    plan = _assemble(inp, fmt, outline.hook, texts, on_screen, writer.post())
+    record = check_record(review(plan, inp.brief, deps.embedder()))
+    deps.progress("script", f"plan written in {time.monotonic() - started:.0f} s; checks passed: "
+                            f"{sum(c.passed for c in record)}/{len(record)}")  # fmt: skip
+    return plan.model_copy(update={"checks": record})

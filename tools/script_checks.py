@@ -13,8 +13,20 @@ import re
 
 from pydantic import BaseModel
 
+from reelcraft.language import CJK_IDEOGRAPH
 from reelcraft.plan import Language, Scene
-from reelcraft.tools.script import SPEECH_RATE, speech_units
+
+SPEECH_RATE = {Language.EN: 3.2, Language.ZH: 4.3}
+"""Words (en) or characters (zh) per second the voices speak; measured in docs/models.md."""
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def speech_units(text: str, language: Language) -> int:
+    """Words (en) or Han characters plus Latin words (zh): what the voice has to say."""
+    if language == Language.ZH:
+        return len(CJK_IDEOGRAPH.findall(text)) + len(_LATIN_WORD.findall(text))
+    return len(text.split())
+
 
 CHECKS = ("repetition", "stage_directions", "too_fast", "weak_hook", "onscreen_wall", "contradiction")
 
@@ -27,7 +39,9 @@ NEAR_SAME = 0.8
 ONSCREEN_MAX = {Language.EN: 7, Language.ZH: 8}
 """Words (en) or characters (zh) an on-screen text may carry to be read at a glance."""
 
-_SENTENCE = re.compile(r"[^.!?。！？；;]+[.!?。！？；;]*")
+_SENTENCE_BREAK = re.compile(r"(?<=[。！？；])|(?<=[.!?;])(?=\s+[\"“'‘(]?[A-Z0-9\u4e00-\u9fff])")
+"""Chinese stops always end a sentence; a Latin one only before a space and a capital or a digit, so
+'6 a.m. and' and '$0.40' stay whole."""
 _FILLER = re.compile(
     r"^\s*(hi|hello|hey)\b.{0,25}(guys|everyone|viewers|friends|there)|welcome (back )?to (my|the|our) channel|"
     r"^\s*(so,? )?today (i|we)('m| am| are)? (going|gonna) to|^\s*大家好|欢迎(回到|来到)?(我的|本)?频道|^\s*哈喽", re.I)
@@ -78,7 +92,7 @@ def _clauses(text: str, language: Language) -> list[str]:
 
 
 def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.findall(text) if s.strip(" .!?。！？；;")]
+    return [s.strip() for s in _SENTENCE_BREAK.split(text) if s.strip(" .!?。！？；;")]
 
 
 def _norm(sentence: str) -> str:
@@ -283,3 +297,127 @@ def check_scenes(scenes: list[Scene], language: Language) -> list[Finding]:
     """Every rule check, in a fixed order."""
     return [*repetition(scenes, language), *stage_directions(scenes), *too_fast(scenes, language),
             *weak_hook(scenes, language), *onscreen_wall(scenes, language), *contradiction(scenes, language)]
+
+
+# -- fidelity ----------------------------------------------------------------------------------------------
+
+_EN_FRAMING = re.compile(
+    r"\b\d+(\.\d+)?\s*-?\s*(s|sec|secs|second|seconds|min|minutes?)\b|\b(tiktok|reels?|shorts?|youtube|instagram|"
+    r"douyin|bilibili|vertical|horizontal|video|clip|vlog|make it|turn it into|myth vs fact|myths? vs\.? facts?|"
+    r"story with a twist|with a twist|day in the life of|pov|top \d+|before\s*(/|and|&)\s*after|how[- ]to|explain(ed)?|"
+    r"promo|upbeat|calm|tone|honest|sarcastic|funny|glam|not glam|a bit|lyric video|official|music video|"
+    r"trailer|teaser|episode|ep|part|full|hd|4k|live|new|about)\b", re.I)
+_EN_STOP_WORDS = """
+a an the and or but of to in on for with at by from is are was were be been being it its this that these
+those i you he she we they my your our their me him her us them so then just very really also too not no yes
+do does did have has had will would can could should about into over after before up down out off as if than
+more most some any all each every what which who how why when where there here one two three four five six
+seven eight nine ten first second third next last get got need needs want actually only still ever even much
+many tips tip reasons reason ways things thing steps step help helps make makes made thats it's that's you're
+don't your
+"""
+_EN_STOP = set(_EN_STOP_WORDS.split())
+_ZH_FRAMING = re.compile(
+    r"\d+\s*秒|做一个|做一条|做个|拍个|拍一个|帮我们?|给我|做成|讲个|讲一个|跟拍|竖屏|横屏|短视频|视频号|视频|抖音|快手|小红书|"
+    r"[bB]站|哔哩哔哩|主题[:：]?|语气[^，,。]{0,6}|口吻|轻快|温柔一点|真实一点|别说教|讲清楚|给小学生讲|新手也能学会|"
+    r"讲个故事|讲一个|结尾要反转|带反转|形式|格式|宣传|攻略|教程|做法|方法|小方法|具体|冷知识|辟谣|误区|真相|对比|vs|POV|pov")
+_ZH_STOP_BIGRAMS = {"怎么", "如何", "什么", "一个", "我们", "你的", "我的", "他们", "这个", "那个", "可以", "能不",
+                    "不能", "会不", "不会", "为什", "么办", "怎么办", "真的", "一下", "的一", "一天", "给我", "天天"}
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+|[A-Za-z0-9]+")
+KEY_TERMS_SHOWN = 3
+_COUNT_ONLY = re.compile(r"[\d一二两三四五六七八九十]*[个条招种款件点步]?")
+"""'3个', '五条': a count, not a topic."""
+
+
+def _stem(word: str) -> str:
+    return word.lower()[:5]
+
+
+def key_terms(brief: str, language: Language) -> list[str]:
+    """The words that say what the brief is about, with the framing ('30 s TikTok:', 'make it a myth vs
+    fact', '做一个30秒的竖屏短视频，主题：') and tone words taken out: the hook must name them."""
+    if language == Language.ZH:
+        text = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", brief)
+        text = _ZH_FRAMING.sub("，", text)
+        chunks = [c for c in re.split(r"[^\u4e00-\u9fffA-Za-z0-9]+", text)
+                  if len(c) >= 2 and not _COUNT_ONLY.fullmatch(c)]  # fmt: skip
+        return list(dict.fromkeys(chunks))[:4]
+    words = re.findall(r"[^\W\d_][\w'’-]*|\$\d[\d,.]*k?|\d{3,}", _EN_FRAMING.sub(" ", brief))
+    found: list[str] = []
+    for word in words:
+        clean = word.strip("'’-").lower()
+        if clean in _EN_STOP or (len(clean) < 3 and not clean[:1].isdigit() and not clean.startswith("$")):
+            continue
+        if all(_stem(clean) != _stem(f) for f in found):
+            found.append(clean)
+    return found[:5]
+
+
+def _bigrams(text: str) -> set[str]:
+    grams = set()
+    for run in _CJK_RUN.findall(text):
+        if run.isascii():
+            grams.add(run.lower())
+        else:
+            grams.update(run[i : i + 2] for i in range(len(run) - 1))
+    return grams - _ZH_STOP_BIGRAMS
+
+
+def named_terms(text: str, terms: list[str], language: Language) -> list[str]:
+    """The key terms (or, in Chinese, pieces of them) that `text` names."""
+    if language == Language.ZH:
+        grams = _bigrams(text)
+        return [t for t in terms if _bigrams(t) & grams]
+    stems = {_stem(w) for w in re.findall(r"[A-Za-z0-9$][\w$'’-]*", text)}
+    return [t for t in terms if _stem(t.lstrip("$")) in stems or _stem(t) in stems]
+
+
+def terms_needed(terms: list[str]) -> int:
+    """How many key terms the opening must name: two (or all, when fewer), the topic and its angle."""
+    return min(2, len(terms))
+
+
+def opening_fidelity(hook: str, first_scene: str, brief: str, language: Language,
+                     needed: int | None = None) -> list[Finding]:  # fmt: skip
+    """The brief's key terms appear in the hook or the first scene: a viewer knows at once what it is about.
+    `needed` lowers the bar for an outline, whose first scene is still a headline."""
+    terms = key_terms(brief, language)
+    named = named_terms(f"{hook} {first_scene}", terms, language)
+    if len(named) >= min(terms_needed(terms), needed or 2):
+        return []
+    missing = [t for t in terms if t not in named][:KEY_TERMS_SHOWN]
+    names = ", ".join(repr(t) for t in missing)
+    return [Finding(check="fidelity", scene=1, reason=f"the opening never names {names} from the brief")]
+
+
+_TANGENT = re.compile(
+    r"(^|[.!?。！？]\s*)(speaking of|by the way|on a side note|fun fact:|side note|random(ly)?,|anyway,|"
+    r"unrelated|说到这(个|里)?|说到|对了|顺便(说|提)|题外话|扯远了|话说回来)", re.I)
+"""How a small model wanders off: a transition into something else ('Speaking of bedrooms, repainting…')."""
+
+
+def tangents(scenes: list[Scene]) -> list[Finding]:
+    found = []
+    for number, scene in enumerate(scenes, start=1):
+        if match := _TANGENT.search(scene.voiceover):
+            found.append(Finding(check="fidelity", scene=number,
+                                 reason=f"scene {number} wanders off the brief (“{match.group(2)}…”)"))
+    return found
+
+
+def off_topic(scenes: list[Scene], brief: str, embedder: object | None, language: Language) -> list[Finding]:
+    """Scenes whose narration is far from the brief in the embedder's space, below its calibrated floor
+    (`topic_floor`); an embedder without one (the hashing stand-in) is not asked."""
+    floor_of = getattr(embedder, "topic_floor", None)
+    if embedder is None or floor_of is None or not scenes:
+        return []
+    floor = floor_of(language.value)
+    query = embedder.query(brief)  # type: ignore[attr-defined]
+    vectors = embedder.passages([s.voiceover for s in scenes])  # type: ignore[attr-defined]
+    found = []
+    for number, similarity in enumerate((vectors @ query).tolist(), start=1):
+        if similarity < floor:
+            found.append(Finding(check="fidelity", scene=number,
+                                 reason=f"scene {number} is about something else than the brief "
+                                        f"(similarity {similarity:.2f} < {floor:.2f})"))  # fmt: skip
+    return found

@@ -116,7 +116,10 @@ class ChatLocalLlama(BaseChatModel):
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def with_structured_output(  # type: ignore[override]
-        self, schema: dict[str, Any], *, method: str = "json_schema", include_raw: bool = False, **_: Any
+        self, schema: dict[str, Any], *, method: str = "json_schema", include_raw: bool = False,
+        max_tokens: int | None = None, **_: Any,
     ) -> Runnable:
-        """Grammar-constrained JSON: the model cannot emit anything the schema forbids."""
-        return structured_runnable(self.bind(json_schema=schema), include_raw)
+        """Grammar-constrained JSON: the model cannot emit anything the schema forbids. `max_tokens` caps
+        one answer (a small model that loops inside a string field stops there instead of after minutes)."""
+        bound = {"json_schema": schema, **({"max_tokens": max_tokens} if max_tokens else {})}
+        return structured_runnable(self.bind(**bound), include_raw)

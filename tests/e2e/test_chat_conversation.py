@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import EN_BRIEF, EN_PLAN, ZH_PLAN
+from helpers import EN_BRIEF, EN_PLAN, EN_TURNS, ZH_PLAN
 from media_checks import ink_box, loudness_figures, render_ass_frames
 from reelcraft import Studio
 from reelcraft.config import Settings
@@ -30,7 +30,7 @@ def pick(action: str, scene: int = 0, text: str = "", number: float = 0) -> dict
 
 
 TURNS = [  # (message, the scripted model's answers for that turn)
-    (EN_BRIEF, [EN_PLAN]),  # a whole idea before any video is the brief: only the script needs the model
+    (EN_BRIEF, EN_TURNS),  # a whole idea before any video is the brief: only the script needs the model
     ("make scene 2 funnier", [pick("rewrite_scene", 2, "make it funnier"), FUNNY]),
     ("shorter: 20 seconds", []),  # unambiguous: agent/intents.py picks change_length without the model
     ("calmer music", [pick("change_music", text="calmer")]),

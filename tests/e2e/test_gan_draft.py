@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import EN_BRIEF, EN_PLAN
+from helpers import EN_BRIEF, EN_TURNS
 from reelcraft import Studio
 from reelcraft.config import Settings
 from reelcraft.edit.timeline import Timeline
@@ -54,7 +54,7 @@ def test_the_default_generator_ships_within_budget_and_loads() -> None:
 
 
 def test_draft_without_media_renders_gan_backgrounds_and_restyles_by_chat(tmp_path: Path, models_home: Path) -> None:
-    studio = Studio(Settings(home=tmp_path / "home", models_home=models_home), llm=ScriptedChatModel(turns=[EN_PLAN]))
+    studio = Studio(Settings(home=tmp_path / "home", models_home=models_home), llm=ScriptedChatModel(turns=EN_TURNS))
     draft = studio.create(EN_BRIEF, duration=30, profile="preview")
     assert draft.outputs is not None and draft.outputs.timeline_json is not None
     timeline = Timeline.model_validate_json(draft.outputs.timeline_json.read_text())

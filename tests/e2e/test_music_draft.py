@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from helpers import EN_BRIEF, EN_PLAN, ZH_BRIEF, ZH_PLAN
+from helpers import EN_BRIEF, EN_TURNS, ZH_BRIEF, ZH_TURNS
 from reelcraft import Studio
 from reelcraft.config import Settings
 from reelcraft.edit.timeline import Timeline
@@ -25,7 +25,7 @@ from reelcraft.tools.music import analyze_music
 @pytest.fixture(scope="module")
 def studio(tmp_path_factory: pytest.TempPathFactory, models_home: Path) -> Studio:
     home = tmp_path_factory.mktemp("music-draft")
-    return Studio(Settings(home=home, models_home=models_home), llm=ScriptedChatModel(turns=[EN_PLAN, ZH_PLAN]))
+    return Studio(Settings(home=home, models_home=models_home), llm=ScriptedChatModel(turns=[*EN_TURNS, *ZH_TURNS]))
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import srt
 
-from helpers import EN_BRIEF, EN_PLAN, ZH_BRIEF, ZH_PLAN
+from helpers import EN_BRIEF, EN_PLAN, ZH_BRIEF, ZH_PLAN, plan_turns
 from media_checks import ink_box, loudness_figures, render_ass_frames
 from reelcraft import Studio
 from reelcraft.config import Settings
@@ -33,7 +33,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def drafts(home: Path, models_home: Path) -> dict[str, Draft]:
     made = {}
     for lang, (brief, plan) in CASES.items():
-        studio = Studio(Settings(home=home, models_home=models_home), llm=ScriptedChatModel(turns=[plan]))
+        studio = Studio(Settings(home=home, models_home=models_home), llm=ScriptedChatModel(turns=plan_turns(plan)))
         made[lang] = studio.create(brief, duration=30, language=lang, platform="tiktok")
     return made
 

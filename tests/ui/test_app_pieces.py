@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from helpers import EN_PLAN
+from helpers import EN_PLAN, EN_TURNS
 
 APP = Path(__file__).resolve().parents[2] / "ui" / "app.py"
 BRIEF = "a budget morning routine for college students, upbeat"  # names no platform: the sidebar's applies
@@ -24,7 +24,7 @@ def pick(action: str, scene: int = 0, text: str = "", number: float = 0) -> dict
 def app_env(tmp_path: Path, models_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     import streamlit as st
 
-    turns = [EN_PLAN, pick("change_music", text="calmer")]  # the brief needs no action choice, only a plan
+    turns = [*EN_TURNS, pick("change_music", text="calmer")]  # the brief needs no action choice, only a plan
     (tmp_path / "turns.json").write_text(json.dumps(turns), encoding="utf-8")
     monkeypatch.setenv("REELCRAFT_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("REELCRAFT_MODELS_HOME", str(models_home))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from ui_server import launch_chromium, start_ui
 
-from helpers import EN_BRIEF, EN_PLAN
+from helpers import EN_BRIEF, EN_PLAN, EN_TURNS
 
 
 def pick(action: str, scene: int = 0, text: str = "", number: float = 0) -> dict:
@@ -24,7 +24,7 @@ def pick(action: str, scene: int = 0, text: str = "", number: float = 0) -> dict
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, models_home: Path) -> Iterator[str]:
     work = tmp_path_factory.mktemp("ui-server")
-    turns = [EN_PLAN, pick("change_music", text="calmer")]  # the brief needs no action choice, only a plan
+    turns = [*EN_TURNS, pick("change_music", text="calmer")]  # the brief needs no action choice, only a plan
     (work / "turns.json").write_text(json.dumps(turns), encoding="utf-8")
     env = {**os.environ, "REELCRAFT_HOME": str(work / "home"), "REELCRAFT_MODELS_HOME": str(models_home),
            "REELCRAFT_LLM__PROVIDER": "fake", "REELCRAFT_LLM__FAKE_TURNS": str(work / "turns.json")}  # fmt: skip

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from ui_server import launch_chromium, start_ui
 
-from helpers import EN_PLAN
+from helpers import EN_TURNS
 from reelcraft import Studio
 from reelcraft.config import Settings
 from reelcraft.models.llm import ScriptedChatModel
@@ -32,7 +32,7 @@ TRICKY = "Funnier please <script>window.pwned = 1</script> ![x](http://127.0.0.1
 def review_server(tmp_path_factory: pytest.TempPathFactory, models_home: Path) -> Iterator[tuple[str, Settings, str]]:
     work = tmp_path_factory.mktemp("review-ui")
     settings = Settings(home=work / "home", models_home=models_home)
-    studio = Studio(settings, llm=ScriptedChatModel(turns=[EN_PLAN]))
+    studio = Studio(settings, llm=ScriptedChatModel(turns=EN_TURNS))
     draft = studio.create("a budget morning routine for college students", duration=30, profile="preview",
                           trends=False)  # fmt: skip
     review = ReviewService.from_settings(settings)
