@@ -21,8 +21,9 @@ from reelcraft.studio import Studio
 PROVIDERS = ["local", "openai", "ollama"]
 PLATFORMS = ["tiktok", "reels", "shorts", "square", "landscape"]
 LANGUAGES = {"auto": None, "English": "en", "中文": "zh"}
-STAGE_LABELS = {"script": "✍️ script", "trends": "📈 trends", "voiceover": "🎙️ voice", "music": "🎵 music",
-                "visuals": "🖼️ visuals", "captions": "💬 captions", "render": "🎬 render"}  # fmt: skip
+STAGE_LABELS = {"script": "✍️ script", "outline": "🧭 outline", "trends": "📈 trends", "voiceover": "🎙️ voice",
+                "music": "🎵 music", "visuals": "🖼️ visuals", "captions": "💬 captions",
+                "render": "🎬 render"}  # fmt: skip
 
 
 @st.cache_resource(show_spinner="Loading the models…")
