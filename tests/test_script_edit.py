@@ -80,7 +80,8 @@ def test_a_shorter_video_keeps_words_that_fit_and_cuts_those_that_do_not(setting
     assert [s.voiceover for s in twenty.scenes] == [s.voiceover for s in PLAN.scenes]
     assert deps.llm.calls == []  # type: ignore[union-attr]  # the words fit 20 s: nothing rewritten
     ten = change_length(LengthInput(plan=PLAN, seconds=10), deps)
-    assert [s.on_screen_text for s in ten.scenes] == ["Mornings for under $1", "Water", "Oats", "Coffee"]  # unusable: kept
+    kept = ["Mornings for under $1", "Water", "Oats", "Coffee"]
+    assert [s.on_screen_text for s in ten.scenes] == kept  # unusable: kept
     assert "at most 28 words" in deps.llm.calls[0]["messages"][1].content  # type: ignore[union-attr]
     with pytest.raises(ScriptError, match="do not fit in 5 s"):
         change_length(LengthInput(plan=PLAN, seconds=5), deps)
