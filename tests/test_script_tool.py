@@ -10,7 +10,7 @@ from helpers import EN_BRIEF, EN_PLAN, EN_TURNS, ZH_BRIEF, ZH_TURNS
 from reelcraft.config import Settings
 from reelcraft.errors import BriefError, ModelBehaviorError
 from reelcraft.models.llm import ScriptedChatModel, UnexpectedCall
-from reelcraft.plan import Language
+from reelcraft.plan import Language, VideoPlan
 from reelcraft.tools.deps import Deps
 from reelcraft.tools.script import ScriptInput, write_script
 
@@ -103,13 +103,18 @@ def test_stage_directions_and_repeats_are_mended_by_the_code(settings: Settings)
     assert next(c for c in plan.checks if c.check == "stage_directions").passed
 
 
-def test_a_scene_that_contradicts_the_order_is_rewritten_with_the_problem_fed_back(settings: Settings) -> None:
+def _breakfast_after_dinner(settings: Settings, rewrite: dict) -> tuple[Deps, ScriptedChatModel, VideoPlan]:
+    """A plan whose scene 3 has breakfast after scene 2's dinner; the model answers the rewrite with `rewrite`."""
     lines = ("Here is a routine that costs almost nothing.", "After dinner, I wash the dishes for free.",
              "Then a cheap breakfast of oats for fifty cents.", "Brew coffee in your room instead of buying a latte.")
-    fixed = {"voiceover": "Overnight oats cost fifty cents and keep you full."}
     turns = _turns(scenes=_scenes(*lines))
-    deps, model = _deps(settings, [*turns[:2], fixed, turns[2]])
-    plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
+    deps, model = _deps(settings, [*turns[:2], rewrite, turns[2]])
+    return deps, model, write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
+
+
+def test_a_scene_that_contradicts_the_order_is_rewritten_with_the_problem_fed_back(settings: Settings) -> None:
+    fixed = {"voiceover": "Overnight oats cost fifty cents and keep you full."}
+    _, model, plan = _breakfast_after_dinner(settings, fixed)
     feedback = model.calls[2]["messages"][-1].content
     assert "breakfast after dinner" in feedback and "scene 3" in feedback
     assert plan.scenes[2].voiceover == fixed["voiceover"]
@@ -117,12 +122,7 @@ def test_a_scene_that_contradicts_the_order_is_rewritten_with_the_problem_fed_ba
 
 
 def test_a_model_that_keeps_failing_a_check_gives_the_best_plan_with_the_check_named(settings: Settings) -> None:
-    lines = ("Here is a routine that costs almost nothing.", "After dinner, I wash the dishes for free.",
-             "Then a cheap breakfast of oats for fifty cents.", "Brew coffee in your room instead of buying a latte.")
-    still_wrong = {"voiceover": "Then breakfast again, oats for fifty cents."}
-    turns = _turns(scenes=_scenes(*lines))
-    deps, model = _deps(settings, [*turns[:2], still_wrong, turns[2]])
-    plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
+    deps, model, plan = _breakfast_after_dinner(settings, {"voiceover": "Then breakfast again, oats for fifty cents."})
     assert len(model.calls) == 4  # outline, scenes, one rewrite of scene 3 (never twice), post
     failing = next(c for c in plan.checks if c.check == "contradiction")
     assert not failing.passed and "breakfast" in failing.problems[0]
