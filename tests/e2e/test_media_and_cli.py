@@ -15,17 +15,18 @@ from reelcraft import Studio
 from reelcraft.config import Settings
 from reelcraft.media.probe import probe
 from reelcraft.models.llm import ScriptedChatModel
+from helpers import plan_turns
 
 SHORT_PLAN = {
     "title": "Dorm Coffee",
     "hook": "Stop buying coffee.",
     "scenes": [
-        {"voiceover": "Stop buying coffee every morning.", "on_screen_text": "Stop buying coffee",
-         "visual": "alarm clock ringing", "duration": 3},
-        {"voiceover": "A mug at home costs ten cents.", "on_screen_text": "Ten cents",
-         "visual": "coffee mug on a desk", "duration": 3},
-        {"voiceover": "Save it and thank me later.", "on_screen_text": "Save it",
-         "visual": "piggy bank", "duration": 4},
+        {"voiceover": "Stop buying coffee. My dorm hack: an alarm clock set early.",
+         "on_screen_text": "Alarm clock, 10 minutes early", "visual": "Alarm clock, 10 minutes early", "duration": 3},
+        {"voiceover": "A coffee mug at home costs ten cents.", "on_screen_text": "Coffee mug for 10 cents",
+         "visual": "Coffee mug for 10 cents", "duration": 3},
+        {"voiceover": "Save the rest and thank me later.", "on_screen_text": "Save $5 a day",
+         "visual": "Save $5 a day", "duration": 4},
     ],
     "call_to_action": "Follow for more.",
     "music_mood": "calm",
@@ -47,7 +48,7 @@ def test_broken_media_is_skipped_with_a_warning_and_the_video_renders(tmp_path: 
     media = tmp_path / "media"
     _make_media(media)
     studio = Studio(Settings(home=tmp_path / "home", models_home=models_home),
-                    llm=ScriptedChatModel(turns=[SHORT_PLAN]))
+                    llm=ScriptedChatModel(turns=plan_turns(SHORT_PLAN)))
     draft = studio.create("10 s reel: dorm coffee hack", duration=10, language="en", media_dir=media)
     assert draft.outputs is not None
     info = probe(draft.outputs.video)
