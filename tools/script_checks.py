@@ -272,10 +272,32 @@ def _clock_order(scenes: list[Scene], language: Language) -> list[Finding]:
     return []
 
 
+_EN_POLARITY = re.compile(r"\b(more|less|fewer|higher|lower)\s+([a-z]{4,})\b", re.I)
+_OPPOSITE = {"more": {"less", "fewer"}, "less": {"more"}, "fewer": {"more"}, "higher": {"lower"}, "lower": {"higher"}}
+
+
+def _polarity_flip(scenes: list[Scene], language: Language) -> list[Finding]:
+    """One scene says 'less acidic' and a later one 'more acidic': the script argues against itself."""
+    if language != Language.EN:
+        return []
+    said: dict[str, tuple[str, int]] = {}  # word → (quantifier, scene)
+    for number, scene in enumerate(scenes, start=1):
+        for match in _EN_POLARITY.finditer(scene.voiceover):
+            quantifier, word = match.group(1).lower(), match.group(2).lower()
+            before = said.get(word)
+            if before and before[1] != number and quantifier in _OPPOSITE[before[0]]:
+                return [Finding(check="contradiction", scene=number,
+                                reason=f"scene {number} says “{quantifier} {word}” after “{before[0]} {word}” "
+                                       f"(scene {before[1]})")]  # fmt: skip
+            said.setdefault(word, (quantifier, number))
+    return []
+
+
 def contradiction(scenes: list[Scene], language: Language) -> list[Finding]:
     """Times of day named out of order across the narration (dinner, then breakfast), clock times that
-    run backwards or put a meal at the wrong hour, or numbered steps that go backwards."""
-    if steps := _step_numbers(scenes, language) or _clock_order(scenes, language):
+    run backwards or put a meal at the wrong hour, numbered steps that go backwards, or a claim turned
+    around ('less acidic', later 'more acidic')."""
+    if steps := _step_numbers(scenes, language) or _clock_order(scenes, language) or _polarity_flip(scenes, language):
         return steps
     stages = _TIME_STAGES[language]
     latest: tuple[int, str, int] | None = None  # (stage index, stage name, scene)
