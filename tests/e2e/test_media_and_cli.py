@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from helpers import plan_turns
 from reelcraft import Studio
 from reelcraft.config import Settings
 from reelcraft.media.probe import probe
 from reelcraft.models.llm import ScriptedChatModel
-from helpers import plan_turns
 
 SHORT_PLAN = {
     "title": "Dorm Coffee",
