@@ -193,7 +193,8 @@ def _trend(plan: VideoPlan) -> ScorePart:
     if backing.hashtag.lower().lstrip("#") not in used:
         grade.lose(30, "trend_hashtag", None, f"the trending {backing.hashtag} is not among the post's hashtags")
     if backing.growth_per_day <= 0:
-        grade.lose(30, "trend_growth", None, f"{backing.hashtag} is no longer growing ({backing.growth_per_day:+.1f}/day)")
+        grade.lose(30, "trend_growth", None,
+                   f"{backing.hashtag} is no longer growing ({backing.growth_per_day:+.1f}/day)")
     return grade.part()
 
 
