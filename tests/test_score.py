@@ -79,3 +79,37 @@ def test_the_score_ranks_the_committed_pairs_and_names_the_flaw(deps: Deps) -> N
         named += bool(weakest and flaw & set(weakest.checks))
     assert len(PAIRS) >= 40
     assert ranked / len(PAIRS) >= 0.9 and named / len(PAIRS) >= 0.8, (ranked, named)
+
+
+def test_cli_scores_a_saved_draft_and_a_plan_file_as_json(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from reelcraft.storage.drafts import DraftStore
+
+    home = tmp_path / "home"
+    plan = VideoPlan.model_validate({**EN_PLAN, "language": "en", "target_duration": 30})
+    store = DraftStore(Settings(home=home).drafts_dir)
+    draft = store.new_version(None, plan=plan, brief="30 s TikTok: a budget morning routine for college students")
+    store.save(draft)
+    env = {**os.environ, "REELCRAFT_HOME": str(home), "COLUMNS": "200"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "reelcraft.cli", "score", *args], capture_output=True,
+                              text=True, env=env, timeout=300)  # fmt: skip
+
+    done = cli(draft.id, "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert 0 <= result["total"] <= 100 and {p["name"] for p in result["parts"]} == set(PARTS)
+    plan_file = tmp_path / "demo.plan.json"
+    plan_file.write_text(plan.model_dump_json(), encoding="utf-8")
+    table = cli(str(plan_file), "--brief", "a budget morning routine")
+    assert table.returncode == 0 and "hook" in table.stdout and "/100" in table.stdout, table.stderr
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json", encoding="utf-8")
+    bad = cli(str(broken))
+    assert bad.returncode != 0 and "score" in bad.stderr and "plan JSON" in bad.stderr and "Traceback" not in bad.stderr
+    missing = cli("nosuchdraft")
+    assert missing.returncode != 0 and "reelcraft drafts" in missing.stderr

@@ -15,8 +15,7 @@ from pydantic import BaseModel, Field
 from reelcraft.plan import Language, Platform, Scene, VideoPlan
 from reelcraft.tools import script_checks as checks
 from reelcraft.tools.deps import Deps
-from reelcraft.tools.script import language_findings, onscreen_problems
-from reelcraft.tools.script_checks import SPEECH_RATE, Finding, speech_units
+from reelcraft.tools.script_checks import SPEECH_RATE, Finding, language_findings, onscreen_problems, speech_units
 
 PARTS = ("hook", "fidelity", "coherence", "narration", "pacing", "onscreen", "platform", "trend", "visuals")
 WEIGHTS = {"hook": 1.5, "fidelity": 1.5, "coherence": 1.2, "narration": 1.0, "pacing": 1.0, "onscreen": 0.8,

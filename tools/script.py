@@ -40,7 +40,14 @@ from reelcraft.tools import script_checks as checks
 from reelcraft.tools.deps import Deps
 from reelcraft.tools.formats import ShortFormat, choose_format, counted_items
 from reelcraft.tools.llm_json import Answer, ask_valid, json_model, json_reader
-from reelcraft.tools.script_checks import SPEECH_RATE, Finding, speech_units
+from reelcraft.tools.script_checks import (
+    ONSCREEN_WORDS,
+    SPEECH_RATE,
+    Finding,
+    language_findings,
+    onscreen_problems,
+    speech_units,
+)
 from reelcraft.tools.trends import TrendsOutput, normalise_tag
 
 __all__ = ["SPEECH_RATE", "ScriptInput", "budget", "extractive_cut", "opening_sentences", "speech_units",
@@ -148,8 +155,6 @@ STEP_TOKENS = {"outline": 200, "scenes": 120, "onscreen": 120, "post": 140, "fix
 stops there, and the answer is read as unusable, instead of running for minutes."""
 CHECK_NAMES = ("fidelity", "contradiction", "repetition", "stage_directions", "too_fast", "weak_hook", "onscreen",
                "language")  # fmt: skip
-ONSCREEN_WORDS = {Language.EN: (3, 7), Language.ZH: (2, 8)}
-"""On-screen text: 3–7 words with a number or key noun; 2–8 Chinese characters (issue 16)."""
 HOOK_UNITS = {Language.EN: 8, Language.ZH: 10}
 """The hook said within 2.5 s at the voices' rates (3.2 words/s, 4.3 characters/s)."""
 WRITER_FIX = "rephrase the brief more simply, or use a stronger model (--llm openai / ollama)"
@@ -259,26 +264,6 @@ def _same(a: str, b: str) -> bool:
 def hook_problems(hook: str, language: Language) -> list[Finding]:
     """The hook is said in ≤ 2.5 s and is not a greeting (the first scene opens with it)."""
     return checks.weak_hook([Scene(voiceover=hook, duration=3)], language)
-
-
-def onscreen_problems(scenes: list[Scene], language: Language) -> list[Finding]:
-    """The format's rule for on-screen text: a glance (no wall, no list), and not a lone word."""
-    found = checks.onscreen_wall(scenes, language)
-    low = ONSCREEN_WORDS[language][0]
-    walls = {f.scene for f in found}
-    for number, scene in enumerate(scenes, start=1):
-        size = speech_units(scene.on_screen_text, language)
-        if number not in walls and size < low:
-            unit = "words" if language == Language.EN else "characters"
-            found.append(Finding(check="onscreen_wall", scene=number,
-                                 reason=f"scene {number}'s on-screen text is {size} {unit}; give it {low} to "
-                                        f"{ONSCREEN_WORDS[language][1]}, with a number or key noun"))  # fmt: skip
-    return found
-
-
-def language_findings(plan_texts: list[tuple[int, str]], language: Language) -> list[Finding]:
-    return [Finding(check="language", scene=number, reason=f"scene {number}: {problem}" if number else problem)
-            for number, text in plan_texts if text.strip() and (problem := language_problem(text, language.value))]
 
 
 def review(plan: VideoPlan, brief: str, embedder: object | None) -> list[Finding]:

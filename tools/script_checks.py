@@ -13,7 +13,7 @@ import re
 
 from pydantic import BaseModel
 
-from reelcraft.language import CJK_IDEOGRAPH
+from reelcraft.language import CJK_IDEOGRAPH, language_problem
 from reelcraft.plan import Language, Scene
 
 SPEECH_RATE = {Language.EN: 3.2, Language.ZH: 4.3}
@@ -443,3 +443,27 @@ def off_topic(scenes: list[Scene], brief: str, embedder: object | None, language
                                  reason=f"scene {number} is about something else than the brief "
                                         f"(similarity {similarity:.2f} < {floor:.2f})"))  # fmt: skip
     return found
+
+
+ONSCREEN_WORDS = {Language.EN: (3, 7), Language.ZH: (2, 8)}
+"""On-screen text: 3–7 words with a number or key noun; 2–8 Chinese characters (issue 16)."""
+
+
+def onscreen_problems(scenes: list[Scene], language: Language) -> list[Finding]:
+    """The format's rule for on-screen text: a glance (no wall, no list), and not a lone word."""
+    found = onscreen_wall(scenes, language)
+    low = ONSCREEN_WORDS[language][0]
+    walls = {f.scene for f in found}
+    for number, scene in enumerate(scenes, start=1):
+        size = speech_units(scene.on_screen_text, language)
+        if number not in walls and size < low:
+            unit = "words" if language == Language.EN else "characters"
+            found.append(Finding(check="onscreen_wall", scene=number,
+                                 reason=f"scene {number}'s on-screen text is {size} {unit}; give it {low} to "
+                                        f"{ONSCREEN_WORDS[language][1]}, with a number or key noun"))  # fmt: skip
+    return found
+
+
+def language_findings(plan_texts: list[tuple[int, str]], language: Language) -> list[Finding]:
+    return [Finding(check="language", scene=number, reason=f"scene {number}: {problem}" if number else problem)
+            for number, text in plan_texts if text.strip() and (problem := language_problem(text, language.value))]

@@ -17,6 +17,7 @@ import streamlit as st
 from reelcraft.config import Settings
 from reelcraft.plan import Draft
 from reelcraft.studio import Studio
+from reelcraft.ui.components import scene_flags, show_score
 
 PROVIDERS = ["local", "openai", "ollama"]
 PLATFORMS = ["tiktok", "reels", "shorts", "square", "landscape"]
@@ -100,6 +101,7 @@ def show_draft(draft: Draft, studio: Studio) -> None:
         if draft.plan.hashtags:
             st.caption(" ".join(draft.plan.hashtags))
     with right:
+        score = studio.score(draft.id, draft.version)
         st.markdown("**Storyboard**")
         frames = storyboard(draft, ffmpeg=studio.settings.ffmpeg)
         for row in range(0, len(frames), 4):
@@ -108,6 +110,11 @@ def show_draft(draft: Draft, studio: Studio) -> None:
                     st.image(str(frame.image), width="stretch")
                     st.markdown(f"**{frame.number}.** {frame.scene.on_screen_text}")
                     st.caption(f"{frame.duration:.1f} s · {frame.scene.voiceover}")
+                    for flag in scene_flags(score, frame.number):
+                        st.caption(f"⚠️ {flag}")
+        show_score(score, key=f"score-{draft.id}-{draft.version}")
+        if score.weakest:
+            st.caption("Say “fix the weakest part” to rewrite it.")
 
 
 def main() -> None:

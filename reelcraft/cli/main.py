@@ -172,6 +172,42 @@ def drafts() -> None:
 
 
 @app.command()
+def score(
+    draft: Annotated[str, typer.Argument(help="A draft id (see `reelcraft drafts`) or a .plan.json file")],
+    version: Annotated[int | None, typer.Option(help="Which version of the draft (default: the newest)")] = None,
+    brief: Annotated[str, typer.Option(help="The brief, for a .plan.json file (drafts keep their own)")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the score as JSON")] = False,
+) -> None:
+    """Score a draft 0–100 from named parts (hook, fidelity, coherence, pacing, on-screen text, …), each
+    with its reason and scene; the weakest part is the one to fix first."""
+    from reelcraft.plan import VideoPlan
+    from reelcraft.studio import Studio
+
+    try:
+        studio = Studio()
+        path = Path(draft)
+        if path.suffix == ".json" and path.is_file():
+            plan = VideoPlan.model_validate_json(path.read_text(encoding="utf-8"))
+            result = studio.score_plan(plan, brief=brief)
+        else:
+            result = studio.score(draft, version)
+    except ReelcraftError as exc:
+        fail_with(exc)
+    except ValueError as exc:  # a file that is not a plan
+        fail("score", f"{draft} is not a plan JSON ({str(exc).splitlines()[0]})",
+             "pass a draft id or the .plan.json written next to a video")
+    if as_json:
+        print(result.model_dump_json(indent=2))
+        return
+    table = Table("part", "score", "scene", "reason", title=f"score {result.total}/100")
+    for part in result.parts:
+        mark = " [bold](weakest)[/bold]" if part.name == result.weakest else ""
+        table.add_row(part.name + mark, "-" if part.score is None else str(part.score),
+                      "" if part.scene is None else str(part.scene), part.reason)  # fmt: skip
+    Console().print(table)
+
+
+@app.command()
 def doctor() -> None:
     """Check (and prepare) every offline part: ffmpeg, fonts, music synth, voices, the embedded LLM."""
     from reelcraft.studio import Studio

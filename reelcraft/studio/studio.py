@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from reelcraft.studio.gan import GanService, StatusFn
     from reelcraft.studio.trends import TrendsService
     from reelcraft.tools.music import MusicOutput
+    from reelcraft.tools.score import DraftScore
     from reelcraft.tools.trends import TrendsOutput
 
 
@@ -223,6 +224,18 @@ class Studio:
         from reelcraft.tools.trends import TrendsInput, suggest_trends
 
         return suggest_trends(TrendsInput(brief=brief, **filters), self.deps)  # type: ignore[arg-type]
+
+    def score(self, draft_id: str, version: int | None = None) -> DraftScore:
+        """The draft's 0–100 score from named parts, each with a reason and its scene; `weakest` is the
+        part to fix first (the chat's "fix the weakest part")."""
+        draft = self.store.load(draft_id, version)
+        return self.score_plan(draft.plan, brief=draft.brief, scene_durations=draft.scene_durations)
+
+    def score_plan(self, plan: VideoPlan, *, brief: str = "", scene_durations: list[float] | None = None) -> DraftScore:
+        """Score a plan that is not saved as a draft (a `.plan.json` file, a batch's output)."""
+        from reelcraft.tools.score import ScoreInput, score_draft
+
+        return score_draft(ScoreInput(plan=plan, brief=brief, scene_durations=scene_durations or []), self.deps)
 
     def draft(self, draft_id: str, version: int | None = None) -> Draft:
         return self.store.load(draft_id, version)

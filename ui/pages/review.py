@@ -20,10 +20,10 @@ from reelcraft.errors import ReelcraftError
 from reelcraft.plan import Language, VideoPlan, plan_diff
 from reelcraft.review.service import Actor, ReviewService, VersionInfo
 from reelcraft.review.tables import Role, Status
-from reelcraft.ui.components import review_player
+from reelcraft.ui.components import review_player, show_score
 
 if TYPE_CHECKING:
-    from reelcraft.studio import Studio
+    from reelcraft.studio import DraftScore, Studio
 
 STATUS_BADGES = {Status.DRAFT: "📝 draft", Status.IN_REVIEW: "👀 in review",
                  Status.CHANGES_REQUESTED: "✏️ changes requested", Status.APPROVED: "✅ approved",
@@ -170,9 +170,20 @@ def show_draft(review: ReviewService, actor: Actor, draft_id: str) -> None:
         if moment is not None:
             st.session_state["comment-at"] = moment
         scene_table(current.plan, previous.plan if previous else None)
+        show_score(version_score(current), key=f"score-{draft_id}-{current.number}")
     st.divider()
     actions(review, actor, role, current)
     comments(review, actor, role, current)
+
+
+def version_score(version: VersionInfo) -> DraftScore:
+    """The version's score, against the brief its draft was made from when this machine made it."""
+    studio = get_studio()
+    try:
+        brief = studio.draft(version.draft_id).brief
+    except ReelcraftError:  # made elsewhere: the title stands in for the brief
+        brief = ""
+    return studio.score_plan(version.plan, brief=brief)
 
 
 def actions(review: ReviewService, actor: Actor, role: Role | None, version: VersionInfo) -> None:
