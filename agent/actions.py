@@ -102,6 +102,20 @@ class ChangePlatform(BaseModel):
     platform: Literal["tiktok", "reels", "shorts", "square", "landscape"]
 
 
+class FixWeakest(BaseModel):
+    """Fix the weakest part of the draft's score (the hook, a scene off the brief, a rushed scene…)."""
+
+    action: Literal["fix_weakest"] = "fix_weakest"
+
+
+class ChangeFormat(BaseModel):
+    """Rewrite the video in another short-video format (list, how_to, story_twist, myth_fact, before_after,
+    pov, day_in_life, explainer, promo)."""
+
+    action: Literal["change_format"] = "change_format"
+    format: str = Field(min_length=2, max_length=40)
+
+
 class RenderFinal(BaseModel):
     """Render the full-quality final video (previews are half size)."""
 
@@ -124,13 +138,14 @@ class Reply(BaseModel):
 
 Action = Annotated[
     CreateVideo | RewriteScene | AddScene | RemoveScene | ReorderScenes | ChangeLength | ChangeLanguage
-    | ChangeVoice | ChangeMusic | ChangeVisualStyle | RegenerateVisuals | ChangePlatform | RenderFinal
-    | AskClarification | Reply,
+    | ChangeVoice | ChangeMusic | ChangeVisualStyle | RegenerateVisuals | ChangePlatform | FixWeakest
+    | ChangeFormat | RenderFinal | AskClarification | Reply,
     Field(discriminator="action"),
 ]  # fmt: skip
 ACTION_TYPES: tuple[type[BaseModel], ...] = (
     CreateVideo, RewriteScene, AddScene, RemoveScene, ReorderScenes, ChangeLength, ChangeLanguage, ChangeVoice,
-    ChangeMusic, ChangeVisualStyle, RegenerateVisuals, ChangePlatform, RenderFinal, AskClarification, Reply,
+    ChangeMusic, ChangeVisualStyle, RegenerateVisuals, ChangePlatform, FixWeakest, ChangeFormat, RenderFinal,
+    AskClarification, Reply,
 )  # fmt: skip
 ACTION_NAMES = [t.model_fields["action"].default for t in ACTION_TYPES]
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(Action)
@@ -179,6 +194,8 @@ def to_action(choice: dict[str, Any]) -> tuple[BaseModel | None, list[str]]:
             fields |= {"request": text}
         case "change_platform":
             fields |= {"platform": text.lower()}
+        case "change_format":
+            fields |= {"format": text}
         case "ask_clarification":
             fields |= {"question": text}
         case "reply":

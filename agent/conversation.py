@@ -23,15 +23,17 @@ from reelcraft.agent.actions import (
     AskClarification,
     ChangeVoice,
     CreateVideo,
+    FixWeakest,
     RenderFinal,
     Reply,
 )
-from reelcraft.agent.edits import edited_plan
+from reelcraft.agent.edits import edited_plan, fix_weakest
 from reelcraft.agent.planner import choose_action
 from reelcraft.agent.session import ChatMessage, ChatSession, SessionStore
 from reelcraft.errors import ReelcraftError
 from reelcraft.plan import Draft, Language, VideoPlan, detect_language, plan_diff
 from reelcraft.prompts import load_prompt
+from reelcraft.tools.score import ScorePart
 
 if TYPE_CHECKING:
     from reelcraft.agent.maker import VideoMaker
@@ -63,6 +65,8 @@ class TurnState(TypedDict, total=False):
     new_draft: Draft | None
     reply: str
     changed: list[str]
+    fixed: ScorePart | None
+    """For "fix the weakest part": the part that was fixed (None when nothing was weak)."""
 
 
 class Conversation:
@@ -130,7 +134,12 @@ class Conversation:
             assert draft is not None  # choose_action answers edits before any video
             if isinstance(action, ChangeVoice):
                 session.voice = action.voice
-            plan = edited_plan(action, draft.plan, self.studio.deps)
+            if isinstance(action, FixWeakest):
+                plan, fixed = fix_weakest(draft.plan, draft.brief, self.studio.deps)
+                if fixed is None:
+                    return {"reply": replies.say("nothing_weak", draft.plan.language)}
+            else:
+                plan, fixed = edited_plan(action, draft.plan, self.studio.deps, brief=draft.brief), None
             profile = "final" if isinstance(action, RenderFinal) else "preview"
             new = self.studio.render(plan, brief=draft.brief, draft_id=draft.id, voice=session.voice,
                                      profile=profile)  # fmt: skip
@@ -138,7 +147,7 @@ class Conversation:
             if isinstance(action, ChangeVoice):
                 session.voice = None
             return {"reply": self._failed(exc, draft.plan if draft else None, state["message"])}
-        return {"new_draft": new, "changed": plan_diff(draft.plan, new.plan)}
+        return {"new_draft": new, "changed": plan_diff(draft.plan, new.plan), "fixed": fixed}
 
     def _respond(self, state: TurnState) -> TurnState:
         if "reply" in state:
@@ -159,6 +168,10 @@ class Conversation:
                                          version=new.version)}  # fmt: skip
         if not state.get("changed"):
             return {"reply": replies.say("unchanged", language, version=new.version)}
+        if (fixed := state.get("fixed")) is not None:
+            return {"reply": replies.say("fixed_weakest", language, part=fixed.name, reason=fixed.reason,
+                                         version=new.version,
+                                         changed=replies.describe_changes(state["changed"], language))}
         hits = sum(v.get("hits", 0) for v in _delta(self._stats_before, self.studio.cache_stats()).values())
         return {"reply": replies.say("edited" if hits else "edited_all", language, version=new.version, hits=hits,
                                      changed=replies.describe_changes(state["changed"], language))}  # fmt: skip

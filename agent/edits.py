@@ -8,12 +8,14 @@ from pydantic import BaseModel
 
 from reelcraft.agent.actions import (
     AddScene,
+    ChangeFormat,
     ChangeLanguage,
     ChangeLength,
     ChangeMusic,
     ChangePlatform,
     ChangeVisualStyle,
     ChangeVoice,
+    FixWeakest,
     RegenerateVisuals,
     RemoveScene,
     RenderFinal,
@@ -22,10 +24,15 @@ from reelcraft.agent.actions import (
 )
 from reelcraft.plan import Language, Platform, VideoPlan
 from reelcraft.tools.deps import Deps
+from reelcraft.tools.score import ScorePart
+
+FOLLOW = {Language.EN: "Follow for more.", Language.ZH: "关注我，看更多。"}
+"""The call to action added when a draft has none."""
 
 
-def edited_plan(action: BaseModel, plan: VideoPlan, deps: Deps) -> VideoPlan:
-    """The plan after one edit action, made through the tools' typed interfaces (script edits are cached)."""
+def edited_plan(action: BaseModel, plan: VideoPlan, deps: Deps, brief: str = "") -> VideoPlan:
+    """The plan after one edit action, made through the tools' typed interfaces (script edits are cached).
+    `brief` is the draft's brief: a new format is written from it, and the score is measured against it."""
     from reelcraft.tools.music import music_revision
     from reelcraft.tools.script_edit import (
         LengthInput,
@@ -60,6 +67,55 @@ def edited_plan(action: BaseModel, plan: VideoPlan, deps: Deps) -> VideoPlan:
             return plan.model_copy(update={"scenes": scenes})
         case ChangePlatform(platform=platform):
             return plan.model_copy(update={"platform": Platform(platform)})
+        case FixWeakest():
+            return fix_weakest(plan, brief, deps)[0]
+        case ChangeFormat(format=name):
+            from reelcraft.tools.script import ScriptInput, write_script
+
+            return write_script(ScriptInput(brief=brief or plan.title, language=plan.language, platform=plan.platform,
+                                            duration=plan.target_duration, format=name), deps)  # fmt: skip
         case ChangeVoice() | RenderFinal():
             return plan
     raise AssertionError(f"no handler for {action!r}")
+
+
+def fix_weakest(plan: VideoPlan, brief: str, deps: Deps) -> tuple[VideoPlan, ScorePart | None]:
+    """The plan with the weakest part of its score fixed, and that part (None when nothing is weak).
+    Post-level parts (platform, trend) are fixed in code; a scene's part is rewritten by the model with the
+    reason fed back, so the rewrite knows what was wrong."""
+    from reelcraft.tools.score import ScoreInput, score_draft
+    from reelcraft.tools.script_checks import ONSCREEN_WORDS, key_terms
+    from reelcraft.tools.script_edit import LengthInput, SceneEditInput, change_length, edit_scene
+
+    score = score_draft(ScoreInput(plan=plan, brief=brief), deps)
+    if score.weakest is None:
+        return plan, None
+    part = score.part(score.weakest)
+    language = plan.language
+    if part.name == "trend" and plan.trend_backing:
+        tag = max(plan.trend_backing, key=lambda b: b.growth_per_day).hashtag
+        return plan.model_copy(update={"hashtags": [tag, *plan.hashtags][:6]}), part
+    if part.name == "platform":
+        update: dict[str, object] = {}
+        if not plan.call_to_action.strip():
+            update["call_to_action"] = FOLLOW[language]
+        if not plan.hashtags:
+            update["hashtags"] = ["#" + "".join(t.split()) for t in key_terms(brief or plan.title, language)[:4]]
+        elif len(plan.hashtags) > 8:
+            update["hashtags"] = plan.hashtags[:5]
+        if "length" in part.checks:
+            seconds = min(max(plan.target_duration, 15.0), 60.0)
+            return change_length(LengthInput(plan=plan.model_copy(update=update), seconds=seconds), deps), part
+        return plan.model_copy(update=update), part
+    scene = part.scene or 1
+    low, high = ONSCREEN_WORDS[language]
+    unit = "words" if language == Language.EN else "characters"
+    if part.name == "onscreen":
+        instruction = (f"Keep the narration's meaning. {part.reason}. The on-screen text: {low}–{high} {unit} with "
+                       f"a number or key noun.")  # fmt: skip
+    elif part.name == "hook":
+        instruction = f"{part.reason}. Open with a hook said in under 2.5 s that names what the video is about."
+    else:
+        instruction = f"{part.reason}. Fix that, and stay on the brief: {brief or plan.title}"
+    return edit_scene(SceneEditInput(plan=plan, mode="rewrite", scene=scene, instruction=instruction[:500]),
+                      deps), part  # fmt: skip

@@ -15,10 +15,12 @@ import re
 from pydantic import BaseModel
 
 from reelcraft.agent.actions import (
+    ChangeFormat,
     ChangeLanguage,
     ChangeLength,
     ChangePlatform,
     ChangeVoice,
+    FixWeakest,
     RegenerateVisuals,
     ReorderScenes,
 )
@@ -40,6 +42,15 @@ _PLATFORMS = [(re.compile(r"youtube\s*shorts|\bshorts\b", re.I), "shorts"),
               (re.compile(r"\breels?\b|instagram", re.I), "reels"),
               (re.compile(r"tiktok|抖音", re.I), "tiktok")]  # fmt: skip
 _PLATFORM_ASK = re.compile(r"\b(?:for|version|format|make it|as)\b|版|格式|改成|换成", re.I)
+
+
+_WEAKEST = re.compile(r"\b(?:fix|improve|work on|redo)\s+(?:the\s+)?(?:weakest|worst|lowest)"
+                      r"(?:\s+(?:part|bit|one|score))?\b|\b(?:improve|raise|better)\s+(?:the\s+)?score\b|(?:修|改|优化)(?:一下)?最(?:弱|差)的?(?:部分|地方|一项)?"
+                      r"|提高(?:一下)?(?:评分|分数)", re.I)  # fmt: skip
+_NEW_FORMAT = re.compile(r"^(?:(?:now\s+)?make it|turn it into|redo it as|do it as|change (?:it|the format) to"
+                         r"|switch to)\s+(?:a|an)?\s*(?P<name>[\w/&' -]{2,30}?)(?:\s+(?:format|video|one))?\W*$",
+                         re.I)  # fmt: skip
+"""'make it a myth vs fact': a format only when the words name one ('make it funnier' goes to the model)."""
 
 
 _INJECTION = re.compile(r"ignore (?:all |any |your |the |previous |prior )*(?:instructions|rules|prompt)|system prompt"
@@ -110,6 +121,22 @@ def is_injection(message: str) -> bool:
     return bool(_INJECTION.search(message))
 
 
+def format_asked(text: str) -> str | None:
+    """The format an edit asks for ('make it a POV', '换成故事形式', 'format: listicle'), or None. A format
+    that does not exist, asked for in so many words ('… format'), comes back as said, so the edit answers
+    with the list of formats."""
+    from reelcraft.errors import BriefError
+    from reelcraft.tools.formats import requested_format, resolve_format
+
+    if (match := _NEW_FORMAT.match(text)) and (name := resolve_format(match.group("name"))):
+        return name
+    try:
+        return requested_format(text)
+    except BriefError:
+        match = _NEW_FORMAT.match(text)
+        return match.group("name") if match else text[:40]
+
+
 def match_intent(message: str, scene_count: int) -> BaseModel | None:
     """The one action an unambiguous edit asks for, or None (let the model decide)."""
     text = " ".join(message.split())
@@ -123,6 +150,10 @@ def match_intent(message: str, scene_count: int) -> BaseModel | None:
             order[a - 1], order[b - 1] = b, a
             return ReorderScenes(order=order)
         return None
+    if _WEAKEST.search(text):
+        return FixWeakest()
+    if changed_format := format_asked(text):
+        return ChangeFormat(format=changed_format)
     if voice := _VOICE.search(text):
         return ChangeVoice(voice=next(x for x in voice.groups() if x))
     if visual := _NEW_VISUAL.search(text):

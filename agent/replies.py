@@ -54,6 +54,15 @@ _TEXT: dict[str, dict[Language, str]] = {
         Language.EN: "Done: version {version} changes {changed}.",
         Language.ZH: "改好了：第 {version} 版修改了{changed}。",
     },
+    "fixed_weakest": {
+        Language.EN: "Done: version {version} works on the weakest part, {part} ({reason}). It changes {changed}.",
+        Language.ZH: "改好了：第 {version} 版修改了最弱的部分「{part}」（{reason}），改动：{changed}。",
+    },
+    "nothing_weak": {
+        Language.EN: "Every part of this draft already scores 100, so there is nothing weak to fix. Tell me what "
+                     "you would like to change.",
+        Language.ZH: "这一版每个部分都是满分，没有需要修的弱项。想改什么直接告诉我。",
+    },
     "unchanged": {
         Language.EN: "Version {version} is rendered; the plan itself did not change.",
         Language.ZH: "第 {version} 版已渲染，脚本本身没有变化。",
@@ -70,11 +79,11 @@ _TEXT: dict[str, dict[Language, str]] = {
         Language.EN: "I turn an idea into a short vertical video with narration, captions and music. Tell me the "
                      "idea (e.g. “30 s TikTok: a budget morning routine for college students, upbeat”), then change "
                      "it by talking: rewrite, add, remove or reorder scenes; change the length, language (English or "
-                     "Chinese), voice, music, look or platform; “new background for scene 2”; and “final” for the "
-                     "full-quality video.",
+                     "Chinese), voice, music, look, platform or format (“make it a myth vs fact”); “new background for "
+                     "scene 2”; “fix the weakest part” of the draft's score; and “final” for the full-quality video.",
         Language.ZH: "我能把一个创意做成带旁白、字幕和音乐的竖版短视频。先告诉我创意（比如“30秒抖音：大学生的省钱早餐，"
                      "轻快”），然后直接说要怎么改：重写、添加、删除或调整镜头顺序；修改时长、语言（中文或英文）、配音、"
-                     "音乐、画面风格或平台；“第2个镜头换个背景”；满意了说“导出高清版”。",
+                     "音乐、画面风格、平台或形式（“做成辟谣形式”）；“第2个镜头换个背景”；“修一下最弱的部分”；满意了说“导出高清版”。",
     },
     "beyond_picture": {
         Language.EN: "I can't draw that into the video: the pictures are generated motion backgrounds, or your own "
