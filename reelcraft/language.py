@@ -44,3 +44,50 @@ def language_problem(text: str, language: str) -> str | None:
     if language == "en" and CJK_IDEOGRAPH.search(text):
         return f"contains Chinese characters but must be English: {text[:60]!r}"
     return None
+
+
+def _vocabulary(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_OTHER_SCRIPTS = [
+    ("Japanese", re.compile(r"[\u3040-\u30ff]")), ("Korean", re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")),
+    ("Russian (Cyrillic)", re.compile(r"[\u0400-\u04ff]")), ("Arabic", re.compile(r"[\u0600-\u06ff]")),
+    ("Hindi (Devanagari)", re.compile(r"[\u0900-\u097f]")), ("Thai", re.compile(r"[\u0e00-\u0e7f]")),
+    ("Greek", re.compile(r"[\u0370-\u03ff]")), ("Hebrew", re.compile(r"[\u0590-\u05ff]")),
+]  # fmt: skip
+_SIMPLIFIED_ONLY = re.compile(r"[的个们这说让给为时后里还没视频吗呢吧么讲样]")
+"""Characters a Chinese brief is full of and a Japanese one is not: Chinese framing around a Japanese title."""
+_ENGLISH_WORDS = _vocabulary("the of for about and to with my your how what why is are this that make from you it "
+                             "seconds second at by")
+_LATIN_WORDS = {
+    "Spanish": _vocabulary("el la de los las del que y para con por una sobre mi cómo es segundos vídeo sin muy más"),
+    "French": _vocabulary("le la de les des du et pour avec une sur mon est comment pourquoi secondes vidéo très"),
+    "German": _vocabulary("der die das und mit für ist ein eine über mein wie warum zu den sekunden nicht auf"),
+    "Portuguese": _vocabulary("os de do da dos das e para com uma sobre meu como não é segundos vídeo sem muito"),
+    "Italian": _vocabulary("il la lo gli della che per con una sul mio come perché di secondi senza molto"),
+    "Indonesian": _vocabulary("yang dan untuk dengan di ini itu cara detik tentang saya tidak dari"),
+}  # fmt: skip
+"""Function words that mark a Latin-script brief as another language (none of them English)."""
+
+
+def unsupported_language(text: str) -> str | None:
+    """The language a brief is written in when reelcraft cannot write it (it writes English and Chinese),
+    or None. A title in another language inside an English or Chinese brief ('…short video about: 사랑해')
+    is fine: the framing words decide."""
+    found = letters(text)
+    if not found:
+        return None
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    english = sum(w in _ENGLISH_WORDS for w in words)
+    chinese = cjk_share(text) >= 0.2 and bool(_SIMPLIFIED_ONLY.search(text))
+    if english or chinese:
+        return None
+    for name, pattern in _OTHER_SCRIPTS:
+        if sum(bool(pattern.match(ch)) for ch in found) / len(found) >= 0.25:
+            return name
+    if cjk_share(text) >= 0.2:
+        return None  # Han characters without the common simplified ones: a short Chinese brief
+    counts = {name: sum(w in vocabulary for w in words) for name, vocabulary in _LATIN_WORDS.items()}
+    name, count = max(counts.items(), key=lambda item: item[1])
+    return name if count >= 3 else None

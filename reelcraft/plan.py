@@ -13,7 +13,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from reelcraft.errors import BriefError
-from reelcraft.language import cjk_share
+from reelcraft.language import cjk_share, unsupported_language
 
 MIN_DURATION_S = 5.0
 MAX_DURATION_S = 180.0
@@ -110,6 +110,10 @@ def check_brief(brief: str) -> str:
         )
     if not any(ch.isalpha() for ch in text):
         raise BriefError("the brief has no words in it", "describe the video in English or Chinese")
+    if other := unsupported_language(text):
+        raise BriefError(f"the brief is in {other}; reelcraft writes, voices and captions English and Chinese",
+                         "write the brief in English or Chinese (a title in another language is fine inside it, "
+                         "e.g. “30 s TikTok about: …”)")  # fmt: skip
     return text
 
 

@@ -30,6 +30,30 @@ def test_empty_or_wordless_brief_is_refused(brief: str) -> None:
     assert err.value.stage == "brief" and err.value.fix
 
 
+@pytest.mark.parametrize(("brief", "named"), [
+    ("Un video de 30 segundos sobre mi rutina de mañana para estudiantes", "Spanish"),
+    ("Une vidéo de 30 secondes sur ma routine du matin pour les étudiants", "French"),
+    ("Ein 30-Sekunden-Video über meine Morgenroutine für Studenten", "German"),
+    ("30秒のTikTok動画：大学生の節約モーニングルーティン", "Japanese"),
+    ("대학생을 위한 30초 아침 루틴 영상", "Korean"),
+    ("30-секундное видео о бюджетном утре студента", "Cyrillic"),
+])  # fmt: skip
+def test_a_brief_in_a_language_reelcraft_cannot_write_is_refused_by_name(brief: str, named: str) -> None:
+    with pytest.raises(BriefError) as err:
+        check_brief(brief)
+    assert named in err.value.message and "English or Chinese" in err.value.fix
+
+
+@pytest.mark.parametrize("brief", [
+    "A 30-second vertical short video about: 사랑해 (Official MV)",
+    "A 30-second vertical short video about: Peso Pluma - La Durango (Video Oficial)",
+    "做一个30秒的竖屏短视频，主题：ワンピース最新話", "做一个30秒的竖屏短视频，主题：⚡ 非 自 然 死 亡 ⚡❸❷",
+    "cats", "猫", "30 s reel: la dolce vita in Rome on a budget", "三个早起小技巧",
+])  # fmt: skip
+def test_a_foreign_title_inside_an_english_or_chinese_brief_is_fine(brief: str) -> None:
+    assert check_brief(brief)
+
+
 def test_huge_brief_is_refused_with_the_limit_in_the_fix() -> None:
     with pytest.raises(BriefError, match="20,000 characters") as err:
         check_brief("x" * 20_000)
