@@ -21,7 +21,8 @@ BRIEF = "30 s TikTok: a budget morning routine for college students, upbeat"
 
 @pytest.mark.parametrize(("message", "expected"), [
     ("fix the weakest part", FixWeakest()), ("improve the score", FixWeakest()), ("修一下最弱的部分", FixWeakest()),
-    ("make it a myth vs fact", ChangeFormat(format="myth_fact")), ("turn it into a listicle", ChangeFormat(format="list")),
+    ("make it a myth vs fact", ChangeFormat(format="myth_fact")),
+    ("turn it into a listicle", ChangeFormat(format="list")),
     ("做成辟谣形式", ChangeFormat(format="myth_fact")), ("switch to POV", ChangeFormat(format="pov")),
     ("make it a haiku format", ChangeFormat(format="haiku")),
     ("make it funnier", None), ("make it shorter", None), ("fix scene 2", None),
