@@ -9,7 +9,7 @@ EN_BRIEF = "30 s TikTok: a budget morning routine for college students, upbeat"
 ZH_BRIEF = "30秒抖音：大学生的省钱早晨日常，轻快"
 
 EN_PLAN: dict[str, Any] = {
-    "title": "Budget Morning Routine",
+    "title": "Your mornings cost too much",
     "hook": "Your mornings cost too much.",
     "scenes": [
         {"voiceover": "Your mornings cost too much. Here is a routine that costs almost nothing.",
@@ -21,13 +21,13 @@ EN_PLAN: dict[str, Any] = {
         {"voiceover": "Brew coffee in your room instead of buying a latte.",
          "on_screen_text": "Skip the $5 latte", "visual": "Skip the $5 latte", "duration": 9},
     ],
-    "call_to_action": "Follow for more student hacks!",
-    "music_mood": "upbeat pop",
+    "call_to_action": "Follow for more days like this.",
+    "music_mood": "upbeat_pop",
     "hashtags": ["#college", "#budget", "#morningroutine"],
 }
 
 ZH_PLAN: dict[str, Any] = {
-    "title": "大学生省钱早晨",
+    "title": "你的早晨太贵了",
     "hook": "你的早晨太贵了！",
     "scenes": [
         {"voiceover": "你的早晨太贵了！试试这个几乎不花钱的早晨日常。", "on_screen_text": "省钱早晨",
@@ -39,25 +39,24 @@ ZH_PLAN: dict[str, Any] = {
         {"voiceover": "在宿舍自己冲咖啡，省下买奶茶的钱。", "on_screen_text": "自己冲咖啡", "visual": "自己冲咖啡",
          "duration": 8},
     ],
-    "call_to_action": "关注我，学更多省钱技巧！",
-    "music_mood": "轻快 流行",
+    "call_to_action": "关注我，一起过好每一天。",
+    "music_mood": "upbeat_pop",
     "hashtags": ["#大学生", "#省钱", "#早晨日常"],
 }
 
 
 def plan_turns(plan: dict[str, Any]) -> list[dict[str, Any]]:
     """What a good model answers to the script writer's steps (tools/script.py) to give `plan`: the outline
-    (the hook, and the on-screen texts as beats), the scenes' narration (scene 1 without the hook, which the
-    writer says first) and the post. A plan whose beats break the on-screen rule would need one more turn."""
+    (the hook, the on-screen texts as beats, the hashtags) and the scenes' narration (scene 1 without the hook,
+    which the writer says first); the title, call to action and music come from the hook, format and brief. A plan whose beats break the on-screen rule would need one more turn."""
     hook = plan["hook"]
     first = plan["scenes"][0]["voiceover"]
     narration = [first[len(hook):].strip() if first.startswith(hook) else first,
                  *(s["voiceover"] for s in plan["scenes"][1:])]  # fmt: skip
     beats = [s["on_screen_text"] for s in plan["scenes"]]
     return [
-        {"hook": hook, "beats": beats},
+        {"hook": hook, "beats": beats, "hashtags": plan["hashtags"]},
         {"scenes": [{"beat": b, "voiceover": v} for b, v in zip(beats, narration, strict=True)]},
-        {key: plan[key] for key in ("title", "call_to_action", "music_mood", "hashtags")},
     ]
 
 

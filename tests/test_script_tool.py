@@ -21,10 +21,10 @@ def _deps(settings: Settings, turns: list) -> tuple[Deps, ScriptedChatModel]:
 
 
 def _turns(**changes: object) -> list[dict]:
-    """EN_TURNS with the outline, scenes or post answer replaced."""
+    """EN_TURNS with the outline or scenes answer replaced."""
     turns = copy.deepcopy(EN_TURNS)
     for step, value in changes.items():
-        turns[{"outline": 0, "scenes": 1, "post": 2}[step]] = value
+        turns[{"outline": 0, "scenes": 1}[step]] = value
     return turns
 
 
@@ -32,7 +32,7 @@ def _scenes(*lines: str) -> dict:
     return {"scenes": [{"beat": b, "voiceover": v} for b, v in zip(EN_TURNS[0]["beats"], lines, strict=True)]}
 
 
-def test_a_plan_is_written_in_three_steps_and_records_its_format_and_checks(settings: Settings) -> None:
+def test_a_plan_is_written_in_steps_and_records_its_format_and_checks(settings: Settings) -> None:
     deps, model = _deps(settings, EN_TURNS)
     plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
     model.assert_all_used()
@@ -49,19 +49,22 @@ def test_a_plan_is_written_in_three_steps_and_records_its_format_and_checks(sett
     anchors = [item["properties"]["beat"]["const"] for item in scenes["schema"]["properties"]["scenes"]["prefixItems"]]
     assert anchors == EN_TURNS[0]["beats"]  # each scene's narration is written right after its beat
     assert scenes["messages"][-2].content.startswith("{")  # one conversation: the outline answer is in it
+    assert outline["schema"]["properties"]["hashtags"]["minItems"] == 3 and plan.hashtags == EN_PLAN["hashtags"]
+    assert plan.title == "Your mornings cost too much"  # the hook; the post needs no model call of its own
+    assert plan.call_to_action == "Follow for more days like this." and plan.music_mood == "upbeat_pop"
 
 
 def test_chinese_prompts_are_used_for_chinese(settings: Settings) -> None:
     deps, model = _deps(settings, ZH_TURNS)
     plan = write_script(ScriptInput(brief=ZH_BRIEF, language=Language.ZH, duration=30), deps)
-    assert plan.title == "大学生省钱早晨" and plan.language == Language.ZH
+    assert plan.title == "你的早晨太贵了" and plan.language == Language.ZH
     assert "简体中文" in model.calls[0]["messages"][0].content
 
 
 def test_an_outline_in_the_wrong_language_goes_back_to_the_model(settings: Settings) -> None:
     deps, model = _deps(settings, [EN_TURNS[0], *ZH_TURNS])
     plan = write_script(ScriptInput(brief=ZH_BRIEF, language=Language.ZH, duration=30), deps)
-    assert plan.language == Language.ZH and len(model.calls) == 4
+    assert plan.language == Language.ZH and len(model.calls) == 3
     assert "not written in Chinese" in model.calls[1]["messages"][-1].content
 
 
@@ -84,7 +87,7 @@ def test_narration_too_long_is_cut_by_the_code_without_another_call(settings: Se
                                             (6, "Brew coffee in your room.")])]  # fmt: skip
     deps, model = _deps(settings, _turns(scenes=_scenes(*long)))
     plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
-    assert len(model.calls) == 3
+    assert len(model.calls) == 2
     words = sum(len(s.voiceover.split()) for s in plan.scenes)
     assert words <= 30 * 3.2, words
     assert plan.scenes[1].voiceover.startswith("Start with water.")  # each keeps its opening sentence
@@ -97,7 +100,7 @@ def test_stage_directions_and_repeats_are_mended_by_the_code(settings: Settings)
              "Brew coffee in your room instead of buying a latte.")  # fmt: skip
     deps, model = _deps(settings, _turns(scenes=_scenes(*lines)))
     plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
-    assert len(model.calls) == 3  # no rewrite needed
+    assert len(model.calls) == 2  # no rewrite needed
     assert "Camera" not in plan.scenes[0].voiceover and "We see" not in plan.scenes[1].voiceover
     assert plan.scenes[2].voiceover == "Overnight oats cost fifty cents."
     assert next(c for c in plan.checks if c.check == "stage_directions").passed
@@ -108,7 +111,7 @@ def _breakfast_after_dinner(settings: Settings, rewrite: dict) -> tuple[Deps, Sc
     lines = ("Here is a routine that costs almost nothing.", "After dinner, I wash the dishes for free.",
              "Then a cheap breakfast of oats for fifty cents.", "Brew coffee in your room instead of buying a latte.")
     turns = _turns(scenes=_scenes(*lines))
-    deps, model = _deps(settings, [*turns[:2], rewrite, turns[2]])
+    deps, model = _deps(settings, [*turns[:2], rewrite])
     return deps, model, write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
 
 
@@ -123,7 +126,7 @@ def test_a_scene_that_contradicts_the_order_is_rewritten_with_the_problem_fed_ba
 
 def test_a_model_that_keeps_failing_a_check_gives_the_best_plan_with_the_check_named(settings: Settings) -> None:
     deps, model, plan = _breakfast_after_dinner(settings, {"voiceover": "Then breakfast again, oats for fifty cents."})
-    assert len(model.calls) == 4  # outline, scenes, one rewrite of scene 3 (never twice), post
+    assert len(model.calls) == 3  # outline, scenes, one rewrite of scene 3 (never twice)
     failing = next(c for c in plan.checks if c.check == "contradiction")
     assert not failing.passed and "breakfast" in failing.problems[0]
     assert any("contradiction" in w and "breakfast" in w for w in deps.warnings)  # the draft's notes name it
@@ -144,7 +147,7 @@ def test_on_screen_texts_that_break_the_rule_are_rewritten_once_then_cut(setting
                                         "Brew your coffee in your own room instead of buying a latte every day"]}
     scenes = {"scenes": [{**s, "beat": b} for s, b in zip(EN_TURNS[1]["scenes"], outline["beats"], strict=True)]}
     rewritten = {"on_screen_texts": ["Water before coffee", "Brew coffee in your room, save $5 daily and more"]}
-    deps, model = _deps(settings, [outline, scenes, rewritten, EN_TURNS[2]])
+    deps, model = _deps(settings, [outline, scenes, rewritten])
     plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
     assert "scene 1" in model.calls[2]["messages"][-1].content and "scene 4" in model.calls[2]["messages"][-1].content
     texts = [s.on_screen_text for s in plan.scenes]
@@ -158,8 +161,8 @@ def test_the_format_is_chosen_from_the_brief_or_asked_for(settings: Settings) ->
     beats = ["MYTH: shakes hurt kidneys", "FACT: kidneys filter protein", "Too much is the risk", "Drink water too"]
     lines = ["Many people fear them.", "Healthy kidneys handle normal protein every day.",
              "Only very high doses over years strain them.", "Stay hydrated and you are fine."]
-    turns = [{"hook": "Do protein shakes wreck your kidneys?", "beats": beats},
-             {"scenes": [{"beat": b, "voiceover": v} for b, v in zip(beats, lines, strict=True)]}, EN_TURNS[2]]
+    turns = [{"hook": "Do protein shakes wreck your kidneys?", "beats": beats, "hashtags": ["#protein", "#kidneys"]},
+             {"scenes": [{"beat": b, "voiceover": v} for b, v in zip(beats, lines, strict=True)]}]
     deps, _ = _deps(settings, turns)
     plan = write_script(ScriptInput(brief=brief, language=Language.EN, duration=30), deps)
     assert plan.format == "myth_fact"
@@ -180,7 +183,7 @@ def test_same_brief_twice_asks_the_model_once(settings: Settings) -> None:
     deps, model = _deps(settings, EN_TURNS)
     first = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN), deps)
     second = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN), deps)
-    assert first == second and len(model.calls) == 3
+    assert first == second and len(model.calls) == 2
     with pytest.raises(UnexpectedCall):
         write_script(ScriptInput(brief=EN_BRIEF + " with cats", language=Language.EN), deps)
 

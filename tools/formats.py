@@ -1,7 +1,8 @@
 """Short-video formats (top-N list, how-to, story with a twist, myth vs fact, …) as prompt files.
 
 Each format is `prompts/formats/<name>.<language>.md`: a TOML header (label, summary, the patterns that
-pick it from a brief, whether the brief's number sets the scene count) and the guidance the outline
+pick it from a brief, whether the brief's number sets the scene count, its call to action and music mood)
+and the guidance the outline
 writer reads (hook patterns, beats, on-screen text rules). Adding a format is adding two files.
 """
 
@@ -49,6 +50,10 @@ class ShortFormat(BaseModel):
     """A number in the brief ("5 tips", "三个方法") sets how many scenes carry items."""
     guidance: dict[Language, str]
     """The text the outline writer reads: hook patterns, beats, on-screen text rules."""
+    call_to_action: dict[Language, str]
+    """The closing line the format earns (a story asks for part 2, a list to be saved)."""
+    music: str
+    """The music mood the format plays under when the brief names none."""
 
     def matches(self, brief: str, language: Language) -> bool:
         return any(re.search(p, brief, re.I) for p in self.detect[language])
@@ -76,6 +81,8 @@ def formats() -> dict[str, ShortFormat]:
             summary={lang: str(h["summary"]) for lang, h in heads.items()},
             detect={lang: list(h["detect"]) for lang, h in heads.items()},  # type: ignore[call-overload]
             counted=bool(heads[Language.EN]["counted"]), guidance=bodies,
+            call_to_action={lang: str(h["call_to_action"]) for lang, h in heads.items()},
+            music=str(heads[Language.EN]["music"]),
         )  # fmt: skip
     return found
 

@@ -2,8 +2,8 @@
 
 A small model asked for a whole script in one pass drifts, repeats itself and overruns (issue 16). So the
 writer asks for narrow pieces in one continuing conversation (each step reuses the model's state of the
-one before): the outline (hook and one beat per scene), then the narration and shot of every scene, then
-the on-screen texts and the post. The critic's checks (tools/script_checks.py) run after each step; what
+one before): the outline (hook, one beat per scene, hashtags), then the narration of every scene, then the
+on-screen texts; the title, call to action and music mood come from the hook, the format and the brief. The critic's checks (tools/script_checks.py) run after each step; what
 code can mend (a stage direction, a repeated sentence, a scene too long) is mended, and a scene that still
 fails is rewritten with the failed check fed back, a bounded number of times within a time budget. The
 writer never loops and never fails on a near miss: it keeps the best plan found, and the plan records
@@ -144,13 +144,13 @@ def trend_backing(hashtags: list[str], trending: TrendsOutput | None) -> list[Tr
             for tag in hashtags if (h := suggested.get(normalise_tag(tag)))]  # fmt: skip
 
 
-WRITER_VERSION = 2
+WRITER_VERSION = 3
 """Part of every cached plan's key: plans written by an older writer are not reused."""
 WRITING_BUDGET_S = 150.0
 """After this the writer stops asking for fixes and keeps the best plan it has (issue 16: ≤ 3 min in all)."""
 MAX_SCENE_FIXES = 3
 """Scene rewrites the model may be asked for per plan, after the code's own mends."""
-STEP_TOKENS = {"outline": 200, "scenes": 120, "onscreen": 120, "post": 140, "fix": 140}
+STEP_TOKENS = {"outline": 240, "scenes": 120, "onscreen": 120, "fix": 140}
 """Answer caps for the embedded model: a small model that loops inside a string
 stops there, and the answer is read as unusable, instead of running for minutes."""
 CHECK_NAMES = ("fidelity", "contradiction", "repetition", "stage_directions", "too_fast", "weak_hook", "onscreen",
@@ -165,6 +165,7 @@ FIXABLE_BY_REWRITE = ("fidelity", "contradiction", "repetition", "stage_directio
 class _Outline(BaseModel):
     hook: str = Field(min_length=2)
     beats: list[str]
+    hashtags: list[str] = Field(default_factory=list)
 
 
 class _SceneText(BaseModel):
@@ -176,10 +177,27 @@ class _Scenes(BaseModel):
 
 
 class _Post(BaseModel):
+    """The post around the video. The hashtags come with the outline (one call fewer: a separate post step
+    cost ~10 s of a plan); the title is the hook, the call to action and music the format's unless the
+    brief names a mood."""
+
     title: str = Field(min_length=1)
     call_to_action: str = ""
     music_mood: str = ""
     hashtags: list[str] = Field(default_factory=list)
+
+
+HASHTAGS = (3, 4)
+"""Hashtags the outline asks for: a few focused ones reach further than a wall of them."""
+
+
+def _post(inp: ScriptInput, fmt: ShortFormat, outline: _Outline) -> _Post:
+    from reelcraft.models.music.moods import resolve_mood
+
+    mood, named = resolve_mood(inp.brief)
+    title = re.sub(r"[.!?。！？]+$", "", outline.hook.strip()) or outline.hook
+    return _Post(title=title, call_to_action=fmt.call_to_action[inp.language],
+                 music_mood=mood.profile if named else fmt.music, hashtags=outline.hashtags)  # fmt: skip
 
 
 def scene_count(duration: float, fmt: ShortFormat, brief: str) -> int:
@@ -433,8 +451,11 @@ class _Writer:
             problems = problems_of(outline)
             return (None, problems) if problems else (outline, [])
 
-        answer = self._ask(_Outline, user, check, what="outline", tokens=STEP_TOKENS["outline"], attempts=2,
-                           settle=usable, count=n, list_field="beats")  # fmt: skip
+        schema = _schema(_Outline, language, n, "beats")
+        schema["properties"]["hashtags"].update(minItems=HASHTAGS[0], maxItems=HASHTAGS[1])
+        schema["required"] = ["hook", "beats", "hashtags"]
+        answer = self._ask_schema(schema, user, check, what="outline", tokens=STEP_TOKENS["outline"], attempts=2,
+                                  settle=usable)  # fmt: skip
         outline: _Outline = answer.value
         hook = tidy_cut(outline.hook, language)
         if speech_units(hook, language) > HOOK_UNITS[language]:  # mend: its first clause, when that says enough
@@ -514,33 +535,6 @@ class _Writer:
             beat = texts[finding.scene - 1]
             texts[finding.scene - 1] = text if ok else min((text, beat), key=lambda t: speech_units(t, language))
         return [_fit_onscreen(t, language) for t in texts]
-
-    def post(self) -> _Post | None:
-        """Title, call to action, music mood and hashtags; the plan does without them rather than fail."""
-        prompt = load_fragment("script_post", self.language.value)
-
-        def check(parsed: Any) -> tuple[_Post | None, list[str]]:
-            try:
-                done = _Post.model_validate(parsed)
-            except ValidationError as exc:
-                return None, validation_problems(exc, 3)
-            problem = language_problem(done.title, self.language.value)
-            return (None, [problem]) if problem else (done, [])
-
-        def usable(parsed: Any) -> tuple[_Post, list[str]] | None:
-            try:
-                return _Post.model_validate(parsed), []
-            except ValidationError:
-                return None
-
-        try:
-            return self._ask(_Post, prompt, check, what="title and hashtags", tokens=STEP_TOKENS["post"], attempts=2,
-                             settle=usable).value  # fmt: skip
-        except Exception as exc:  # noqa: BLE001
-            if isinstance(exc, AssertionError):
-                raise
-            self.deps.warn("script", f"no title or hashtags from the model ({type(exc).__name__}); used the hook")
-            return None
 
     # fixing scenes ---------------------------------------------------------------------------------------------
     def rewrite_scene(self, number: int, scene: _SceneText, problem: str) -> _SceneText | None:
@@ -692,9 +686,9 @@ def _write(inp: ScriptInput, deps: Deps, fmt: ShortFormat, scenes_wanted: int, s
     deps.progress("script", "step 2/3: the scenes")
     texts = writer.scenes(outline)
     texts = _mend_and_fix(writer, outline.hook, texts, outline.beats)
-    deps.progress("script", "step 3/3: on-screen texts and the post")
+    deps.progress("script", "step 3/3: on-screen texts")
     on_screen = writer.on_screen(outline.beats)
-    plan = _assemble(inp, fmt, outline.hook, texts, on_screen, writer.post())
+    plan = _assemble(inp, fmt, outline.hook, texts, on_screen, _post(inp, fmt, outline))
     record = check_record(review(plan, inp.brief, deps.embedder()))
     deps.progress("script", f"plan written in {time.monotonic() - started:.0f} s; checks passed: "
                             f"{sum(c.passed for c in record)}/{len(record)}")  # fmt: skip
