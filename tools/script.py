@@ -3,7 +3,8 @@
 A small model asked for a whole script in one pass drifts, repeats itself and overruns (issue 16). So the
 writer asks for narrow pieces in one continuing conversation (each step reuses the model's state of the
 one before): the outline (hook, one beat per scene, hashtags), then the narration of every scene, then the
-on-screen texts; the title, call to action and music mood come from the hook, the format and the brief. The critic's checks (tools/script_checks.py) run after each step; what
+on-screen texts; the title, call to action and music mood come from the hook, the format and the brief. The
+critic's checks (tools/script_checks.py) run after each step; what
 code can mend (a stage direction, a repeated sentence, a scene too long) is mended, and a scene that still
 fails is rewritten with the failed check fed back, a bounded number of times within a time budget. The
 writer never loops and never fails on a near miss: it keeps the best plan found, and the plan records
