@@ -72,3 +72,23 @@ def test_ui_finds_the_chat_page_without_importing_it(monkeypatch: pytest.MonkeyP
     page = Path(calls[0][calls[0].index("run") + 1])
     assert page.name == "app.py" and page.is_file() and page.parent.name == "ui"
     assert ("reelcraft.ui" in sys.modules) == was_imported
+
+
+def test_progress_rows_keep_their_stage_names_beside_a_long_outline() -> None:
+    import io
+
+    from rich.console import Console
+
+    from reelcraft.cli.output import StageProgress
+
+    out = io.StringIO()
+    with StageProgress(Console(file=out, width=80)) as progress:
+        progress("script", "step 1/3: the outline")
+        progress("outline", "outline — Day in the life · hook: “Your mornings cost too much.” | 1. " + "x" * 200)
+        progress("script", "step 2/3: the scenes")
+        for stage in ("voiceover", "captions", "render"):
+            progress(stage, f"{stage} working")
+    text = out.getvalue()
+    for stage in ("script", "outline", "voiceover", "captions", "render"):
+        assert stage in text
+    assert text.count("script ") == 1  # a stage seen again reuses its row

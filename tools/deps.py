@@ -66,6 +66,7 @@ class Deps:
                     turns=_fake_turns(cfg.fake_turns) if cfg.provider == "fake" else None,
                     prompt_states=self.settings.cache_dir / "llm-states",
                     prompt_states_bytes=cfg.prompt_cache_mb << 20,
+                    prompt_seeds=self.settings.models_dir / "llm-states",
                 )
             except LLMConfigError as exc:
                 raise ConfigError(str(exc), "set the LLM options in reelcraft.toml or the environment") from exc

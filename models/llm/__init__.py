@@ -54,6 +54,7 @@ def create_chat_model(
     turns: list[Any] | None = None,
     prompt_states: Path | None = None,
     prompt_states_bytes: int = 1 << 30,
+    prompt_seeds: Path | None = None,
 ) -> BaseChatModel:
     """Build the chat model for `provider`; nothing is loaded or contacted until first use."""
     if provider == "local":
@@ -68,6 +69,7 @@ def create_chat_model(
             temperature=temperature,
             prompt_states=prompt_states,
             prompt_states_bytes=prompt_states_bytes,
+            prompt_seeds=prompt_seeds,
         )
     if provider == "openai":
         from langchain_openai import ChatOpenAI

@@ -40,6 +40,8 @@ class ChatLocalLlama(BaseChatModel):
     """Folder for saved prompt states (models/llm/prompt_cache.py); None keeps them in memory only."""
     prompt_states_bytes: int = 1 << 30
     """Disk for them; 0: no saved states at all."""
+    prompt_seeds: Path | None = None
+    """Folder of the system prompts' states made at install (shared by every data directory, read only)."""
 
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     _llama: Any = PrivateAttr(default=None)
@@ -73,8 +75,19 @@ class ChatLocalLlama(BaseChatModel):
 
                 if self.prompt_states_bytes > 0:
                     folder = self.prompt_states and state_folder(self.prompt_states, self.model_path, self.n_ctx)
-                    attach(self._llama, folder, self.prompt_states_bytes)
+                    seeds = self.prompt_seeds and state_folder(self.prompt_seeds, self.model_path, self.n_ctx)
+                    attach(self._llama, folder, self.prompt_states_bytes, seeds)
         return self._llama
+
+    def warm_prompts(self, system_prompts: list[str]) -> int:
+        """Make the shared states of these system prompts (`prompt_seeds`); see prompt_cache.warm."""
+        from reelcraft.models.llm.prompt_cache import state_folder, warm
+
+        if self.prompt_seeds is None:
+            return 0
+        llama = self._load()
+        with self._busy:
+            return warm(llama, system_prompts, state_folder(self.prompt_seeds, self.model_path, self.n_ctx))
 
     def _generate(
         self,

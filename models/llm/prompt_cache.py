@@ -44,22 +44,22 @@ class PromptStateCache(BaseLlamaCache):
     tokens share the longest prefix with the prompt. Disk entries are least-recently-used evicted past
     `capacity_bytes`; writes are atomic, and an unreadable entry is dropped, never fatal."""
 
-    def __init__(self, folder: Path | None, capacity_bytes: int = 1 << 30) -> None:
+    def __init__(self, folder: Path | None, capacity_bytes: int = 1 << 30, seeds: Path | None = None) -> None:
         super().__init__(capacity_bytes)
         self.folder = folder
         self._memory: OrderedDict[tuple[int, ...], LlamaState] = OrderedDict()
         self._disk: dict[tuple[int, ...], Path] = {}
+        self._seeds: dict[tuple[int, ...], Path] = {}
+        """States of the fixed system prompts, made once at install (`warm`) and shared by every data
+        directory: read only, never evicted."""
         self._lock = threading.Lock()
         self.hits = 0
         """States restored (a prompt that did not have to be read from its start)."""
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
-            for path in folder.glob("*.npz"):
-                try:
-                    with np.load(path, allow_pickle=False) as entry:
-                        self._disk[tuple(int(t) for t in entry["input_ids"])] = path
-                except Exception:  # noqa: BLE001 - a torn or foreign file: forget it
-                    path.unlink(missing_ok=True)
+            self._disk = _index(folder, drop_broken=True)
+        if seeds is not None and seeds.is_dir():
+            self._seeds = _index(seeds, drop_broken=False)
 
     @property
     def cache_size(self) -> int:
@@ -67,7 +67,7 @@ class PromptStateCache(BaseLlamaCache):
 
     def _longest(self, key: tuple[int, ...]) -> tuple[int, ...] | None:
         best, best_len = None, MIN_USEFUL_PREFIX - 1
-        for candidate in (*self._memory, *self._disk):
+        for candidate in (*self._memory, *self._disk, *self._seeds):
             shared = Llama.longest_token_prefix(candidate, key)
             if shared > best_len:
                 best, best_len = candidate, shared
@@ -86,14 +86,19 @@ class PromptStateCache(BaseLlamaCache):
                 self._memory.move_to_end(found)
                 self.hits += 1
                 return self._memory[found]
-            path = self._disk[found]
+            seeded = found not in self._disk
+            path = self._seeds[found] if seeded else self._disk[found]
             try:
                 state = _read(path)
             except Exception:  # noqa: BLE001 - corrupt entry: evaluate the prompt instead
-                path.unlink(missing_ok=True)
-                del self._disk[found]
+                if seeded:
+                    del self._seeds[found]
+                else:
+                    path.unlink(missing_ok=True)
+                    del self._disk[found]
                 raise KeyError("the cached state could not be read") from None
-            os.utime(path)
+            if not seeded:
+                os.utime(path)
             self._remember(found, state)
             self.hits += 1
             return state
@@ -127,6 +132,18 @@ class PromptStateCache(BaseLlamaCache):
             del self._disk[tokens]
 
 
+def _index(folder: Path, *, drop_broken: bool) -> dict[tuple[int, ...], Path]:
+    found: dict[tuple[int, ...], Path] = {}
+    for path in folder.glob("*.npz"):
+        try:
+            with np.load(path, allow_pickle=False) as entry:
+                found[tuple(int(t) for t in entry["input_ids"])] = path
+        except Exception:  # noqa: BLE001 - a torn or foreign file: forget it
+            if drop_broken:
+                path.unlink(missing_ok=True)
+    return found
+
+
 def _write(path: Path, state: LlamaState) -> None:
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     with tmp.open("wb") as handle:
@@ -151,7 +168,40 @@ def _read(path: Path) -> LlamaState:
                       llama_state=blob, llama_state_size=size, seed=seed)  # fmt: skip
 
 
-def attach(llama: Any, folder: Path | None, capacity_bytes: int) -> PromptStateCache:
-    cache = PromptStateCache(folder, capacity_bytes)
+def attach(llama: Any, folder: Path | None, capacity_bytes: int, seeds: Path | None = None) -> PromptStateCache:
+    cache = PromptStateCache(folder, capacity_bytes, seeds)
     llama.set_cache(cache)
     return cache
+
+
+def warm(llama: Any, system_prompts: Sequence[str], seeds: Path) -> int:
+    """Save the state of each system prompt into `seeds` (at install: `reelcraft doctor`), so a user's first
+    plan and first chat turn start from it instead of reading ~500–800 tokens (~20 s each on two cores).
+    Prompts already warmed (listed in `warmed.json`) are skipped; returns how many were made."""
+    import json
+
+    seeds.mkdir(parents=True, exist_ok=True)
+    manifest = seeds / "warmed.json"
+    try:
+        done = set(json.loads(manifest.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        done = set()
+    store = PromptStateCache(seeds, capacity_bytes=1 << 40)
+    before = llama.cache
+    made = 0
+    try:
+        llama.set_cache(store)
+        for system in system_prompts:
+            digest = hashlib.sha256(system.encode("utf-8")).hexdigest()
+            if digest in done and store._disk:
+                continue
+            messages = [{"role": "system", "content": system}, {"role": "user", "content": "-"}]
+            llama.create_chat_completion(messages=messages, max_tokens=1, temperature=0.0)
+            done.add(digest)
+            made += 1
+    finally:
+        llama.set_cache(before)
+    tmp = manifest.with_suffix(".tmp")
+    tmp.write_text(json.dumps(sorted(done)), encoding="utf-8")
+    os.replace(tmp, manifest)
+    return made

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Column
 
 from reelcraft.errors import ReelcraftError
 
@@ -34,9 +35,10 @@ class StageProgress:
     def __init__(self, console: Console | None = None) -> None:
         self.progress = Progress(
             SpinnerColumn(finished_text="[green]✓[/green]"),
-            TextColumn("[bold]{task.fields[stage]:<10}[/bold]"),
+            TextColumn("[bold]{task.fields[stage]:<10}[/bold]", table_column=Column(min_width=10, no_wrap=True)),
             BarColumn(bar_width=24),
-            TextColumn("{task.description}"),
+            # a long message (the outline) is cut at the edge; the stage names never are
+            TextColumn("{task.description}", table_column=Column(ratio=1, no_wrap=True, overflow="ellipsis")),
             TimeElapsedColumn(),
             console=console or errors_console,
         )
@@ -65,7 +67,10 @@ class StageProgress:
         if stage != self.current:
             self._finish()
             self.current = stage
-            self.tasks[stage] = self.progress.add_task(message, total=None, stage=stage)
+            if stage in self.tasks:  # back to a stage (script → outline → script): its row again
+                self.progress.reset(self.tasks[stage], total=None, description=message)
+            else:
+                self.tasks[stage] = self.progress.add_task(message, total=None, stage=stage)
         task = self.tasks[stage]
         if message.startswith("warning:"):
             self.progress.console.print(f"[yellow]![/yellow] {stage}: {message[8:].strip()}")

@@ -34,6 +34,8 @@ def run_checks(settings: Settings, *, status: StatusFn = no_status) -> list[Chec
     has_llama = importlib.util.find_spec("llama_cpp") is not None
     rows.append(Check("llama-cpp-python", has_llama, "installed" if has_llama else "pip install -e . (make install)"))
     rows.append(_embedded_llm(settings, status))
+    if rows[-1].ok and settings.llm.provider == "local":
+        rows.append(_warm_prompts(settings, status))
     rows.extend(_voices(settings))
     return rows
 
@@ -106,6 +108,24 @@ def _embedded_llm(settings: Settings, status: StatusFn) -> Check:
     except RuntimeError as exc:
         return Check("embedded LLM", False, str(exc)[:160])
     return Check("embedded LLM", True, str(path))
+
+
+WARMED_PROMPTS = ("script_outline", "agent_action")
+"""The system prompts a new user's first plan and first chat turn read: their states are made at install."""
+
+
+def _warm_prompts(settings: Settings, status: StatusFn) -> Check:
+    from reelcraft.prompts import load_prompt
+    from reelcraft.tools.deps import Deps
+
+    systems = [load_prompt(task, language).system for task in WARMED_PROMPTS for language in ("en", "zh")]
+    try:
+        model = Deps.from_settings(settings).chat_model()
+        with status("reading the fixed prompts once, so a first plan starts warm (first time: ~1 min)…"):
+            made = model.warm_prompts(systems)  # type: ignore[attr-defined]
+    except (ReelcraftError, RuntimeError, OSError) as exc:
+        return Check("prompt states", False, str(exc)[:160])
+    return Check("prompt states", True, f"{len(systems)} system prompts warm ({made} made now)")
 
 
 def _voices(settings: Settings) -> list[Check]:
