@@ -132,14 +132,22 @@ def test_a_model_that_keeps_failing_a_check_gives_the_best_plan_with_the_check_n
     assert any("contradiction" in w and "breakfast" in w for w in deps.warnings)  # the draft's notes name it
 
 
-@pytest.mark.unused_turns(reason="a bad outline then a bad second outline: the writer settles, some turns stay")
 def test_a_hook_that_stays_weak_is_kept_with_the_check_named(settings: Settings) -> None:
     weak = {**EN_TURNS[0], "hook": "Hello everyone, welcome back to my channel today."}
-    deps, model = _deps(settings, [weak, weak, *EN_TURNS[1:], *EN_TURNS[1:]])
+    deps, model = _deps(settings, [weak, {"hook": "Hi guys, welcome back!"}, EN_TURNS[1]])
     plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
-    assert "greeting" in model.calls[1]["messages"][-1].content
+    hook_call = model.calls[1]
+    assert "greeting" in hook_call["messages"][-1].content and set(hook_call["schema"]["properties"]) == {"hook"}
     assert not next(c for c in plan.checks if c.check == "weak_hook").passed
-    assert any("kept the best outline" in w for w in deps.warnings)
+    assert any("kept the hook" in w for w in deps.warnings)
+
+
+def test_a_hook_too_long_is_rewritten_alone_not_the_whole_outline(settings: Settings) -> None:
+    long = {**EN_TURNS[0], "hook": "Here is how I keep my whole college morning routine on a tiny budget every day."}
+    deps, model = _deps(settings, [long, {"hook": EN_TURNS[0]["hook"]}, EN_TURNS[1]])
+    plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
+    assert len(model.calls) == 3 and "words" in model.calls[1]["messages"][-1].content
+    assert plan.hook == EN_TURNS[0]["hook"] and plan.scenes[0].voiceover.startswith(EN_TURNS[0]["hook"])
 
 
 def test_on_screen_texts_that_break_the_rule_are_rewritten_once_then_cut(settings: Settings) -> None:

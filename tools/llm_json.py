@@ -56,6 +56,9 @@ class Answer(Generic[T]):
     """What the kept answer still gets wrong, when it was settled for (`settle`) rather than accepted."""
     raw: str = ""
     """The model's own text of the kept answer, so a conversation can continue from its exact tokens."""
+    asked: list[BaseMessage] = field(default_factory=list)
+    """The messages the kept answer replied to (earlier attempts and the problems sent back included): a
+    conversation continued from them finds every token already in the local model's context."""
 
 
 def ask_valid(deps: Deps, model: Runnable[Any, Any], messages: list[BaseMessage], read: Reader[T], *, stage: str,
@@ -73,7 +76,7 @@ def ask_valid(deps: Deps, model: Runnable[Any, Any], messages: list[BaseMessage]
     attempts = min(attempts or deps.settings.llm.max_retries, deps.settings.llm.max_retries)
     history: list[str] = []
     last = ""
-    best: tuple[T, list[str], str] | None = None
+    best: tuple[T, list[str], str, list[BaseMessage]] | None = None
     attempt = 0
     for attempt in range(1, attempts + 1):
         try:
@@ -87,23 +90,23 @@ def ask_valid(deps: Deps, model: Runnable[Any, Any], messages: list[BaseMessage]
         reading = read(result)
         raw = _raw_text(result)
         if reading.value is not None and not reading.problems:
-            return Answer(reading.value, attempt, history, raw=raw)
+            return Answer(reading.value, attempt, history, raw=raw, asked=messages)
         last = "; ".join(reading.problems) or "the answer could not be used"
         history += reading.problems
         if salvage is not None and reading.readable is not None and attempt >= salvage_from \
                 and (mended := salvage(reading.readable)):  # fmt: skip
             deps.warn(stage, mended[1])
-            return Answer(mended[0], attempt, history, raw=raw)
+            return Answer(mended[0], attempt, history, raw=raw, asked=messages)
         usable = settle(reading.readable) if settle is not None and reading.readable is not None else None
         if usable is not None and (best is None or len(usable[1]) < len(best[1])):
-            best = (usable[0], usable[1], raw)
+            best = (usable[0], usable[1], raw, messages)
         deps.progress(stage, f"attempt {attempt}/{attempts} rejected: {last[:160]}")
         if deadline is not None and best is not None and time.monotonic() > deadline:
             break
         messages = [*messages, *reading.follow_up]
     if best is not None:
         deps.warn(stage, f"kept the best {what} after {attempt} attempt(s); still failing: {'; '.join(best[1])[:300]}")
-        return Answer(best[0], attempt, history, unresolved=best[1], raw=best[2])
+        return Answer(best[0], attempt, history, unresolved=best[1], raw=best[2], asked=best[3])
     raise (error or ModelBehaviorError)(f"the LLM gave no valid {what} in {attempts} attempts; last problem: "
                                         f"{last[:300]}", fix, stage=stage)  # fmt: skip
 

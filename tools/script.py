@@ -151,7 +151,7 @@ WRITING_BUDGET_S = 150.0
 """After this the writer stops asking for fixes and keeps the best plan it has (issue 16: ≤ 3 min in all)."""
 MAX_SCENE_FIXES = 3
 """Scene rewrites the model may be asked for per plan, after the code's own mends."""
-STEP_TOKENS = {"outline": 240, "scenes": 120, "onscreen": 120, "fix": 140}
+STEP_TOKENS = {"outline": 240, "scenes": 120, "onscreen": 120, "fix": 140, "hook": 40}
 """Answer caps for the embedded model: a small model that loops inside a string
 stops there, and the answer is read as unusable, instead of running for minutes."""
 CHECK_NAMES = ("fidelity", "contradiction", "repetition", "stage_directions", "too_fast", "weak_hook", "onscreen",
@@ -410,22 +410,25 @@ class _Writer:
         value = answer.value
         plain = value.model_dump() if isinstance(value, BaseModel) else value
         raw = answer.raw or json.dumps(plain, ensure_ascii=False)
-        self.conversation = [*messages, AIMessage(content=raw)]
+        self.conversation = [*(answer.asked or messages), AIMessage(content=raw)]
         return answer
 
     # step 1 -------------------------------------------------------------------------------------------------
     def outline(self, user: str) -> _Outline:
         n, language = self.scenes_wanted, self.language
 
-        def problems_of(outline: _Outline) -> list[str]:
+        def hook_faults(outline: _Outline) -> list[str]:
             found = [f.reason for f in hook_problems(outline.hook, language)]
             if not found and speech_units(outline.hook, language) > HOOK_UNITS[language] + 2:
                 unit = "characters" if language == Language.ZH else "words"
                 found.append(f"the hook has {speech_units(outline.hook, language)} {unit}; "
                              f"make it at most {HOOK_UNITS[language]}")  # fmt: skip
-            found += [p for t in [outline.hook, *outline.beats] if (p := language_problem(t, language.value))][:2]
             found += [f.reason for f in checks.opening_fidelity(outline.hook, outline.beats[0] if outline.beats else "",
                                                                 self.inp.brief, language, needed=1)]  # fmt: skip
+            return found
+
+        def beat_faults(outline: _Outline) -> list[str]:
+            found = [p for t in [outline.hook, *outline.beats] if (p := language_problem(t, language.value))][:2]
             for i, beat in enumerate(outline.beats):
                 if any(_same(beat, other) for other in outline.beats[:i]):
                     found.append(f"beat {i + 1} repeats an earlier beat; every scene must be about something new")
@@ -440,16 +443,18 @@ class _Writer:
             if len(outline.beats) < n:
                 return None
             outline = outline.model_copy(update={"beats": outline.beats[:n]})
-            return outline, problems_of(outline)
+            return outline, beat_faults(outline) + hook_faults(outline)
 
         def check(parsed: Any) -> tuple[_Outline | None, list[str]]:
+            """The beats must be right (a retry rewrites the whole outline); a hook-only fault is fixed by a
+            call for the hook alone, far cheaper than the whole outline again."""
             try:
                 outline = _Outline.model_validate(parsed)
             except ValidationError as exc:
                 return None, validation_problems(exc, 5)
             if len(outline.beats) != n:
                 return None, [f"write exactly {n} beats, not {len(outline.beats)}"]
-            problems = problems_of(outline)
+            problems = beat_faults(outline)
             return (None, problems) if problems else (outline, [])
 
         schema = _schema(_Outline, language, n, "beats")
@@ -458,12 +463,43 @@ class _Writer:
         answer = self._ask_schema(schema, user, check, what="outline", tokens=STEP_TOKENS["outline"], attempts=2,
                                   settle=usable)  # fmt: skip
         outline: _Outline = answer.value
+        if faults := hook_faults(outline):
+            outline = outline.model_copy(update={"hook": self.fix_hook(outline.hook, faults, hook_faults, outline)})
         hook = tidy_cut(outline.hook, language)
         if speech_units(hook, language) > HOOK_UNITS[language]:  # mend: its first clause, when that says enough
             clause = re.split(r"[,，:：;；—–-]\s*", hook)[0].strip()
             if 3 <= speech_units(clause, language) <= HOOK_UNITS[language]:
                 hook = clause.rstrip(".!?。！？") + ("！" if language == Language.ZH else ".")
         return outline.model_copy(update={"hook": hook})
+
+    def fix_hook(self, hook: str, faults: list[str], faults_of: Any, outline: _Outline) -> str:
+        """One call for the hook alone, with its fault fed back; the better of the two hooks is kept."""
+        language = self.language
+        terms = checks.key_terms(self.inp.brief, language)[: checks.KEY_TERMS_SHOWN] or [self.inp.brief[:40]]
+        prompt = load_fragment("script_hook", language.value, problem="; ".join(faults), units=HOOK_UNITS[language],
+                               key_terms=("、" if language == Language.ZH else ", ").join(terms))  # fmt: skip
+        self.deps.progress("script", f"rewriting the hook: {faults[0][:100]}")
+
+        def check(parsed: Any) -> tuple[str | None, list[str]]:
+            new = parsed.get("hook") if isinstance(parsed, dict) else None
+            if not isinstance(new, str) or not new.strip():
+                return None, ["write the hook"]
+            return new.strip(), []
+
+        cap = FIELD_CHARS[language]["hook"]
+        schema = {"type": "object", "properties": {"hook": {"type": "string", "maxLength": cap}},
+                  "required": ["hook"], "additionalProperties": False}  # fmt: skip
+        try:
+            new = self._ask_schema(schema, prompt, check, what="hook", tokens=STEP_TOKENS["hook"], attempts=1).value
+        except Exception as exc:  # noqa: BLE001 - the first hook stays
+            if isinstance(exc, AssertionError):
+                raise
+            return hook
+        remaining = faults_of(outline.model_copy(update={"hook": new}))
+        if len(remaining) < len(faults):
+            return new
+        self.deps.warn("script", f"kept the hook; still failing: {'; '.join(faults)[:200]}")
+        return hook
 
     # step 2 -------------------------------------------------------------------------------------------------
     def scenes(self, outline: _Outline) -> list[_SceneText]:

@@ -24,6 +24,15 @@ from reelcraft.models.llm.schema import inline_refs, structured_runnable
 _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
 
 
+def _seed_for(seed: int, payload: list[dict[str, str]]) -> int:
+    """The same prompt always samples the same answer (plans are reproducible and cacheable), but a retry,
+    whose prompt carries the problems sent back, samples afresh: with one seed for every call the small
+    model answered a retry with the very answer it was told was wrong."""
+    import zlib
+
+    return (seed + zlib.crc32(payload[-1]["content"].encode("utf-8"))) % (1 << 31) if payload else seed
+
+
 class ChatLocalLlama(BaseChatModel):
     """langchain chat model over `llama_cpp.Llama`, loaded lazily and shared per process."""
 
@@ -45,6 +54,7 @@ class ChatLocalLlama(BaseChatModel):
 
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     _llama: Any = PrivateAttr(default=None)
+    _formatter: Any = PrivateAttr(default=None)
     _busy: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     """One generation at a time: a llama.cpp context is not thread-safe (Streamlit runs sessions in threads)."""
 
@@ -79,6 +89,37 @@ class ChatLocalLlama(BaseChatModel):
                     attach(self._llama, folder, self.prompt_states_bytes, seeds)
         return self._llama
 
+    def _prompt_tokens(self, llama: Any, payload: list[dict[str, str]]) -> tuple[list[int], list[str]]:
+        """The chat prompt's tokens, reusing the tokens already in the context where they spell the same
+        text. A step of a conversation repeats the model's earlier answer; the answer's tokens in the
+        context (sampled under a grammar) are often not how the same text tokenizes again, so without
+        this every step re-read the previous answer (~100–200 tokens, 5–10 s on two cores)."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        if self._formatter is None:
+            eos, bos = llama.token_eos(), llama.token_bos()
+            self._formatter = Jinja2ChatFormatter(
+                template=llama.metadata["tokenizer.chat_template"],
+                eos_token=llama._model.token_get_text(eos) if eos != -1 else "",
+                bos_token=llama._model.token_get_text(bos) if bos != -1 else "",
+                stop_token_ids=[eos],
+            )
+        result = self._formatter(messages=payload)
+        text = result.prompt.encode("utf-8")
+        context = [int(t) for t in llama._input_ids[: llama.n_tokens]]
+        kept, used = 0, 0
+        for token in context:
+            piece = llama.detokenize([token], special=True)
+            if not piece or text[used : used + len(piece)] != piece:
+                break
+            kept, used = kept + 1, used + len(piece)
+        if used >= len(text) and kept:  # the whole prompt is in the context: read its last token again
+            kept -= 1
+            used -= len(llama.detokenize([context[kept]], special=True))
+        rest = llama.tokenize(text[used:], add_bos=kept == 0 and not result.added_special, special=True)
+        stops = result.stop if isinstance(result.stop, list) else [result.stop] if result.stop else []
+        return context[:kept] + rest, stops
+
     def warm_prompts(self, system_prompts: list[str]) -> int:
         """Make the shared states of these system prompts (`prompt_seeds`); see prompt_cache.warm."""
         from reelcraft.models.llm.prompt_cache import state_folder, warm
@@ -96,29 +137,33 @@ class ChatLocalLlama(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        from llama_cpp.llama_chat_format import _grammar_for_response_format
+
         llama = self._load()
         payload = [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
         schema = kwargs.pop("json_schema", None)
-        extra: dict[str, Any] = {}
+        grammar = None
         if schema is not None:
-            extra["response_format"] = {"type": "json_object", "schema": inline_refs(schema)}
+            grammar = _grammar_for_response_format({"type": "json_object", "schema": inline_refs(schema)})
         started = time.perf_counter()
         with self._busy:
-            out = llama.create_chat_completion(
-                messages=payload,
+            prompt, template_stop = self._prompt_tokens(llama, payload)
+            out = llama.create_completion(
+                prompt=prompt,
                 temperature=kwargs.get("temperature", self.temperature),
                 top_p=self.top_p,
                 top_k=self.top_k,
+                min_p=0.05,
                 repeat_penalty=self.repeat_penalty,
                 max_tokens=kwargs.get("max_tokens", self.max_tokens),
-                seed=kwargs.get("seed", self.seed),
-                stop=stop,
-                **extra,
+                seed=kwargs.get("seed", _seed_for(self.seed, payload)),
+                stop=[*(stop or []), *template_stop],
+                grammar=grammar,
             )
         seconds = time.perf_counter() - started
         usage = out.get("usage", {})
         message = AIMessage(
-            content=out["choices"][0]["message"].get("content") or "",
+            content=out["choices"][0].get("text") or "",
             usage_metadata={
                 "input_tokens": usage.get("prompt_tokens", 0),
                 "output_tokens": usage.get("completion_tokens", 0),
