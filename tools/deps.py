@@ -61,6 +61,7 @@ class Deps:
                     api_key=cfg.api_key.get_secret_value(),
                     temperature=cfg.temperature,
                     threads=cfg.threads,
+                    prompt_threads=cfg.prompt_threads,
                     context_tokens=cfg.context_tokens,
                     timeout_s=cfg.timeout_s,
                     turns=_fake_turns(cfg.fake_turns) if cfg.provider == "fake" else None,

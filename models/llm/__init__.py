@@ -49,6 +49,7 @@ def create_chat_model(
     api_key: str = "",
     temperature: float = 0.7,
     threads: int = 1,
+    prompt_threads: int | None = None,
     context_tokens: int = 4096,
     timeout_s: float = 600.0,
     turns: list[Any] | None = None,
@@ -65,6 +66,7 @@ def create_chat_model(
         return ChatLocalLlama(
             model_path=ensure_embedded_gguf(models_dir),
             n_threads=threads,
+            n_threads_batch=prompt_threads,
             n_ctx=context_tokens,
             temperature=temperature,
             prompt_states=prompt_states,

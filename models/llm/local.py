@@ -38,6 +38,8 @@ class ChatLocalLlama(BaseChatModel):
 
     model_path: Path
     n_threads: int = 1
+    n_threads_batch: int | None = None
+    """Threads for reading prompts; None: as many as for generating."""
     n_ctx: int = 4096
     temperature: float = 0.7
     top_p: float = 0.8
@@ -76,7 +78,7 @@ class ChatLocalLlama(BaseChatModel):
                     model_path=str(self.model_path),
                     n_ctx=self.n_ctx,
                     n_threads=self.n_threads,
-                    n_threads_batch=self.n_threads,
+                    n_threads_batch=self.n_threads_batch or self.n_threads,
                     n_batch=256,
                     seed=self.seed,
                     verbose=False,
