@@ -110,7 +110,7 @@ def test_openai_garbage_then_valid_is_retried(settings: Settings, server_factory
     model = create_chat_model("openai", models_dir=settings.models_dir, base_url=server.url + "/v1",
                               api_key="k")
     write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN), Deps.from_settings(settings, llm=model))
-    assert len(server.requests) == 4  # the outline twice, then the scenes and the post
+    assert len(server.requests) == 3  # the outline twice, then the scenes
     assert "not valid JSON" in server.requests[1]["body"]["messages"][-1]["content"]
 
 

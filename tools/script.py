@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from reelcraft.errors import validation_problems
 from reelcraft.language import language_problem
@@ -167,6 +167,17 @@ class _Outline(BaseModel):
     hook: str = Field(min_length=2)
     beats: list[str]
     hashtags: list[str] = Field(default_factory=list)
+
+    @field_validator("hook", "beats", "hashtags", mode="before")
+    @classmethod
+    def _one_line(cls, value: Any) -> Any:
+        """Whitespace collapsed: the grammar lets a raw newline into a string, and a beat is later a grammar
+        constant the scenes answer must repeat exactly (one with a newline broke the scenes' JSON)."""
+        if isinstance(value, str):
+            return " ".join(value.split())
+        if isinstance(value, list):
+            return [" ".join(v.split()) if isinstance(v, str) else v for v in value]
+        return value
 
 
 class _SceneText(BaseModel):

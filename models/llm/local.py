@@ -71,10 +71,11 @@ class ChatLocalLlama(BaseChatModel):
     def _load(self) -> Any:
         with self._lock:
             if self._llama is None:
-                from llama_cpp import Llama  # heavy import: only when the model is really used
+                # heavy import: only when the model is really used
+                from reelcraft.models.llm.sampling import CheckedGrammarLlama
 
                 os.environ.setdefault("OMP_NUM_THREADS", str(self.n_threads))
-                self._llama = Llama(
+                self._llama = CheckedGrammarLlama(
                     model_path=str(self.model_path),
                     n_ctx=self.n_ctx,
                     n_threads=self.n_threads,
