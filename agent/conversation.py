@@ -28,7 +28,7 @@ from reelcraft.agent.actions import (
     Reply,
 )
 from reelcraft.agent.edits import edited_plan, fix_weakest
-from reelcraft.agent.planner import choose_action
+from reelcraft.agent.planner import choose_action, is_topic
 from reelcraft.agent.session import ChatMessage, ChatSession, SessionStore
 from reelcraft.errors import ReelcraftError
 from reelcraft.plan import Draft, Language, VideoPlan, detect_language, plan_diff
@@ -193,6 +193,13 @@ class Conversation:
             chosen.append("竖屏 TikTok/抖音格式" if language == Language.ZH else "vertical TikTok format")
         defaults = replies.say("defaults", language, what="、".join(chosen) if language == Language.ZH
                                else " and ".join(chosen)) if chosen else ""  # fmt: skip
+        if is_topic(action.brief, language) and draft.plan.format:  # one word: say what was made of it
+            from reelcraft.tools.formats import formats
+
+            fmt = formats()[draft.plan.format]
+            mood = draft.plan.music_mood.replace("_", " ")
+            defaults = replies.say("assumed", language, brief=action.brief.strip(), format=fmt.label[language],
+                                   summary=fmt.summary[language], mood=mood) + defaults  # fmt: skip
         return replies.say("created", language, defaults=defaults, **replies.summary(draft))
 
     # -- helpers -----------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ helpful reply to the creator, never an error and never a change.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,6 +100,21 @@ def check_against(action: BaseModel, plan: VideoPlan | None, language: Language)
     return None
 
 
+TOPIC_UNITS = {Language.EN: 3, Language.ZH: 6}
+"""A first message this short, that is not small talk or a question, is taken as the video's topic."""
+_SMALL_TALK = re.compile(r"^\W*(hi|hello|hey|yo|thanks|thank you|ok|okay|yes|no|sure|cool|great|test|testing"
+                         r"|你好|您好|嗨|哈喽|谢谢|好的|好|是|不|行|可以|测试)\W*$", re.I)  # fmt: skip
+
+
+def is_topic(message: str, language: Language) -> bool:
+    from reelcraft.tools.script import speech_units
+
+    text = message.strip()
+    units = speech_units(text, language)
+    return (0 < units <= TOPIC_UNITS[language] and not _SMALL_TALK.match(text) and not is_plain_question(text)
+            and any(ch.isalpha() for ch in text))  # fmt: skip
+
+
 BRIEF_UNITS = 6
 """Words (en) or Han characters (zh) from which a first message is an idea, not a stray edit."""
 
@@ -136,6 +152,8 @@ def choose_action(message: str, plan: VideoPlan | None, deps: Deps, *, intents: 
     brief = plan is None and looks_like_brief(message, language) and not is_plain_question(message)
     if intents and not brief and (beyond := beyond_tools(message)) is not None:
         return Choice(Reply(text=say(beyond, language)))  # no tool draws a 3D dragon: say what can be done
+    if intents and plan is None and not brief and is_topic(message, language):
+        brief = True  # "cats": a topic is enough for a first draft; the reply says what was assumed
     if intents and brief:  # no video yet and a whole idea: the brief itself, no model call (~25 s saved)
         return Choice(in_their_words(CreateVideo(brief=message.strip()[:2000]), message.strip()))
     if intents and plan is not None and (obvious := match_intent(message, len(plan.scenes))) is not None:

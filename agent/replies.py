@@ -42,6 +42,11 @@ _TEXT: dict[str, dict[Language, str]] = {
         Language.ZH: "初稿好了：《{title}》，{scenes} 个镜头，{seconds:g} 秒，{platform}。{defaults}"
                      "想改什么直接说，比如“第2个镜头更搞笑一点”、“音乐舒缓一点”、“换成英文”。",
     },
+    "assumed": {
+        Language.EN: "“{brief}” is all I had, so I assumed: a {format} ({summary}), for a general audience, "
+                     "{mood} music. ",
+        Language.ZH: "你只说了“{brief}”，所以我做了这些假设：{format}（{summary}），面向大众，{mood}的音乐。",
+    },
     "defaults": {
         Language.EN: "I chose {what}; say so if you want something else. ",
         Language.ZH: "我默认选了{what}；想要别的就告诉我。",

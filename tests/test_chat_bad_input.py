@@ -101,3 +101,19 @@ def test_at_most_one_clarifying_question_then_sensible_defaults(settings: Settin
     assert second.new_version and second.draft.plan.title == EN_PLAN["title"]
     assert second.action["action"] == "create_video" and "morning routine for students" in second.action["brief"]
     assert "I chose 30 seconds and vertical TikTok format" in second.reply
+
+
+def test_a_one_word_brief_gives_a_plan_and_the_reply_says_what_was_assumed(settings: Settings) -> None:
+    from helpers import plan_turns
+
+    cats = {**EN_PLAN, "title": "Why cats knock things over", "hook": "Why do cats knock things over?",
+            "scenes": [{**s, "voiceover": v} for s, v in zip(EN_PLAN["scenes"], [
+                "Why do cats knock things over? Cats test the world with their paws.",
+                "A falling cup tells a cat it can move things.", "Cats knock things over to get your attention.",
+                "So give your cat ten minutes of play each morning."], strict=True)]}  # fmt: skip
+    studio = Studio(settings, llm=ScriptedChatModel(turns=plan_turns(cats)))
+    turn = studio.chat("one-word", "cats")
+    assert turn.action["action"] == "create_video" and turn.new_version and turn.draft.plan.scenes
+    assert "“cats” is all I had, so I assumed" in turn.reply and "general audience" in turn.reply
+    hello = Studio(settings, llm=ScriptedChatModel(turns=[pick("reply", text="Hi! Tell me your idea.")]))
+    assert hello.chat("one-word-2", "hello").action["action"] == "reply"  # small talk is not a topic
