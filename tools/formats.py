@@ -54,6 +54,9 @@ class ShortFormat(BaseModel):
     """The closing line the format earns (a story asks for part 2, a list to be saved)."""
     music: str
     """The music mood the format plays under when the brief names none."""
+    onscreen: dict[Language, str]
+    """The on-screen text rule (the guidance's "On-screen text:" line), for the step that rewrites texts
+    that break it."""
 
     def matches(self, brief: str, language: Language) -> bool:
         return any(re.search(p, brief, re.I) for p in self.detect[language])
@@ -66,6 +69,16 @@ def _read(name: str, language: Language) -> tuple[dict[str, object], str]:
     if match is None:
         raise ValueError(f"prompts/formats/{name}.{language.value}.md needs a +++ TOML header")
     return tomllib.loads(match.group(1)), match.group(2).strip()
+
+
+_ONSCREEN_LINE = {Language.EN: "- On-screen text:", Language.ZH: "- 屏幕文字："}
+
+
+def _onscreen_rule(name: str, language: Language, body: str) -> str:
+    for line in body.splitlines():
+        if line.startswith(_ONSCREEN_LINE[language]):
+            return line[len(_ONSCREEN_LINE[language]) :].strip()
+    raise ValueError(f"prompts/formats/{name}.{language.value}.md needs a '{_ONSCREEN_LINE[language]}' line")
 
 
 @lru_cache(maxsize=1)
@@ -83,6 +96,7 @@ def formats() -> dict[str, ShortFormat]:
             counted=bool(heads[Language.EN]["counted"]), guidance=bodies,
             call_to_action={lang: str(h["call_to_action"]) for lang, h in heads.items()},
             music=str(heads[Language.EN]["music"]),
+            onscreen={lang: _onscreen_rule(name, lang, body) for lang, body in bodies.items()},
         )  # fmt: skip
     return found
 

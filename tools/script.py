@@ -180,6 +180,10 @@ class _Outline(BaseModel):
         return value
 
 
+class _Texts(BaseModel):
+    on_screen_texts: list[str]
+
+
 class _SceneText(BaseModel):
     voiceover: str = Field(min_length=2)
 
@@ -553,9 +557,7 @@ class _Writer:
                                            language), key=lambda f: f.scene)  # fmt: skip
         if not failing or time.monotonic() > self.deadline:
             return [_fit_onscreen(t, language) for t in texts]
-        rule = next((line.split(":", 1)[-1].split("：", 1)[-1].strip()
-                     for line in self.fmt.guidance[language].splitlines()
-                     if line.startswith(("- On-screen text", "- 屏幕文字"))), "")  # fmt: skip
+        rule = self.fmt.onscreen[language]
         listing = "\n".join(f"- scene {f.scene}: “{texts[f.scene - 1]}” ({f.reason})" for f in failing)
         prompt = load_fragment("script_onscreen", language.value, failing=listing, format_rule=rule)
         count = len(failing)
@@ -565,9 +567,6 @@ class _Writer:
             if not isinstance(new, list) or len(new) != count or not all(isinstance(t, str) for t in new):
                 return None, [f"write exactly {count} on_screen_texts"]
             return new, []
-
-        class _Texts(BaseModel):
-            on_screen_texts: list[str]
 
         saved = self.conversation
         try:
