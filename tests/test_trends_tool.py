@@ -190,7 +190,7 @@ def test_the_script_is_written_against_the_trends_and_the_plan_names_its_backing
 
     TrendStore(tmp_path / "trends", embedder=embedder_choice("hashing")).ingest(_store_rows())
     plan = Studio(settings, llm=model).plan(brief)
-    prompt = model.calls[3]["messages"][1].content  # the second plan's outline
+    prompt = model.calls[2]["messages"][1].content  # the second plan's outline
     assert "- #studentlife (+18,000/day)" in prompt and "- #budget (+10,000/day)" in prompt
     assert "football" not in prompt and "cheap student breakfast hacks" not in prompt  # tags, no far items/titles
     assert plan.hashtags == [*EN_PLAN["hashtags"], "#studentlife"]  # the writer left out the top trend: added
@@ -201,11 +201,11 @@ def test_the_script_is_written_against_the_trends_and_the_plan_names_its_backing
     assert backing["#studentlife"].items == 2 and backing["#studentlife"].growth_per_day == pytest.approx(18000)
 
     again = Studio(settings, llm=model).plan(brief, trends=False)  # the first plan, from the cache
-    assert len(model.calls) == 6 and again.trend_backing == []
+    assert len(model.calls) == 4 and again.trend_backing == []
 
     settings.trends.in_prompt = "auto"  # the embedded model ("local") is not shown the tags, still gets the top one
     quiet = Studio(settings, llm=model).plan(brief)
-    assert "#studentlife" not in model.calls[6]["messages"][1].content and "#studentlife" in quiet.hashtags
+    assert "#studentlife" not in model.calls[4]["messages"][1].content and "#studentlife" in quiet.hashtags
 
 
 def test_a_broken_trends_store_warns_and_the_plan_is_still_written(tmp_path: Path) -> None:
