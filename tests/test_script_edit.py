@@ -56,8 +56,20 @@ def test_a_rewrite_too_long_twice_keeps_its_opening_sentences(settings: Settings
     new = edit_scene(SceneEditInput(plan=PLAN, mode="rewrite", scene=2, instruction="make it funnier"), deps)
     assert new.scenes[1].voiceover.startswith(FUNNY["voiceover"]) and len(deps.llm.calls) == 2  # type: ignore[union-attr]
     assert len(new.scenes[1].voiceover.split()) < len(rambling["voiceover"].split())
-    assert any("opening sentence" in w for w in deps.warnings)
+    assert any("opening words" in w for w in deps.warnings)
     assert [s for i, s in enumerate(new.scenes) if i != 1] == [s for i, s in enumerate(PLAN.scenes) if i != 1]
+
+
+def test_a_rewrite_whose_one_sentence_runs_long_keeps_its_first_clauses(settings: Settings) -> None:
+    one_long = {**FUNNY, "voiceover": "Drink water first, because your phone is not a breakfast, "
+                + ", ".join(["and the scrolling goes on and on and on"] * 8) + "."}  # fmt: skip
+    deps = _deps(settings, [one_long, one_long])
+    new = edit_scene(SceneEditInput(plan=PLAN, mode="rewrite", scene=2, instruction="make it funnier"), deps)
+    kept = new.scenes[1].voiceover
+    assert kept.startswith("Drink water first, because your phone is not a breakfast,") and kept.endswith("on.")
+    assert len(kept.split()) < len(one_long["voiceover"].split())  # whole clauses, up to the scene's budget
+    schema = deps.llm.calls[0]["schema"]  # type: ignore[union-attr]
+    assert schema["properties"]["voiceover"]["maxLength"] > 0  # the grammar caps what the model may write
 
 
 def test_a_new_scene_goes_where_asked_and_the_timing_still_adds_up(settings: Settings) -> None:

@@ -20,7 +20,13 @@ from reelcraft.plan import Language, Scene, VideoPlan, check_duration
 from reelcraft.prompts import load_fragment, load_prompt
 from reelcraft.tools.deps import Deps
 from reelcraft.tools.llm_json import ask_valid_json
-from reelcraft.tools.script import budget, extractive_cut, opening_sentences, speech_units
+from reelcraft.tools.script import (
+    budget,
+    extractive_cut,
+    opening_sentences,
+    speech_units,
+    voiceover_chars,
+)
 
 SCENE_SCHEMA: dict[str, Any] = {
     "type": "object", "additionalProperties": False, "required": ["voiceover", "on_screen_text", "visual"],
@@ -28,6 +34,21 @@ SCENE_SCHEMA: dict[str, Any] = {
                    "visual": {"type": "string"}},
 }  # fmt: skip
 FIX = "say the change more simply, or use a stronger model (--llm openai / ollama)"
+
+
+def _clauses_within(text: str, limit: float, language: Language) -> str:
+    """The text's first clauses (at least one) that stay within `limit` words (characters), as a sentence."""
+    clauses = [c for c in re.split(r"(?<=[,，;；:：、])\s*", text) if c.strip()]
+    kept = clauses[:1]
+    for clause in clauses[1:]:
+        if speech_units(" ".join([*kept, clause]), language) > limit:
+            break
+        kept.append(clause)
+    joined = ("" if language == Language.ZH else " ").join(kept).rstrip(",，;；:：、 ")
+    if speech_units(joined, language) > limit * 1.15:  # one long clause: its first words
+        joined = joined[: int(limit)] if language == Language.ZH else " ".join(joined.split()[: int(limit)])
+    joined = joined.rstrip(",，;；:：、 ")
+    return joined if re.search(r"[.!?。！？…]$", joined) else joined + ("。" if language == Language.ZH else ".")
 
 
 class SceneEditInput(BaseModel):
@@ -110,18 +131,24 @@ def edit_scene(inp: SceneEditInput, deps: Deps) -> VideoPlan:
         return Scene(voiceover=voiceover, on_screen_text=on_screen, visual=visual or "", duration=duration), []
 
     def cut_to_length(parsed: Any) -> tuple[Scene, str] | None:
-        """Only too long: the scene keeps its opening sentences (small models rarely hit a word budget)."""
+        """Only too long: the scene keeps its opening sentences (small models rarely hit a word budget),
+        or, when its first sentence alone runs over, its first clauses up to the limit."""
         if check(parsed)[1] != [too_long]:
             return None
         spoken = " ".join(str(parsed["voiceover"]).split())
-        scene, _ = check({**parsed, "voiceover": opening_sentences(spoken, limit, language)})
+        shorter = opening_sentences(spoken, limit, language)
+        if speech_units(shorter, language) > limit * 1.15:
+            shorter = _clauses_within(shorter, limit, language)
+        scene, _ = check({**parsed, "voiceover": shorter})
         if scene is None:
             return None
-        return scene, "the model's new scene ran long twice; kept its opening sentence(s) to fit"
+        return scene, "the model's new scene ran long twice; kept its opening words to fit"
 
     def make() -> VideoPlan:
         deps.progress("script", f"{'rewriting' if old else 'writing'} scene {inp.scene or 1}")
-        scene = ask_valid_json(deps, SCENE_SCHEMA, [SystemMessage(system), HumanMessage(user)], check,
+        schema = {**SCENE_SCHEMA, "properties": {**SCENE_SCHEMA["properties"], "voiceover": {
+            "type": "string", "maxLength": voiceover_chars(int(limit * 1.1), language)}}}  # fmt: skip
+        scene = ask_valid_json(deps, schema, [SystemMessage(system), HumanMessage(user)], check,
                                stage="script", what="scene", fix=FIX, salvage=cut_to_length)  # fmt: skip
         scenes = list(plan.scenes)
         if inp.mode == "rewrite":
