@@ -138,3 +138,13 @@ def test_when_the_model_cannot_cut_to_length_each_scene_keeps_its_opening_senten
     assert ten.scenes[0].voiceover == "Your mornings cost too much."
     assert all(PLAN.scenes[i].voiceover.startswith(s.voiceover) for i, s in enumerate(ten.scenes))
     assert any("opening sentence" in w for w in deps.warnings)
+
+
+def test_a_rewrite_that_keeps_the_old_lines_and_adds_one_keeps_the_new_line(settings: Settings) -> None:
+    old = PLAN.scenes[1].voiceover
+    padded = {**FUNNY, "voiceover": old + " " + " ".join(["Your phone can wait, your coffee cannot."] * 2)
+              + " " + " ".join([old] * 3) + " [Cut to a sleepy face.]"}  # fmt: skip
+    deps = _deps(settings, [padded, padded])
+    new = edit_scene(SceneEditInput(plan=PLAN, mode="rewrite", scene=2, instruction="make it funnier"), deps)
+    assert "Your phone can wait, your coffee cannot." in new.scenes[1].voiceover
+    assert new.scenes[1].voiceover != old and "Cut to" not in new.scenes[1].voiceover

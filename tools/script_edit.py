@@ -23,10 +23,11 @@ from reelcraft.tools.llm_json import ask_valid_json
 from reelcraft.tools.script import (
     budget,
     extractive_cut,
-    opening_sentences,
+    mend_stage_directions,
     speech_units,
     voiceover_chars,
 )
+from reelcraft.tools.script_checks import sentences
 
 SCENE_SCHEMA: dict[str, Any] = {
     "type": "object", "additionalProperties": False, "required": ["voiceover", "on_screen_text", "visual"],
@@ -34,6 +35,19 @@ SCENE_SCHEMA: dict[str, Any] = {
                    "visual": {"type": "string"}},
 }  # fmt: skip
 FIX = "say the change more simply, or use a stronger model (--llm openai / ollama)"
+
+
+def _fresh_first(text: str, old: str, limit: float, language: Language) -> str:
+    """The text's sentences within `limit`, its new ones first: a small model asked to rewrite a scene
+    often keeps the old sentences and adds one, and cutting that to its opening left the scene unchanged."""
+    parts = sentences(text) or [text]
+    before = {" ".join(p.lower().split()) for p in sentences(old)}
+    fresh = [i for i, p in enumerate(parts) if " ".join(p.lower().split()) not in before]
+    chosen: list[int] = []
+    for i in [*fresh, *(i for i in range(len(parts)) if i not in fresh)]:
+        if not chosen or speech_units(" ".join(parts[j] for j in [*chosen, i]), language) <= limit:
+            chosen.append(i)
+    return ("" if language == Language.ZH else " ").join(parts[i] for i in sorted(chosen))
 
 
 def _clauses_within(text: str, limit: float, language: Language) -> str:
@@ -135,8 +149,8 @@ def edit_scene(inp: SceneEditInput, deps: Deps) -> VideoPlan:
         or, when its first sentence alone runs over, its first clauses up to the limit."""
         if check(parsed)[1] != [too_long]:
             return None
-        spoken = " ".join(str(parsed["voiceover"]).split())
-        shorter = opening_sentences(spoken, limit, language)
+        spoken = mend_stage_directions(" ".join(str(parsed["voiceover"]).split()))
+        shorter = _fresh_first(spoken, old or "", limit, language)
         if speech_units(shorter, language) > limit * 1.15:
             shorter = _clauses_within(shorter, limit, language)
         scene, _ = check({**parsed, "voiceover": shorter})
