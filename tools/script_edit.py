@@ -124,7 +124,7 @@ def edit_scene(inp: SceneEditInput, deps: Deps) -> VideoPlan:
 
     def check(parsed: Any) -> tuple[Scene | None, list[str]]:
         try:
-            voiceover = " ".join(str(parsed["voiceover"]).split())
+            voiceover = mend_stage_directions(" ".join(str(parsed["voiceover"]).split()))
             on_screen, visual = str(parsed["on_screen_text"]).strip(), str(parsed["visual"]).strip()
         except (KeyError, TypeError):
             return None, ["answer with voiceover, on_screen_text and visual"]

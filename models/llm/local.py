@@ -26,11 +26,12 @@ _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"
 
 def _seed_for(seed: int, payload: list[dict[str, str]]) -> int:
     """The same prompt always samples the same answer (plans are reproducible and cacheable), but a retry,
-    whose prompt carries the problems sent back, samples afresh: with one seed for every call the small
-    model answered a retry with the very answer it was told was wrong."""
+    whose prompt is longer by the answer and the problems sent back, samples afresh: with one seed for every
+    call the small model answered a retry with the very answer it was told was wrong."""
     import zlib
 
-    return (seed + zlib.crc32(payload[-1]["content"].encode("utf-8"))) % (1 << 31) if payload else seed
+    text = "\x1e".join(m["content"] for m in payload)
+    return (seed + zlib.crc32(text.encode("utf-8"))) % (1 << 31)
 
 
 class ChatLocalLlama(BaseChatModel):
