@@ -106,13 +106,20 @@ _SMALL_TALK = re.compile(r"^\W*(hi|hello|hey|yo|thanks|thank you|ok|okay|yes|no|
                          r"|你好|您好|嗨|哈喽|谢谢|好的|好|是|不|行|可以|测试)\W*$", re.I)  # fmt: skip
 
 
+_EDIT_WORDS = re.compile(r"\b(music|song|calmer|louder|quieter|faster|slower|shorter|longer|funnier|scene|shot|voice"
+                         r"|final|render|export|background|colou?rs?|warmer|cooler|brighter|darker|more|less|again"
+                         r"|undo|redo|fix|change|make|remove|delete|add)\b|音乐|镜头|配音|导出|更|再|一点|改|换|删|加",
+                         re.I)  # fmt: skip
+"""Words of an edit ("calmer music", "make it shorter"): before any video these are not a topic."""
+
+
 def is_topic(message: str, language: Language) -> bool:
     from reelcraft.tools.script import speech_units
 
     text = message.strip()
     units = speech_units(text, language)
     return (0 < units <= TOPIC_UNITS[language] and not _SMALL_TALK.match(text) and not is_plain_question(text)
-            and any(ch.isalpha() for ch in text))  # fmt: skip
+            and not _EDIT_WORDS.search(text) and any(ch.isalpha() for ch in text))  # fmt: skip
 
 
 BRIEF_UNITS = 6
