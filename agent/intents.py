@@ -126,7 +126,7 @@ def format_asked(text: str) -> str | None:
     that does not exist, asked for in so many words ('… format'), comes back as said, so the edit answers
     with the list of formats."""
     from reelcraft.errors import BriefError
-    from reelcraft.tools.formats import requested_format, resolve_format
+    from reelcraft.tools.formats import named_format, requested_format, resolve_format
 
     if (match := _NEW_FORMAT.match(text)) and (name := resolve_format(match.group("name"))):
         return name
@@ -134,7 +134,7 @@ def format_asked(text: str) -> str | None:
         return requested_format(text)
     except BriefError:
         match = _NEW_FORMAT.match(text)
-        return match.group("name") if match else text[:40]
+        return match.group("name") if match else named_format(text) or text[:40]
 
 
 def match_intent(message: str, scene_count: int) -> BaseModel | None:

@@ -24,7 +24,7 @@ BRIEF = "30 s TikTok: a budget morning routine for college students, upbeat"
     ("make it a myth vs fact", ChangeFormat(format="myth_fact")),
     ("turn it into a listicle", ChangeFormat(format="list")),
     ("做成辟谣形式", ChangeFormat(format="myth_fact")), ("switch to POV", ChangeFormat(format="pov")),
-    ("make it a haiku format", ChangeFormat(format="haiku")),
+    ("make it a haiku format", ChangeFormat(format="haiku")), ("format: haiku", ChangeFormat(format="haiku")),
     ("make it funnier", None), ("make it shorter", None), ("fix scene 2", None),
 ])  # fmt: skip
 def test_score_and_format_requests_are_recognised(message: str, expected: object) -> None:

@@ -131,6 +131,14 @@ NOT_FORMATS = {"vertical", "horizontal", "portrait", "landscape", "square", "mp4
 """Words said before 'format' that mean the frame or the platform, not the kind of video."""
 
 
+def named_format(text: str) -> str | None:
+    """The format a text names in so many words ('format: haiku' → 'haiku'), known or not, or None."""
+    for pattern in _EXPLICIT:
+        if (match := pattern.search(text)) and match.group("name").strip().lower() not in NOT_FORMATS:
+            return match.group("name").strip()
+    return None
+
+
 def requested_format(brief: str) -> str | None:
     """The format a brief asks for by name, or None when it asks for none. A brief that says 'format'
     and names one that does not exist gets a BriefError listing the formats."""

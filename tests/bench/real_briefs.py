@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from cases import select  # tests/bench/cases.py: run as a script, its folder is on sys.path
 from rich.console import Console
 from rich.table import Table
 
@@ -51,11 +52,7 @@ def _spec(path: Path, seconds: float) -> str:
 def main() -> None:
     source = Path(sys.argv[sys.argv.index("--file") + 1]) if "--file" in sys.argv else BRIEFS
     cases = json.loads(source.read_text(encoding="utf-8"))
-    if "--only" in sys.argv:
-        wanted = set(sys.argv[sys.argv.index("--only") + 1].split(","))
-        cases = [c for c in cases if c["id"] in wanted]
-    if "--limit" in sys.argv:
-        cases = cases[: int(sys.argv[sys.argv.index("--limit") + 1])]
+    cases = select(cases)
     models = Settings().models_dir
     console = Console(width=220)
     table = Table("brief", "s", "video", "checks still failing (draft notes)")

@@ -34,6 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from cases import select  # tests/bench/cases.py: run as a script, its folder is on sys.path
 from rich.console import Console
 from rich.table import Table
 
@@ -88,11 +89,7 @@ def main() -> None:
     from reelcraft.tools.script import review
 
     cases = json.loads(BRIEFS.read_text(encoding="utf-8"))
-    if "--only" in sys.argv:
-        wanted = set(sys.argv[sys.argv.index("--only") + 1].split(","))
-        cases = [c for c in cases if c["id"] in wanted]
-    if "--limit" in sys.argv:
-        cases = cases[: int(sys.argv[sys.argv.index("--limit") + 1])]
+    cases = select(cases)
     dump = Path(sys.argv[sys.argv.index("--dump") + 1]) if "--dump" in sys.argv else None
     saved = Path(sys.argv[sys.argv.index("--plans") + 1]) if "--plans" in sys.argv else None
     models = Settings().models_dir
