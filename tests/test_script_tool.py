@@ -12,7 +12,7 @@ from reelcraft.errors import BriefError, ModelBehaviorError
 from reelcraft.models.llm import ScriptedChatModel, UnexpectedCall
 from reelcraft.plan import Language, VideoPlan
 from reelcraft.tools.deps import Deps
-from reelcraft.tools.script import ScriptInput, write_script
+from reelcraft.tools.script import ScriptInput, headline, write_script
 
 
 def _deps(settings: Settings, turns: list) -> tuple[Deps, ScriptedChatModel]:
@@ -150,18 +150,32 @@ def test_a_hook_too_long_is_rewritten_alone_not_the_whole_outline(settings: Sett
     assert plan.hook == EN_TURNS[0]["hook"] and plan.scenes[0].voiceover.startswith(EN_TURNS[0]["hook"])
 
 
-def test_on_screen_texts_that_break_the_rule_are_rewritten_once_then_cut(settings: Settings) -> None:
+def test_on_screen_texts_are_the_beats_cut_to_the_rule_without_another_call(settings: Settings) -> None:
     outline = {**EN_TURNS[0], "beats": ["Water", *EN_TURNS[0]["beats"][1:3],
                                         "Brew your coffee in your own room instead of buying a latte every day"]}
     scenes = {"scenes": [{**s, "beat": b} for s, b in zip(EN_TURNS[1]["scenes"], outline["beats"], strict=True)]}
-    rewritten = {"on_screen_texts": ["Water before coffee", "Brew coffee in your room, save $5 daily and more"]}
-    deps, model = _deps(settings, [outline, scenes, rewritten])
+    deps, model = _deps(settings, [outline, scenes])
     plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
-    assert "scene 1" in model.calls[2]["messages"][-1].content and "scene 4" in model.calls[2]["messages"][-1].content
+    assert len(model.calls) == 2  # outline and scenes: the on-screen texts cost no model call
     texts = [s.on_screen_text for s in plan.scenes]
-    assert texts[0] == "Water before coffee"
-    assert texts[3] == "Brew coffee in your room"  # still too long: cut at its first clause
+    assert texts[0] == "Here is a routine that costs almost"  # a lone word gives way to what the scene says
+    assert texts[3] == "Brew your coffee in your own room"  # the first words, cut to seven
+    assert texts[1:3] == EN_TURNS[0]["beats"][1:3]  # beats within the rule stay as written
     assert next(c for c in plan.checks if c.check == "onscreen").passed
+
+
+@pytest.mark.parametrize(("beat", "language", "expected"), [
+    ("I spent $15 a day for a week.", "en", "I spent $15 a day"),
+    ("2. Her voice and style are what sets her apart", "en", "2. Her voice and style"),
+    ("An end to the week with a $5 reward.", "en", "end to week with $5 reward"),
+    ("A day as a student, in 30 seconds.", "en", "A day as a student"),
+    ("什么是真正的非自然死亡？", "zh", "真正的非自然死亡"),
+    ("非自然死亡的原理是什么？", "zh", "非自然死亡的原理"),
+    ("7点起床，喝一杯温水再出门", "zh", "7点起床"),
+    ("早餐只要5块钱", "zh", "早餐只要5块钱"),
+])  # fmt: skip
+def test_a_long_beat_is_cut_to_a_headline(beat: str, language: str, expected: str) -> None:
+    assert headline(beat, Language(language)) == expected
 
 
 def test_the_format_is_chosen_from_the_brief_or_asked_for(settings: Settings) -> None:
