@@ -84,7 +84,7 @@ def fix_weakest(plan: VideoPlan, brief: str, deps: Deps) -> tuple[VideoPlan, Sco
     Post-level parts (platform, trend) are fixed in code; a scene's part is rewritten by the model with the
     reason fed back, so the rewrite knows what was wrong."""
     from reelcraft.tools.score import ScoreInput, score_draft
-    from reelcraft.tools.script_checks import ONSCREEN_WORDS, key_terms
+    from reelcraft.tools.script_checks import ONSCREEN_WORDS, brief_hashtags
     from reelcraft.tools.script_edit import LengthInput, SceneEditInput, change_length, edit_scene
 
     score = score_draft(ScoreInput(plan=plan, brief=brief), deps)
@@ -100,7 +100,7 @@ def fix_weakest(plan: VideoPlan, brief: str, deps: Deps) -> tuple[VideoPlan, Sco
         if not plan.call_to_action.strip():
             update["call_to_action"] = FOLLOW[language]
         if not plan.hashtags:
-            update["hashtags"] = ["#" + "".join(t.split()) for t in key_terms(brief or plan.title, language)[:4]]
+            update["hashtags"] = brief_hashtags(brief or plan.title, language)
         elif len(plan.hashtags) > 8:
             update["hashtags"] = plan.hashtags[:5]
         if "length" in part.checks:

@@ -123,6 +123,12 @@ def detect_language(text: str) -> Language:
     return Language.ZH if cjk_share(text) >= 0.2 else Language.EN
 
 
+VOICE_LEAD_S = 0.15
+"""Silence before each scene's narration starts."""
+VOICE_TAIL_S = 0.35
+"""Breathing room after it, before the cut (the writer leaves room for both when it fits the narration)."""
+
+
 class Scene(BaseModel):
     """One shot of the video: what is said, shown as text, and seen."""
 

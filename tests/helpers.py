@@ -47,16 +47,15 @@ ZH_PLAN: dict[str, Any] = {
 
 def plan_turns(plan: dict[str, Any]) -> list[dict[str, Any]]:
     """What a good model answers to the script writer's steps (tools/script.py) to give `plan`: the outline
-    (the hook, the on-screen texts as beats, the hashtags) and the scenes' narration (scene 1 without the hook,
-    which the writer says first); the title, call to action and music come from the hook, format and brief. A
-    plan whose beats break the on-screen rule would need one more turn."""
+    (the hook, the on-screen texts as beats) and the scenes' narration (scene 1 without the hook, which the
+    writer says first); the title, hashtags, call to action and music come from the hook, brief and format."""
     hook = plan["hook"]
     first = plan["scenes"][0]["voiceover"]
     narration = [first[len(hook):].strip() if first.startswith(hook) else first,
                  *(s["voiceover"] for s in plan["scenes"][1:])]  # fmt: skip
     beats = [s["on_screen_text"] for s in plan["scenes"]]
     return [
-        {"hook": hook, "beats": beats, "hashtags": plan["hashtags"]},
+        {"hook": hook, "beats": beats},
         {"scenes": [{"beat": b, "voiceover": v} for b, v in zip(beats, narration, strict=True)]},
     ]
 

@@ -12,7 +12,9 @@ from reelcraft.errors import BriefError, ModelBehaviorError
 from reelcraft.models.llm import ScriptedChatModel, UnexpectedCall
 from reelcraft.plan import Language, VideoPlan
 from reelcraft.tools.deps import Deps
+from reelcraft.tools.formats import formats
 from reelcraft.tools.script import ScriptInput, headline, write_script
+from reelcraft.tools.script_checks import brief_hashtags
 
 
 def _deps(settings: Settings, turns: list) -> tuple[Deps, ScriptedChatModel]:
@@ -49,7 +51,8 @@ def test_a_plan_is_written_in_steps_and_records_its_format_and_checks(settings: 
     anchors = [item["properties"]["beat"]["const"] for item in scenes["schema"]["properties"]["scenes"]["prefixItems"]]
     assert anchors == EN_TURNS[0]["beats"]  # each scene's narration is written right after its beat
     assert scenes["messages"][-2].content.startswith("{")  # one conversation: the outline answer is in it
-    assert outline["schema"]["properties"]["hashtags"]["minItems"] == 3 and plan.hashtags == EN_PLAN["hashtags"]
+    assert "hashtags" not in outline["schema"]["properties"]  # the post is made in code, from the brief
+    assert plan.hashtags == ["#budget", "#morning", "#routine", "#college"]
     assert plan.title == "Your mornings cost too much"  # the hook; the post needs no model call of its own
     assert plan.call_to_action == "Follow for more days like this." and plan.music_mood == "upbeat_pop"
 
@@ -142,6 +145,14 @@ def test_a_hook_that_stays_weak_is_kept_with_the_check_named(settings: Settings)
     assert any("kept the hook" in w for w in deps.warnings)
 
 
+def test_a_hook_the_code_mends_raises_no_warning(settings: Settings) -> None:
+    long = {**EN_TURNS[0], "hook": "A budget morning routine, and here is how I keep it cheap every single day."}
+    deps, model = _deps(settings, [long, {"hook": long["hook"]}, EN_TURNS[1]])  # the rewrite changes nothing
+    plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
+    assert plan.hook == "A budget morning routine."  # its first clause says enough
+    assert not any("hook" in w for w in deps.warnings)  # nothing for the draft's notes: the hook passes
+
+
 def test_a_hook_too_long_is_rewritten_alone_not_the_whole_outline(settings: Settings) -> None:
     long = {**EN_TURNS[0], "hook": "Here is how I keep my whole college morning routine on a tiny budget every day."}
     deps, model = _deps(settings, [long, {"hook": EN_TURNS[0]["hook"]}, EN_TURNS[1]])
@@ -178,12 +189,26 @@ def test_a_long_beat_is_cut_to_a_headline(beat: str, language: str, expected: st
     assert headline(beat, Language(language)) == expected
 
 
+@pytest.mark.parametrize(("brief", "language", "expected"), [
+    ("30 s TikTok: a budget morning routine for college students, upbeat", "en",
+     ["#budget", "#morning", "#routine", "#college"]),
+    ("A 30-second vertical short video about: Keith Urban - Female (Lyric Video)", "en",
+     ["#keithurban", "#female", "#howto"]),  # a name stays one tag; the format's own fills up
+    ("3 tips to keep houseplants alive in winter", "en", ["#houseplants", "#winter", "#howto"]),
+    ("做一个30秒的竖屏短视频，主题：《魔兽争霸3》重制版最强种族排名", "zh",
+     ["#魔兽争霸3", "#重制版最强种族排名", "#教程"]),
+])  # fmt: skip
+def test_hashtags_come_from_the_brief_without_a_model_call(brief: str, language: str, expected: list[str]) -> None:
+    lang = Language(language)
+    assert brief_hashtags(brief, lang, formats()["how_to"].hashtag[lang]) == expected
+
+
 def test_the_format_is_chosen_from_the_brief_or_asked_for(settings: Settings) -> None:
     brief = "make it a myth vs fact: do protein shakes damage your kidneys?"
     beats = ["MYTH: shakes hurt kidneys", "FACT: kidneys filter protein", "Too much is the risk", "Drink water too"]
     lines = ["Many people fear them.", "Healthy kidneys handle normal protein every day.",
              "Only very high doses over years strain them.", "Stay hydrated and you are fine."]
-    turns = [{"hook": "Do protein shakes wreck your kidneys?", "beats": beats, "hashtags": ["#protein", "#kidneys"]},
+    turns = [{"hook": "Do protein shakes wreck your kidneys?", "beats": beats},
              {"scenes": [{"beat": b, "voiceover": v} for b, v in zip(beats, lines, strict=True)]}]
     deps, _ = _deps(settings, turns)
     plan = write_script(ScriptInput(brief=brief, language=Language.EN, duration=30), deps)

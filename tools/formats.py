@@ -52,11 +52,12 @@ class ShortFormat(BaseModel):
     """The text the outline writer reads: hook patterns, beats, on-screen text rules."""
     call_to_action: dict[Language, str]
     """The closing line the format earns (a story asks for part 2, a list to be saved)."""
+    hashtag: dict[Language, str]
+    """The format's own hashtag (#howto, #辟谣): it fills up a post whose brief gives few key terms."""
     music: str
     """The music mood the format plays under when the brief names none."""
     onscreen: dict[Language, str]
-    """The on-screen text rule (the guidance's "On-screen text:" line), for the step that rewrites texts
-    that break it."""
+    """The on-screen text rule (the guidance's "On-screen text:" line)."""
 
     def matches(self, brief: str, language: Language) -> bool:
         return any(re.search(p, brief, re.I) for p in self.detect[language])
@@ -95,6 +96,7 @@ def formats() -> dict[str, ShortFormat]:
             detect={lang: list(h["detect"]) for lang, h in heads.items()},  # type: ignore[call-overload]
             counted=bool(heads[Language.EN]["counted"]), guidance=bodies,
             call_to_action={lang: str(h["call_to_action"]) for lang, h in heads.items()},
+            hashtag={lang: str(h["hashtag"]) for lang, h in heads.items()},
             music=str(heads[Language.EN]["music"]),
             onscreen={lang: _onscreen_rule(name, lang, body) for lang, body in bodies.items()},
         )  # fmt: skip

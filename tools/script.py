@@ -2,9 +2,9 @@
 
 A small model asked for a whole script in one pass drifts, repeats itself and overruns (issue 16). So the
 writer asks for narrow pieces in one continuing conversation (each step reuses the model's state of the
-one before): the outline (hook, one beat per scene, hashtags), then the narration of every scene, then the
-on-screen texts; the title, call to action and music mood come from the hook, the format and the brief. The
-critic's checks (tools/script_checks.py) run after each step; what
+one before): the outline (hook, one beat per scene), then the narration of every scene; the on-screen texts
+are the beats cut to the format's rule, and the title, hashtags, call to action and music mood come from
+the hook, the brief and the format. The critic's checks (tools/script_checks.py) run after each step; what
 code can mend (a stage direction, a repeated sentence, a scene too long) is mended, and a scene that still
 fails is rewritten with the failed check fed back, a bounded number of times within a time budget. The
 writer never loops and never fails on a near miss: it keeps the best plan found, and the plan records
@@ -27,6 +27,8 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from reelcraft.errors import validation_problems
 from reelcraft.language import language_problem
 from reelcraft.plan import (
+    VOICE_LEAD_S,
+    VOICE_TAIL_S,
     Language,
     PlanCheck,
     Platform,
@@ -82,6 +84,14 @@ def scene_bounds(duration: float) -> tuple[int, int]:
 def budget(seconds: float, language: Language) -> int:
     """Words (en) or characters (zh) a narrator speaks comfortably in `seconds`."""
     return int(seconds * SPEECH_RATE[language] * 0.9)
+
+
+def spoken_room(seconds: float, scenes: int, language: Language) -> int:
+    """The most words (characters) the narration may have once mended: the video's length less each
+    scene's lead-in and breathing room, at the voices' rate. Over it, the voice is made again faster
+    (a second round of speech, ~5 s of the first preview)."""
+    free = seconds - scenes * (VOICE_LEAD_S + VOICE_TAIL_S) - 0.3
+    return int(max(free, seconds / 2) * SPEECH_RATE[language])
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？；;])\s*")
@@ -166,9 +176,8 @@ FIXABLE_BY_REWRITE = ("fidelity", "contradiction", "repetition", "stage_directio
 class _Outline(BaseModel):
     hook: str = Field(min_length=2)
     beats: list[str]
-    hashtags: list[str] = Field(default_factory=list)
 
-    @field_validator("hook", "beats", "hashtags", mode="before")
+    @field_validator("hook", "beats", mode="before")
     @classmethod
     def _one_line(cls, value: Any) -> Any:
         """Whitespace collapsed: the grammar lets a raw newline into a string, and a beat is later a grammar
@@ -189,18 +198,14 @@ class _Scenes(BaseModel):
 
 
 class _Post(BaseModel):
-    """The post around the video. The hashtags come with the outline (one call fewer: a separate post step
-    cost ~10 s of a plan); the title is the hook, the call to action and music the format's unless the
-    brief names a mood."""
+    """The post around the video, made in code (a separate post step cost ~10 s of a plan): the title is the
+    hook, the hashtags the brief's key terms, the call to action and music the format's unless the brief
+    names a mood."""
 
     title: str = Field(min_length=1)
     call_to_action: str = ""
     music_mood: str = ""
     hashtags: list[str] = Field(default_factory=list)
-
-
-HASHTAGS = (3, 4)
-"""Hashtags the outline asks for: a few focused ones reach further than a wall of them."""
 
 
 def _post(inp: ScriptInput, fmt: ShortFormat, outline: _Outline) -> _Post:
@@ -209,7 +214,8 @@ def _post(inp: ScriptInput, fmt: ShortFormat, outline: _Outline) -> _Post:
     mood, named = resolve_mood(inp.brief)
     title = re.sub(r"[.!?。！？]+$", "", outline.hook.strip()) or outline.hook
     return _Post(title=title, call_to_action=fmt.call_to_action[inp.language],
-                 music_mood=mood.profile if named else fmt.music, hashtags=outline.hashtags)  # fmt: skip
+                 music_mood=mood.profile if named else fmt.music,
+                 hashtags=checks.brief_hashtags(inp.brief, inp.language, fmt.hashtag[inp.language]))  # fmt: skip
 
 
 def scene_count(duration: float, fmt: ShortFormat, brief: str) -> int:
@@ -519,8 +525,7 @@ class _Writer:
             return (None, problems) if problems else (outline, [])
 
         schema = _schema(_Outline, language, n, "beats")
-        schema["properties"]["hashtags"].update(minItems=HASHTAGS[0], maxItems=HASHTAGS[1])
-        schema["required"] = ["hook", "beats", "hashtags"]
+        schema["required"] = ["hook", "beats"]
         answer = self._ask_schema(schema, user, check, what="outline", tokens=STEP_TOKENS["outline"], attempts=2,
                                   settle=usable)  # fmt: skip
         outline: _Outline = answer.value
@@ -531,7 +536,10 @@ class _Writer:
             clause = re.split(r"[,，:：;；—–-]\s*", hook)[0].strip()
             if 3 <= speech_units(clause, language) <= HOOK_UNITS[language]:
                 hook = clause.rstrip(".!?。！？") + ("！" if language == Language.ZH else ".")
-        return outline.model_copy(update={"hook": hook})
+        outline = outline.model_copy(update={"hook": hook})
+        if faults and (still := hook_faults(outline)):  # said once, after the mends (the plan's checks say the rest)
+            self.deps.warn("script", f"kept the hook; still failing: {'; '.join(still)[:200]}")
+        return outline
 
     def fix_hook(self, hook: str, faults: list[str], faults_of: Any, outline: _Outline) -> str:
         """One call for the hook alone, with its fault fed back; the better of the two hooks is kept."""
@@ -557,10 +565,7 @@ class _Writer:
                 raise
             return hook
         remaining = faults_of(outline.model_copy(update={"hook": new}))
-        if len(remaining) < len(faults):
-            return new
-        self.deps.warn("script", f"kept the hook; still failing: {'; '.join(faults)[:200]}")
-        return hook
+        return new if len(remaining) < len(faults) else hook
 
     # step 2 -------------------------------------------------------------------------------------------------
     def scenes(self, outline: _Outline) -> list[_SceneText]:
@@ -655,8 +660,8 @@ def _mend_and_fix(writer: _Writer, hook: str, texts: list[_SceneText], beats: li
     language, inp = writer.language, writer.inp
     voice = [mend_stage_directions(t.voiceover) for t in texts]
     voice = mend_repeats(voice, language, hook)
-    limit = budget(inp.duration, language) - speech_units(hook, language)
-    voice = mend_length(voice, int(limit * 1.1), language)
+    limit = spoken_room(inp.duration, len(texts), language) - speech_units(hook, language)
+    voice = mend_length(voice, limit, language)
     texts = [t.model_copy(update={"voiceover": v}) for t, v in zip(texts, voice, strict=True)]
     embedder = writer.deps.embedder()
     tried: set[int] = set()
@@ -679,12 +684,13 @@ def _mend_and_fix(writer: _Writer, hook: str, texts: list[_SceneText], beats: li
         trial = [*texts[:index], new, *texts[index + 1 :]]
         if len(review(_assemble(inp, writer.fmt, hook, trial, beats, None), inp.brief, embedder)) <= before:
             texts = trial
-    voice = mend_length([t.voiceover for t in texts], int(limit * 1.1), language)  # a rewrite may run long again
+    voice = mend_length([t.voiceover for t in texts], limit, language)  # a rewrite may run long again
     return [t.model_copy(update={"voiceover": v}) for t, v in zip(texts, voice, strict=True)]
 
 
 def _outline_text(hook: str, beats: list[str], fmt: ShortFormat, language: Language) -> str:
-    lines = [f"{fmt.label[language]} · hook: “{hook}”", *(f"{i}. {b}" for i, b in enumerate(beats, start=1))]
+    numbered = [re.sub(r"^\s*(?:\d+[.)、:：]|#\d+)\s*", "", b) or b for b in beats]  # '1. 1. Why…' reads badly
+    lines = [f"{fmt.label[language]} · hook: “{hook}”", *(f"{i}. {b}" for i, b in enumerate(numbered, start=1))]
     return "outline — " + " | ".join(lines)
 
 

@@ -375,6 +375,38 @@ def key_terms(brief: str, language: Language) -> list[str]:
     return found[:5]
 
 
+def brief_hashtags(brief: str, language: Language, extra: str = "") -> list[str]:
+    """3–4 hashtags from the brief's own key terms; a name written in capitals over two words stays one tag
+    (“Keith Urban” → #keithurban). `extra` (the format's own hashtag) fills up a short list. The model wrote them
+    before (~20 tokens, ~3 s of the outline) and mostly copied the brief's words without their '#'."""
+    terms = key_terms(brief, language)
+    extra_words: list[str] = []
+    if language == Language.ZH:
+        tags = [t for t in terms if len(t) <= 10]
+    else:
+        names = {m.group(0).lower(): m.group(0) for m in re.finditer(r"\b[A-Z][\w'’]+(?:\s+[A-Z][\w'’]+)+", brief)}
+        tags, used = [], set[str]()
+        for name in names:
+            parts = name.split()[:2]  # “Taylor Swift Eras Tour” → #taylorswift
+            if all(part in terms for part in parts):
+                tags.append("".join(parts))
+                used.update(parts)
+        rest = [t for t in terms if t not in used]
+        tags += [t for t in rest if t not in _PLAIN_VERBS]
+        extra_words = [t for t in rest if t in _PLAIN_VERBS]
+    tags = [re.sub(r"[^\w]", "", t) for t in tags]
+    for filler in ([extra] if extra else []) + extra_words:
+        if len(tags) < HASHTAG_COUNT[0]:
+            tags.append(re.sub(r"[^\w]", "", filler.lower()))  # '#howto' and 'keep' alike
+    return ["#" + t for t in dict.fromkeys(t for t in tags if t)][: HASHTAG_COUNT[1]]
+
+
+HASHTAG_COUNT = (3, 4)
+"""A few focused hashtags reach further than a wall of them."""
+_PLAIN_VERBS = {"keep", "make", "get", "stay", "alive", "use", "try", "know", "need", "want", "stop", "start",
+                "avoid", "become", "really", "things"}
+
+
 def _bigrams(text: str) -> set[str]:
     grams = set()
     for run in _CJK_RUN.findall(text):

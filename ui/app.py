@@ -117,6 +117,12 @@ def show_draft(draft: Draft, studio: Studio) -> None:
             st.caption("Say “fix the weakest part” to rewrite it.")
 
 
+def outline_markdown(message: str) -> str:
+    """'outline — Label · hook: “…” | 1. beat | 2. beat' as a small card: the hook, then the beats as a list."""
+    head, *beats = message.removeprefix("outline — ").split(" | ")
+    return "\n".join([f"**Outline** · {head}", "", *beats])
+
+
 def main() -> None:
     st.set_page_config(page_title="reelcraft", page_icon="🎬", layout="wide")
     studio = get_studio(*llm_choice())
@@ -132,10 +138,14 @@ def main() -> None:
             st.markdown(prompt)
         with st.chat_message("assistant"):
             try:
+                outline_slot = st.empty()  # the plan's outline, in view while the rest is made
                 with st.status("Working on it…", expanded=True) as status:
                     def progress(stage: str, message: str) -> None:
                         label = STAGE_LABELS.get(stage, stage)
-                        status.update(label=f"{label}: {message}"[:120])
+                        if stage == "outline":
+                            outline_slot.info(outline_markdown(message), icon="🧭")
+                            return
+                        status.update(label=f"{label}: {message}"[:120], expanded=True)
                         status.write(f"{label}: {message}")
 
                     studio.deps.progress = progress

@@ -11,7 +11,16 @@ from pathlib import Path
 
 from reelcraft.edit.timeline import AudioClip, CaptionTrack, Motion, Timeline, VisualClip
 from reelcraft.errors import VoiceoverError
-from reelcraft.plan import AssetRef, Draft, DraftMusic, DraftOutputs, DraftStatus, VideoPlan
+from reelcraft.plan import (
+    VOICE_LEAD_S,
+    VOICE_TAIL_S,
+    AssetRef,
+    Draft,
+    DraftMusic,
+    DraftOutputs,
+    DraftStatus,
+    VideoPlan,
+)
 from reelcraft.render.graph import extract_thumbnail, render_timeline
 from reelcraft.storage.drafts import DraftStore
 from reelcraft.tools.captions import CaptionInput, CaptionOutput, SceneCaptionSource, TimedWord, make_captions
@@ -20,10 +29,6 @@ from reelcraft.tools.music import MusicInput, MusicOutput, UserTrackInput, fit_u
 from reelcraft.tools.visuals import SceneVisualSpec, VisualsInput, VisualsOutput, pick_visuals
 from reelcraft.tools.voiceover import VoiceoverInput, VoiceoverOutput, make_voiceover
 
-VOICE_LEAD_S = 0.15
-"""Silence before each scene's narration starts."""
-VOICE_TAIL_S = 0.35
-"""Breathing room after it, before the cut."""
 MAX_SPEEDUP = 1.3
 CROSSFADE_S = 0.3
 """Dissolve between scenes; long enough to read as a transition, short enough to keep the pace."""

@@ -46,7 +46,7 @@ def main() -> None:
             box.fill(brief)
             started = time.perf_counter()
             box.press("Enter")
-            page.get_by_text("🧭 outline", exact=False).first.wait_for(timeout=600_000)
+            page.get_by_text("Outline · ", exact=False).first.wait_for(timeout=600_000)  # the card above the status
             outline = time.perf_counter() - started
             expect(page.locator("[data-testid='stChatMessage']").nth(1).locator("p").last).to_be_visible(
                 timeout=600_000)
