@@ -13,7 +13,7 @@ from reelcraft.models.llm import ScriptedChatModel, UnexpectedCall
 from reelcraft.plan import Language, VideoPlan
 from reelcraft.tools.deps import Deps
 from reelcraft.tools.formats import formats
-from reelcraft.tools.script import ScriptInput, headline, write_script
+from reelcraft.tools.script import ScriptInput, headline, without_cut_tail, write_script
 from reelcraft.tools.script_checks import brief_hashtags
 
 
@@ -129,10 +129,24 @@ def test_a_scene_that_contradicts_the_order_is_rewritten_with_the_problem_fed_ba
 
 def test_a_model_that_keeps_failing_a_check_gives_the_best_plan_with_the_check_named(settings: Settings) -> None:
     deps, model, plan = _breakfast_after_dinner(settings, {"voiceover": "Then breakfast again, oats for fifty cents."})
-    assert len(model.calls) == 3  # outline, scenes, one rewrite of scene 3 (never twice)
+    assert len(model.calls) == 4  # outline, scenes, a rewrite of scene 3 that nears its old lines, asked once more
+    assert "same as a scene" in model.calls[3]["messages"][-1].content
     failing = next(c for c in plan.checks if c.check == "contradiction")
     assert not failing.passed and "breakfast" in failing.problems[0]
     assert any("contradiction" in w and "breakfast" in w for w in deps.warnings)  # the draft's notes name it
+
+
+def test_a_scene_the_model_keeps_copying_says_its_beat_instead(settings: Settings) -> None:
+    scenes = [dict(s) for s in EN_TURNS[1]["scenes"]]
+    scenes[3]["voiceover"] = scenes[1]["voiceover"]  # scene 4 word for word scene 2, as the 1.5B model did
+    copy = {"voiceover": scenes[1]["voiceover"]}
+    deps, model = _deps(settings, [EN_TURNS[0], {"scenes": scenes}, copy, copy])
+    plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
+    assert len(model.calls) == 4  # the copied rewrite is refused once and asked again, then no more
+    assert "same as a scene" in model.calls[3]["messages"][-1].content
+    assert plan.scenes[3].voiceover == EN_TURNS[0]["beats"][3].rstrip(".!?") + "."
+    assert next(c for c in plan.checks if c.check == "repetition").passed
+    assert any("scene 4" in w and "beat" in w for w in deps.warnings)
 
 
 def test_a_hook_that_stays_weak_is_kept_with_the_check_named(settings: Settings) -> None:
@@ -187,6 +201,13 @@ def test_on_screen_texts_are_the_beats_cut_to_the_rule_without_another_call(sett
 ])  # fmt: skip
 def test_a_long_beat_is_cut_to_a_headline(beat: str, language: str, expected: str) -> None:
     assert headline(beat, Language(language)) == expected
+
+
+def test_a_beat_stopped_by_the_length_cap_loses_its_broken_tail() -> None:
+    assert without_cut_tail("8:30，早餐时间，我决定去", Language.ZH) == "8:30，早餐时间"  # 14 characters: the cap
+    assert without_cut_tail("早餐时间，我决定去", Language.ZH) == "早餐时间，我决定去"  # under the cap: as written
+    capped = "1. The answer is that she's a singer with a unique"  # 50 characters: the cap
+    assert without_cut_tail(capped, Language.EN) == "1. The answer is that she's a singer"
 
 
 @pytest.mark.parametrize(("brief", "language", "expected"), [

@@ -404,10 +404,10 @@ def headline(text: str, language: Language) -> str:
         text = re.sub(r"[。！!？?…~～]+$", "", text)
         if units(text) <= high:
             return text
-        for clause in (x.strip() for x in re.split(r"[，,、;；:：。!！?？]", text) if x.strip()):
-            if low <= units(clause) <= high:
-                return clause
-        bare = _ZH_QUESTION_TAIL.sub("", _ZH_QUESTION_HEAD.sub("", re.sub(r"[，,、;；:：。!！?？“”\"']", "", text)))
+        clause = next((x.strip() for x in re.split(r"[，,、;；:：。!！?？]", text) if x.strip()), text)
+        if low <= units(clause) <= high:
+            return clause
+        bare = _ZH_QUESTION_TAIL.sub("", _ZH_QUESTION_HEAD.sub("", re.sub(r"[“”\"']", "", clause)))
         if low <= units(bare) <= high:
             return bare
         cut = bare[:high]
@@ -435,6 +435,20 @@ def on_screen_text(beat: str, voiceover: str, language: Language) -> str:
         return text
     spoken = headline(re.split(r"(?<=[.!?。！？])\s*", voiceover.strip())[0], language)
     return spoken if speech_units(spoken, language) >= ONSCREEN_WORDS[language][0] else text
+
+
+def without_cut_tail(beat: str, language: Language) -> str:
+    """A beat the grammar's length cap stopped mid-phrase ('8:30，早餐时间，我决定去') without its broken
+    last piece: the part after its last comma (zh) or its last word (en)."""
+    if len(beat) < FIELD_CHARS[language]["beats"] - 1:
+        return beat
+    low = ONSCREEN_WORDS[language][0]
+    if language == Language.ZH:
+        seps = list(re.finditer(r"[，,、;；：]", beat))
+        kept = beat[: seps[-1].start()].strip() if seps else ""
+        return kept if speech_units(kept, language) >= low else beat
+    words = beat.split()[:-1]
+    return _first_words(words, low, len(words)) if len(words) >= low else beat
 
 
 def _first_words(words: list[str], low: int, high: int) -> str:
@@ -599,8 +613,11 @@ class _Writer:
         return list(answer.value)
 
     # fixing scenes ---------------------------------------------------------------------------------------------
-    def rewrite_scene(self, number: int, scene: _SceneText, problem: str) -> _SceneText | None:
-        """Ask for one scene again with the failed check fed back (a bounded number of times)."""
+    def rewrite_scene(self, number: int, scene: _SceneText, problem: str,
+                      others: list[str] | None = None) -> _SceneText | None:  # fmt: skip
+        """Ask for one scene again with the failed check fed back (a bounded number of times). An answer
+        that says the old lines or another scene's again is refused, and asked for once more: the model
+        copied a repeated scene back word for word."""
         if self.fixes_left <= 0 or time.monotonic() > self.deadline:
             return None
         self.fixes_left -= 1
@@ -613,15 +630,19 @@ class _Writer:
                 scene = _SceneText.model_validate(parsed)
             except ValidationError as exc:
                 return None, validation_problems(exc, 3)
-            return scene.model_copy(update={"voiceover": tidy_cut(scene.voiceover, self.language)}), []
+            new = tidy_cut(scene.voiceover, self.language)
+            if any(_same(new, said) for said in [scene_now.voiceover, *(others or [])]):
+                return None, ["that says the same as a scene already written; say something new about this beat"]
+            return scene.model_copy(update={"voiceover": new}), []
 
+        scene_now = scene
         saved = self.conversation
         try:
             cap = voiceover_chars(max(8, budget(self.inp.duration, self.language) // self.scenes_wanted), self.language)
             schema = {"type": "object", "properties": {"voiceover": {"type": "string", "maxLength": cap}},
                       "required": ["voiceover"], "additionalProperties": False}  # fmt: skip
             answer = self._ask_schema(schema, prompt, check, what=f"scene {number}", tokens=STEP_TOKENS["fix"],
-                                      attempts=1)  # fmt: skip
+                                      attempts=2)  # fmt: skip
         except Exception:  # noqa: BLE001 - a failed fix keeps the scene as it was
             self.conversation = saved
             return None
@@ -674,7 +695,8 @@ def _mend_and_fix(writer: _Writer, hook: str, texts: list[_SceneText], beats: li
         finding = failing[0]
         tried.add(finding.scene)
         index = finding.scene - 1
-        new = writer.rewrite_scene(finding.scene, texts[index], finding.reason)
+        others = [t.voiceover for i, t in enumerate(texts) if i != index]
+        new = writer.rewrite_scene(finding.scene, texts[index], finding.reason, others)
         if new is None:
             break
         if index == 0:  # the hook is said first anyway
@@ -685,6 +707,11 @@ def _mend_and_fix(writer: _Writer, hook: str, texts: list[_SceneText], beats: li
         if len(review(_assemble(inp, writer.fmt, hook, trial, beats, None), inp.brief, embedder)) <= before:
             texts = trial
     voice = mend_length([t.voiceover for t in texts], limit, language)  # a rewrite may run long again
+    for j in range(1, len(voice)):  # a scene still said twice over says its beat instead: short, but new
+        if any(_same(voice[j], voice[i]) for i in range(j)):
+            line = without_cut_tail(beats[j], language).rstrip(".!?。！？")
+            voice[j] = line + ("。" if language == Language.ZH else ".")
+            writer.deps.warn("script", f"scene {j + 1} kept saying another scene's lines; it now says its beat")
     return [t.model_copy(update={"voiceover": v}) for t, v in zip(texts, voice, strict=True)]
 
 
@@ -749,7 +776,8 @@ def _write(inp: ScriptInput, deps: Deps, fmt: ShortFormat, scenes_wanted: int, s
     deps.progress("script", "step 2/2: the scenes")
     texts = writer.scenes(outline)
     texts = _mend_and_fix(writer, outline.hook, texts, outline.beats)
-    on_screen = [on_screen_text(beat, t.voiceover, inp.language) for beat, t in zip(outline.beats, texts, strict=True)]
+    beats = [without_cut_tail(b, inp.language) for b in outline.beats]
+    on_screen = [on_screen_text(beat, t.voiceover, inp.language) for beat, t in zip(beats, texts, strict=True)]
     plan = _assemble(inp, fmt, outline.hook, texts, on_screen, _post(inp, fmt, outline))
     record = check_record(review(plan, inp.brief, deps.embedder()))
     deps.progress("script", f"plan written in {time.monotonic() - started:.0f} s; checks passed: "

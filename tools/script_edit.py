@@ -23,7 +23,9 @@ from reelcraft.tools.llm_json import ask_valid_json
 from reelcraft.tools.script import (
     budget,
     extractive_cut,
+    headline,
     mend_stage_directions,
+    on_screen_text,
     speech_units,
     voiceover_chars,
 )
@@ -35,6 +37,10 @@ SCENE_SCHEMA: dict[str, Any] = {
                    "visual": {"type": "string"}},
 }  # fmt: skip
 FIX = "say the change more simply, or use a stronger model (--llm openai / ollama)"
+EDIT_CAPS = {Language.EN: {"on_screen_text": 60, "visual": 240}, Language.ZH: {"on_screen_text": 16, "visual": 80}}
+"""Characters the grammar allows a scene edit's on-screen text and shot: an answer that ran over them was
+refused along with a long narration, so the narration's cut could not save it (a six-turn chat lost
+'make scene 2 funnier' that way)."""
 
 
 def _fresh_first(text: str, old: str, limit: float, language: Language) -> str:
@@ -125,7 +131,7 @@ def edit_scene(inp: SceneEditInput, deps: Deps) -> VideoPlan:
     def check(parsed: Any) -> tuple[Scene | None, list[str]]:
         try:
             voiceover = mend_stage_directions(" ".join(str(parsed["voiceover"]).split()))
-            on_screen, visual = str(parsed["on_screen_text"]).strip(), str(parsed["visual"]).strip()
+            on_screen, visual = headline(str(parsed["on_screen_text"]), language), str(parsed["visual"]).strip()
         except (KeyError, TypeError):
             return None, ["answer with voiceover, on_screen_text and visual"]
         problems = [p for t in (voiceover, on_screen) if t and (p := language_problem(t, language.value))]
@@ -160,8 +166,11 @@ def edit_scene(inp: SceneEditInput, deps: Deps) -> VideoPlan:
 
     def make() -> VideoPlan:
         deps.progress("script", f"{'rewriting' if old else 'writing'} scene {inp.scene or 1}")
-        schema = {**SCENE_SCHEMA, "properties": {**SCENE_SCHEMA["properties"], "voiceover": {
-            "type": "string", "maxLength": voiceover_chars(int(limit * 1.1), language)}}}  # fmt: skip
+        caps = EDIT_CAPS[language]  # the grammar keeps the short fields short: only the narration can run long
+        schema = {**SCENE_SCHEMA, "properties": {
+            "voiceover": {"type": "string", "maxLength": voiceover_chars(int(limit * 1.1), language)},
+            "on_screen_text": {"type": "string", "maxLength": caps["on_screen_text"]},
+            "visual": {"type": "string", "maxLength": caps["visual"]}}}  # fmt: skip
         scene = ask_valid_json(deps, schema, [SystemMessage(system), HumanMessage(user)], check,
                                stage="script", what="scene", fix=FIX, salvage=cut_to_length)  # fmt: skip
         scenes = list(plan.scenes)
@@ -270,16 +279,6 @@ def _texts_schema(count: int, *, with_header: bool) -> dict[str, Any]:
 ON_SCREEN_MAX = 80
 
 
-_CLAUSE_END = re.compile(r"[，。！？；：,.!?;:]")
-
-
-def headline(voiceover: str, language: Language) -> str:
-    """A scene's on-screen text taken from its narration: the first clause, at most 8 characters (zh) or
-    6 words (en)."""
-    clause = _CLAUSE_END.split(voiceover.strip(), maxsplit=1)[0].strip() or voiceover.strip()
-    return clause[:8] if language == Language.ZH else " ".join(clause.split()[:6])
-
-
 def _apply_texts(plan: VideoPlan, parsed: Any, language: Language, limit: int, *, with_header: bool,
                  headlines_from_narration: bool = False) -> tuple[VideoPlan | None, list[str]]:  # fmt: skip
     """The plan with the model's texts in place of its own, or what is wrong with them (scene by scene,
@@ -297,7 +296,7 @@ def _apply_texts(plan: VideoPlan, parsed: Any, language: Language, limit: int, *
     for number, ((voiceover, on_screen), old) in enumerate(zip(raw, plan.scenes, strict=True), start=1):
         if headlines_from_narration and (not on_screen or len(on_screen) > ON_SCREEN_MAX
                                          or language_problem(on_screen, language.value)):  # fmt: skip
-            on_screen = headline(voiceover, language)
+            on_screen = on_screen_text("", voiceover, language)  # from the narration's first clause
         if len(voiceover) < 2:
             problems.append(f"scene {number}: the voiceover is empty")
         if len(voiceover) > 400:
