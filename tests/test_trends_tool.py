@@ -175,7 +175,6 @@ def test_over_long_titles_are_cut_at_a_clause_or_word_never_mid_word() -> None:
 
 
 def test_the_script_is_written_against_the_trends_and_the_plan_names_its_backing(tmp_path: Path) -> None:
-    from helpers import EN_PLAN
     from reelcraft.config import TrendsSettings
     from reelcraft.models.llm import ScriptedChatModel
     from reelcraft.studio import Studio
@@ -193,9 +192,10 @@ def test_the_script_is_written_against_the_trends_and_the_plan_names_its_backing
     prompt = model.calls[2]["messages"][1].content  # the second plan's outline
     assert "- #studentlife (+18,000/day)" in prompt and "- #budget (+10,000/day)" in prompt
     assert "football" not in prompt and "cheap student breakfast hacks" not in prompt  # tags, no far items/titles
-    assert plan.hashtags == [*EN_PLAN["hashtags"], "#studentlife"]  # the writer left out the top trend: added
+    assert plan.hashtags == ["#cheap", "#student", "#breakfast", "#budget", "#studentlife"]  # the brief's, then
+    # the top trend, which the brief's words left out
     backing = {b.hashtag: b for b in plan.trend_backing}
-    assert list(backing) == ["#budget", "#studentlife"]  # the plan's hashtags that trending neighbours use
+    assert list(backing) == ["#breakfast", "#budget", "#studentlife"]  # the plan's hashtags trending items use
     assert backing["#budget"].items == 1 and backing["#budget"].evidence[0].endswith(":rise2")
     assert backing["#budget"].growth_per_day == pytest.approx(10000)
     assert backing["#studentlife"].items == 2 and backing["#studentlife"].growth_per_day == pytest.approx(18000)
