@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from reelcraft.studio.pipeline import VOICE_LEAD_S, VOICE_TAIL_S, fit_scene_durations
@@ -18,3 +20,36 @@ def test_durations_sum_to_target_on_the_frame_grid_and_fit_the_voice() -> None:
 
 def test_narration_longer_than_video_is_reported() -> None:
     assert fit_scene_durations([10, 10, 10], [12.0, 12.0, 12.0], 30, 30) is None
+
+
+def test_a_voice_that_speeds_up_less_than_asked_is_sped_up_again(monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:
+    """A name-heavy 30 s script ran 30.8 s; at 1.13× the voice still took 28.2 s, over the 28 s of room, and
+    the brief ended with no video. The voice is measured and sped up again (within MAX_SPEEDUP)."""
+    from reelcraft.plan import AssetRef, Language, Scene, VideoPlan
+    from reelcraft.studio import pipeline
+    from reelcraft.tools.voiceover import SpokenScene, VoiceoverInput, VoiceoverOutput
+
+    asked: list[float] = []
+
+    def fake_voice(inp: VoiceoverInput, deps: object) -> VoiceoverOutput:
+        asked.append(inp.speed)
+        seconds = 7.7 / inp.speed ** 0.7  # speeds up less than asked, as the voices do
+        scene = SpokenScene(asset=AssetRef(kind="voice", key="k", path=tmp_path / "v.wav", duration=seconds), words=[])
+        return VoiceoverOutput(scenes=[scene] * len(inp.texts), engine="fake")
+
+    monkeypatch.setattr(pipeline, "make_voiceover", fake_voice)
+    plan = VideoPlan(title="t", hook="h", language=Language.EN, target_duration=30, scenes=[
+        Scene(voiceover=f"line {i}", on_screen_text="x", duration=7.5) for i in range(4)])  # fmt: skip
+
+    class Deps:
+        warnings: list[str] = []
+
+        def warn(self, stage: str, message: str) -> None:
+            self.warnings.append(message)
+
+    deps = Deps()
+    _, durations = pipeline.voice_and_timing(plan, deps, None)  # type: ignore[arg-type]
+    assert len(asked) == 3 and asked[0] == 1.0 and 1.0 < asked[1] < asked[2] <= pipeline.MAX_SPEEDUP
+    assert sum(durations) == pytest.approx(30, abs=1e-6)
+    assert any(f"{asked[-1]:.2f}× faster" in w for w in deps.warnings)
