@@ -613,8 +613,7 @@ class _Writer:
         return list(answer.value)
 
     # fixing scenes ---------------------------------------------------------------------------------------------
-    def rewrite_scene(self, number: int, scene: _SceneText, problem: str,
-                      others: list[str] | None = None) -> _SceneText | None:  # fmt: skip
+    def rewrite_scene(self, number: int, scene: _SceneText, problem: str, others: list[str]) -> _SceneText | None:
         """Ask for one scene again with the failed check fed back (a bounded number of times). An answer
         that says the old lines or another scene's again is refused, and asked for once more: the model
         copied a repeated scene back word for word."""
@@ -627,15 +626,14 @@ class _Writer:
 
         def check(parsed: Any) -> tuple[_SceneText | None, list[str]]:
             try:
-                scene = _SceneText.model_validate(parsed)
+                written = _SceneText.model_validate(parsed)
             except ValidationError as exc:
                 return None, validation_problems(exc, 3)
-            new = tidy_cut(scene.voiceover, self.language)
-            if any(_same(new, said) for said in [scene_now.voiceover, *(others or [])]):
+            new = tidy_cut(written.voiceover, self.language)
+            if any(_same(new, said) for said in [scene.voiceover, *others]):
                 return None, ["that says the same as a scene already written; say something new about this beat"]
-            return scene.model_copy(update={"voiceover": new}), []
+            return written.model_copy(update={"voiceover": new}), []
 
-        scene_now = scene
         saved = self.conversation
         try:
             cap = voiceover_chars(max(8, budget(self.inp.duration, self.language) // self.scenes_wanted), self.language)

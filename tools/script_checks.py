@@ -384,7 +384,7 @@ def brief_hashtags(brief: str, language: Language, extra: str = "") -> list[str]
     if language == Language.ZH:
         tags = [t for t in terms if len(t) <= 10]
     else:
-        names = {m.group(0).lower(): m.group(0) for m in re.finditer(r"\b[A-Z][\w'’]+(?:\s+[A-Z][\w'’]+)+", brief)}
+        names = dict.fromkeys(m.group(0).lower() for m in re.finditer(r"\b[A-Z][\w'’]+(?:\s+[A-Z][\w'’]+)+", brief))
         tags, used = [], set[str]()
         for name in names:
             parts = name.split()[:2]  # “Taylor Swift Eras Tour” → #taylorswift
