@@ -30,7 +30,7 @@ ZH_PLAN: dict[str, Any] = {
     "title": "你的早晨太贵了",
     "hook": "你的早晨太贵了！",
     "scenes": [
-        {"voiceover": "你的早晨太贵了！试试这个几乎不花钱的早晨日常。", "on_screen_text": "省钱早晨",
+        {"voiceover": "你的早晨太贵了！大学生试试这个省钱的早晨日常。", "on_screen_text": "省钱早晨",
          "visual": "省钱早晨", "duration": 7},
         {"voiceover": "起床先喝一杯温水，再伸个懒腰。", "on_screen_text": "先喝温水", "visual": "先喝温水",
          "duration": 7},

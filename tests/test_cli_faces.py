@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from reelcraft.cli import app
+from reelcraft.config import Settings
 from reelcraft.media.probe import probe
 from reelcraft.models.gan.data import MOOD_PALETTES, gan_mood, mood_palette
 from reelcraft.models.gan.network import MOOD_CLASSES
@@ -92,3 +93,18 @@ def test_progress_rows_keep_their_stage_names_beside_a_long_outline() -> None:
     for stage in ("script", "outline", "voiceover", "captions", "render"):
         assert stage in text
     assert text.count("script ") == 1  # a stage seen again reuses its row
+
+
+def test_the_chat_page_warms_the_first_drafts_parts_while_the_user_types(settings: Settings) -> None:
+    """`Studio.warm_up` loads the model, the critic's embedder and the trends store in a thread; the turn that
+    comes while it runs waits on the same lock and gets the same parts, never a second copy."""
+    from reelcraft.models.llm import ScriptedChatModel
+    from reelcraft.studio import Studio
+
+    studio = Studio(settings, llm=ScriptedChatModel(turns=[]))
+    thread = studio.warm_up()
+    embedder = studio.deps.embedder()  # asked for while the warm-up may still hold it
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    assert studio.deps.embedding is embedder and studio.deps.trends is not None
+    assert studio.deps.trend_store() is studio.deps.trends

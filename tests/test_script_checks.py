@@ -11,7 +11,14 @@ from typing import Any
 import pytest
 
 from reelcraft.plan import Language, Scene
-from reelcraft.tools.script_checks import CHECKS, check_scenes, contradiction, stage_directions
+from reelcraft.tools.script_checks import (
+    CHECKS,
+    check_scenes,
+    contradiction,
+    key_terms,
+    opening_fidelity,
+    stage_directions,
+)
 
 PAIRS = json.loads((Path(__file__).parent / "data" / "score_pairs.json").read_text(encoding="utf-8"))
 RULE_FLAWS = set(CHECKS)
@@ -86,3 +93,26 @@ def test_another_days_meal_is_not_a_contradiction() -> None:
 ])  # fmt: skip
 def test_stage_directions_in_the_narration(text: str, language: Language, directed: bool) -> None:
     assert bool(stage_directions([Scene(voiceover=text, duration=5)])) is directed
+
+
+@pytest.mark.parametrize(("brief", "language", "first"), [
+    ("before/after: turning a cluttered IKEA desk into a clean minimal setup for under $50, 30s", "en",
+     {"ikea", "$50", "desk"}),  # in brief order the hook was asked for 'turning, cluttered, ikea'
+    ("story with a twist, 45 seconds: I saved $10k for a down payment and then my landlord called", "en",
+     {"$10k", "payment", "landlord"}),
+    ("Cleopatra lived closer in time to the Moon landing than to the building of the Great Pyramid", "en",
+     {"moon", "pyramid", "cleopatra"}),
+    ("30 s TikTok: a budget morning routine for college students, upbeat", "en", {"budget", "morning", "routine"}),
+    ("讲一个玩家凌晨三点排位连跪的故事，带反转，30秒", "zh", {"连跪", "排位", "玩家"}),  # one unspaced run before
+    ("45秒小红书：月薪5000怎么存钱，给我3个具体方法", "zh", {"5000", "存钱", "月薪"}),
+    ("成都两天一夜攻略：第一天宽窄巷子+火锅，第二天大熊猫基地，60秒", "zh", {"成都", "两天", "一夜"}),
+    ("猫", "zh", {"猫"}),
+])  # fmt: skip
+def test_key_terms_put_what_the_brief_is_about_first(brief: str, language: str, first: set[str]) -> None:
+    assert set(key_terms(brief, Language(language))[: len(first)]) == first
+
+
+def test_an_opening_must_name_the_words_not_just_share_a_character_with_the_brief() -> None:
+    brief = "讲一个玩家凌晨三点排位连跪的故事，带反转，30秒"
+    assert opening_fidelity("凌晨三点，他还没睡。", "他打开了电脑。", brief, Language.ZH)  # '凌晨' alone
+    assert not opening_fidelity("排位连跪第十把！", "凌晨三点，他还在打。", brief, Language.ZH)

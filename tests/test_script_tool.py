@@ -11,9 +11,10 @@ from reelcraft.config import Settings
 from reelcraft.errors import BriefError, ModelBehaviorError
 from reelcraft.models.llm import ScriptedChatModel, UnexpectedCall
 from reelcraft.plan import Language, VideoPlan
+from reelcraft.tools import script_checks as checks
 from reelcraft.tools.deps import Deps
 from reelcraft.tools.formats import formats
-from reelcraft.tools.script import ScriptInput, headline, without_cut_tail, write_script
+from reelcraft.tools.script import ScriptInput, headline, tidy_cut, without_cut_tail, write_script
 from reelcraft.tools.script_checks import brief_hashtags
 
 
@@ -208,6 +209,27 @@ def test_a_beat_stopped_by_the_length_cap_loses_its_broken_tail() -> None:
     assert without_cut_tail("早餐时间，我决定去", Language.ZH) == "早餐时间，我决定去"  # under the cap: as written
     capped = "1. The answer is that she's a singer with a unique"  # 50 characters: the cap
     assert without_cut_tail(capped, Language.EN) == "1. The answer is that she's a singer"
+
+
+@pytest.mark.parametrize(("text", "language", "cap", "expected"), [
+    ("凌晨三点，排位又连跪了，而", "zh", 14, "凌晨三点，排位又连跪了。"),  # stopped by the cap: the broken '，而' goes
+    ("凌晨三点的排位这是个", "zh", 10, "凌晨三点的排位。"),  # no comma: the dangling '这是个' goes
+    ("凌晨三点又连跪了", "zh", 12, "凌晨三点又连跪了。"),  # under the cap: whole, with a stop
+    ("I saved ten grand for a house and then the", "en", 42, "I saved ten grand for a house."),
+    ("I saved ten grand for a house and then", "en", 60, "I saved ten grand for a house and then."),
+])  # fmt: skip
+def test_a_line_stopped_by_its_cap_loses_its_broken_end(text: str, language: str, cap: int, expected: str) -> None:
+    assert tidy_cut(text, Language(language), cap) == expected
+
+
+def test_a_first_scene_that_only_says_the_hook_again_says_its_beat(settings: Settings) -> None:
+    scenes = [dict(s) for s in EN_TURNS[1]["scenes"]]
+    scenes[0]["voiceover"] = EN_TURNS[0]["hook"]  # the voice would say the hook twice in a row
+    deps, _ = _deps(settings, [EN_TURNS[0], {"scenes": scenes}])
+    plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
+    said = checks.sentences(plan.scenes[0].voiceover)
+    assert said[0] == EN_TURNS[0]["hook"] and len(said) == 2
+    assert said[1] == EN_TURNS[0]["beats"][0].rstrip(".!?") + "."
 
 
 @pytest.mark.parametrize(("brief", "language", "expected"), [

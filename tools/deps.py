@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,9 @@ class Deps:
     warnings: list[str] = field(default_factory=list)
     trends: TrendStore | None = None
     embedding: Embedder | None = None
+    loading: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+    """Held while a lazy part is made: the chat page warms them in a thread while a turn may ask for them
+    (two embedded models loaded at once would double the wait and the memory)."""
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: object) -> Deps:
@@ -48,6 +52,10 @@ class Deps:
 
     def chat_model(self) -> BaseChatModel:
         """The configured chat model, created on first use (the embedded one loads lazily)."""
+        with self.loading:
+            return self._chat_model()
+
+    def _chat_model(self) -> BaseChatModel:
         if self.llm is None:
             from reelcraft.models.llm import LLMConfigError, create_chat_model
 
@@ -77,6 +85,10 @@ class Deps:
 
     def trend_store(self) -> TrendStore:
         """The configured trends store (SQL + chromadb), opened on first use."""
+        with self.loading:
+            return self._trend_store()
+
+    def _trend_store(self) -> TrendStore:
         if self.trends is None:
             from reelcraft.models.embeddings import embedder_choice
             from reelcraft.trends.store import TrendStore
@@ -89,6 +101,10 @@ class Deps:
     def embedder(self) -> Embedder:
         """The configured text embedder (the trends' one), loaded on first use: the script critic measures
         how far a scene is from its brief with it."""
+        with self.loading:
+            return self._embedder()
+
+    def _embedder(self) -> Embedder:
         if self.embedding is None:
             from reelcraft.models.embeddings import get_embedder
 

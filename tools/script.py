@@ -229,7 +229,7 @@ def scene_count(duration: float, fmt: ShortFormat, brief: str) -> int:
 FIELD_CHARS = {
     Language.EN: {"hook": 64, "beats": 50, "title": 60, "call_to_action": 80, "music_mood": 30, "hashtags": 30,
                   "on_screen_texts": 48},
-    Language.ZH: {"hook": 16, "beats": 14, "title": 20, "call_to_action": 30, "music_mood": 12, "hashtags": 14,
+    Language.ZH: {"hook": 12, "beats": 14, "title": 20, "call_to_action": 30, "music_mood": 12, "hashtags": 14,
                   "on_screen_texts": 12},
 }
 """Grammar caps on what the embedded model may write per field (characters). The small model ignores word
@@ -263,20 +263,32 @@ def voiceover_chars(words: int, language: Language) -> int:
     return int(words * 1.3) + 4 if language == Language.ZH else int(words * CHARS_PER_WORD * 1.3)
 
 
-def tidy_cut(text: str, language: Language) -> str:
-    """A line the cap cut mid-way ends at its last full sentence (when that keeps half of it), else at its
-    last whole word, with a stop."""
+def tidy_cut(text: str, language: Language, cap: int | None = None) -> str:
+    """A line the cap cut mid-way ends at its last full sentence (when that keeps half of it), else before
+    its broken last piece (the clause after its last comma in Chinese, the last word in English), with a
+    stop. A line shorter than its `cap` was not cut, and only gets its stop."""
     text = text.strip()
     if not text or re.search(r"[.!?。！？…]$", text):
         return text
+    stop = "。" if language == Language.ZH else "."
+    if cap is not None and len(text) < cap - 1:
+        return re.sub(r"[，、,；;：:\-–—]+$", "", text) + stop
     ends = [m.end() for m in re.finditer(r"[.!?。！？…](?=\s|$)|[。！？]", text)]
     if ends and ends[-1] >= len(text) / 2:
         return text[: ends[-1]].strip()
     if language == Language.ZH:
-        return re.sub(r"[，、,；;：:]$", "", text) + "。"
+        text = re.sub(r"[，、,；;：:]$", "", text)
+        commas = [m.start() for m in re.finditer(r"[，、,；;：:]", text)]
+        if commas and speech_units(text[: commas[-1]], language) >= 4:  # '…，而' loses its '，而'
+            return text[: commas[-1]] + stop
+        while len(text) > 4 and text[-1] in _ZH_LOOSE_END + "个这那一而但就都也还":
+            text = text[:-1]  # '…这是个' ends on '这是', not on a measure word
+        return text + stop
     words = text.split()
-    cut = " ".join(words[:-1]) if len(words) > 3 else text
-    return re.sub(r"[,;:\-–—]+$", "", cut) + "."
+    cut = words[:-1] if len(words) > 3 else words
+    while len(cut) > 3 and cut[-1].lower().strip(",;:") in _EN_LOOSE_END:
+        cut = cut[:-1]
+    return re.sub(r"[,;:\-–—]+$", "", " ".join(cut)) + stop
 
 
 def _strip_hashtags(text: str) -> str:
@@ -382,7 +394,8 @@ def mend_length(texts: list[str], limit: int, language: Language) -> list[str]:
 _EN_ARTICLES = {"a", "an", "the"}
 _EN_LOOSE_END = {"a", "an", "the", "and", "or", "but", "of", "to", "for", "in", "on", "at", "by", "with", "from",
                  "as", "that", "is", "are", "was", "were", "be", "can", "will", "what", "how", "which", "who", "when",
-                 "while", "so", "if", "because", "your", "my", "our", "their", "his", "her", "its", "into", "than"}
+                 "while", "so", "if", "because", "your", "my", "our", "their", "his", "her", "its", "into", "than",
+                 "then", "just", "also", "very"}
 _ZH_QUESTION_HEAD = re.compile(r"^(?:什么是|为什么|为啥|如何|怎么|怎样|到底|其实|原来)")
 _ZH_QUESTION_TAIL = re.compile(r"(?:是什么|是啥|会怎么样|会怎样|怎么样|怎么办|有哪些|吗|呢|吧|啊)$")
 _ZH_LOOSE_END = "的了和与及是在把被让给对从"
@@ -545,7 +558,7 @@ class _Writer:
         outline: _Outline = answer.value
         if faults := hook_faults(outline):
             outline = outline.model_copy(update={"hook": self.fix_hook(outline.hook, faults, hook_faults, outline)})
-        hook = tidy_cut(outline.hook, language)
+        hook = tidy_cut(outline.hook, language, FIELD_CHARS[language]["hook"])
         if speech_units(hook, language) > HOOK_UNITS[language]:  # mend: its first clause, when that says enough
             clause = re.split(r"[,，:：;；—–-]\s*", hook)[0].strip()
             if 3 <= speech_units(clause, language) <= HOOK_UNITS[language]:
@@ -607,7 +620,8 @@ class _Writer:
                 return None, validation_problems(exc, 5)
             if len(written.scenes) < n:
                 return None, [f"write exactly {n} scenes, one per beat, not {len(written.scenes)}"]
-            return [t.model_copy(update={"voiceover": tidy_cut(t.voiceover, language)}) for t in written.scenes[:n]], []
+            return [t.model_copy(update={"voiceover": tidy_cut(t.voiceover, language, cap)})
+                    for t in written.scenes[:n]], []
 
         answer = self._ask_schema(schema, prompt, check, what="scenes", tokens=STEP_TOKENS["scenes"] * n, attempts=2)
         return list(answer.value)
@@ -623,20 +637,20 @@ class _Writer:
         what = f"第{number}个镜头" if self.language == Language.ZH else f"scene {number}"
         prompt = load_fragment("script_fix", self.language.value, problem=problem, what=what)
         self.deps.progress("script", f"rewriting scene {number}: {problem[:100]}")
+        cap = voiceover_chars(max(8, budget(self.inp.duration, self.language) // self.scenes_wanted), self.language)
 
         def check(parsed: Any) -> tuple[_SceneText | None, list[str]]:
             try:
                 written = _SceneText.model_validate(parsed)
             except ValidationError as exc:
                 return None, validation_problems(exc, 3)
-            new = tidy_cut(written.voiceover, self.language)
+            new = tidy_cut(written.voiceover, self.language, cap)
             if any(_same(new, said) for said in [scene.voiceover, *others]):
                 return None, ["that says the same as a scene already written; say something new about this beat"]
             return written.model_copy(update={"voiceover": new}), []
 
         saved = self.conversation
         try:
-            cap = voiceover_chars(max(8, budget(self.inp.duration, self.language) // self.scenes_wanted), self.language)
             schema = {"type": "object", "properties": {"voiceover": {"type": "string", "maxLength": cap}},
                       "required": ["voiceover"], "additionalProperties": False}  # fmt: skip
             answer = self._ask_schema(schema, prompt, check, what=f"scene {number}", tokens=STEP_TOKENS["fix"],
@@ -678,7 +692,7 @@ def _mend_and_fix(writer: _Writer, hook: str, texts: list[_SceneText], beats: li
     """The code's mends first (directions, repeats, length), then rewrites of scenes that still fail."""
     language, inp = writer.language, writer.inp
     voice = [mend_stage_directions(t.voiceover) for t in texts]
-    voice = mend_repeats(voice, language, hook)
+    voice = _beat_for_hook_copy(mend_repeats(voice, language, hook), hook, beats, language)
     limit = spoken_room(inp.duration, len(texts), language) - speech_units(hook, language)
     voice = mend_length(voice, limit, language)
     texts = [t.model_copy(update={"voiceover": v}) for t, v in zip(texts, voice, strict=True)]
@@ -693,7 +707,7 @@ def _mend_and_fix(writer: _Writer, hook: str, texts: list[_SceneText], beats: li
         finding = failing[0]
         tried.add(finding.scene)
         index = finding.scene - 1
-        others = [t.voiceover for i, t in enumerate(texts) if i != index]
+        others = [t.voiceover for i, t in enumerate(texts) if i != index] + ([hook] if index == 0 else [])
         new = writer.rewrite_scene(finding.scene, texts[index], finding.reason, others)
         if new is None:
             break
@@ -705,12 +719,23 @@ def _mend_and_fix(writer: _Writer, hook: str, texts: list[_SceneText], beats: li
         if len(review(_assemble(inp, writer.fmt, hook, trial, beats, None), inp.brief, embedder)) <= before:
             texts = trial
     voice = mend_length([t.voiceover for t in texts], limit, language)  # a rewrite may run long again
+    voice = _beat_for_hook_copy(voice, hook, beats, language)
     for j in range(1, len(voice)):  # a scene still said twice over says its beat instead: short, but new
         if any(_same(voice[j], voice[i]) for i in range(j)):
-            line = without_cut_tail(beats[j], language).rstrip(".!?。！？")
-            voice[j] = line + ("。" if language == Language.ZH else ".")
+            voice[j] = _beat_line(beats[j], language)
             writer.deps.warn("script", f"scene {j + 1} kept saying another scene's lines; it now says its beat")
     return [t.model_copy(update={"voiceover": v}) for t, v in zip(texts, voice, strict=True)]
+
+
+def _beat_line(beat: str, language: Language) -> str:
+    return without_cut_tail(beat, language).rstrip(".!?。！？") + ("。" if language == Language.ZH else ".")
+
+
+def _beat_for_hook_copy(voice: list[str], hook: str, beats: list[str], language: Language) -> list[str]:
+    """A first scene that only says the hook again (the voice would say it twice in a row) says its beat."""
+    if voice and (not voice[0].strip() or _same(voice[0], hook)):
+        return [_beat_line(beats[0], language), *voice[1:]]
+    return voice
 
 
 def _outline_text(hook: str, beats: list[str], fmt: ShortFormat, language: Language) -> str:

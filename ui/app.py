@@ -37,7 +37,9 @@ def get_studio(provider: str, model: str, base_url: str) -> Studio:
         settings.llm.model = model
     if base_url:
         settings.llm.base_url = base_url
-    return Studio(settings)
+    studio = Studio(settings)
+    studio.warm_up()  # the model loads while the user types the first brief
+    return studio
 
 
 def session_id(studio: Studio) -> str:

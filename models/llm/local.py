@@ -124,6 +124,10 @@ class ChatLocalLlama(BaseChatModel):
         stops = result.stop if isinstance(result.stop, list) else [result.stop] if result.stop else []
         return context[:kept] + rest, stops
 
+    def load(self) -> None:
+        """Load the weights now (the chat page does it while the user types their first brief)."""
+        self._load()
+
     def warm_prompts(self, system_prompts: list[str]) -> int:
         """Make the shared states of these system prompts (`prompt_seeds`); see prompt_cache.warm."""
         from reelcraft.models.llm.prompt_cache import state_folder, warm

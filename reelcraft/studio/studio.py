@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,6 +57,27 @@ class Studio:
             kwargs["progress"] = progress
         self.deps = Deps.from_settings(self.settings, **kwargs)
         self.store = DraftStore(self.settings.drafts_dir)
+
+    def warm_up(self) -> threading.Thread:
+        """Load what a first draft needs (the local model's weights, the critic's embedder, the Chinese word
+        list, the trends store) in a background thread. The chat page starts it when it opens: on a new
+        machine these took ~5 s of the first brief's wait for its outline, while the user was still typing.
+        A part that fails to load says so, with its fix, when it is really used."""
+
+        def load() -> None:
+            from reelcraft.tools.script_checks import key_terms
+
+            model = self.deps.chat_model
+            for step in (lambda: getattr(model(), "load", lambda: None)(), self.deps.embedder,
+                         lambda: key_terms("热身", Language.ZH), lambda: self.deps.trend_store().count()):  # fmt: skip
+                try:
+                    step()
+                except Exception:  # noqa: BLE001, S112 - warming is best effort; the real use reports the error
+                    continue
+
+        thread = threading.Thread(target=load, name="reelcraft-warm-up", daemon=True)
+        thread.start()
+        return thread
 
     def plan(
         self, brief: str, *, duration: float = 30, language: str | None = None, platform: str | Platform = "tiktok",

@@ -104,8 +104,8 @@ def main() -> None:
         started = time.perf_counter()
         try:
             if saved is not None:
+                started -= float((saved / f"{case['id']}.seconds").read_text())  # a plan that failed took time too
                 plan = VideoPlan.model_validate_json((saved / f"{case['id']}.json").read_text(encoding="utf-8"))
-                started -= float((saved / f"{case['id']}.seconds").read_text())
             else:
                 plan = write_script(ScriptInput(brief=case["brief"], language=language, duration=case["duration"]),
                                     deps)  # fmt: skip
