@@ -9,14 +9,14 @@ EN_BRIEF = "30 s TikTok: a budget morning routine for college students, upbeat"
 ZH_BRIEF = "30秒抖音：大学生的省钱早晨日常，轻快"
 
 EN_PLAN: dict[str, Any] = {
-    "title": "Your mornings cost too much",
-    "hook": "Your mornings cost too much.",
+    "title": "Your budget mornings cost too much",
+    "hook": "Your budget mornings cost too much.",
     "scenes": [
-        {"voiceover": "Your mornings cost too much. Here is a routine that costs almost nothing.",
+        {"voiceover": "Your budget mornings cost too much. Here is a budget routine that costs almost nothing.",
          "on_screen_text": "Mornings for under $1", "visual": "Mornings for under $1", "duration": 6},
         {"voiceover": "Start with a glass of water and a big stretch before you touch your phone.",
          "on_screen_text": "Water before your phone", "visual": "Water before your phone", "duration": 7},
-        {"voiceover": "Overnight oats cost fifty cents and keep you full until lunch.",
+        {"voiceover": "Overnight oats cost a student fifty cents and keep you full until lunch.",
          "on_screen_text": "Oats for 50 cents", "visual": "Oats for 50 cents", "duration": 8},
         {"voiceover": "Brew coffee in your room instead of buying a latte.",
          "on_screen_text": "Skip the $5 latte", "visual": "Skip the $5 latte", "duration": 9},

@@ -85,7 +85,7 @@ def test_progress_rows_keep_their_stage_names_beside_a_long_outline() -> None:
     out = io.StringIO()
     with StageProgress(Console(file=out, width=80)) as progress:
         progress("script", "step 1/2: the outline")
-        progress("outline", "outline — Day in the life · hook: “Your mornings cost too much.” | 1. " + "x" * 200)
+        progress("outline", "outline — Day in the life · hook: “Your budget mornings cost too much.” | 1. " + "x" * 200)
         progress("script", "step 2/2: the scenes")
         for stage in ("voiceover", "captions", "render"):
             progress(stage, f"{stage} working")

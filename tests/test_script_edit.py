@@ -135,7 +135,7 @@ def test_when_the_model_cannot_cut_to_length_each_scene_keeps_its_opening_senten
     deps = _deps(settings, [too_long, too_long])
     ten = change_length(LengthInput(plan=PLAN, seconds=15), deps)  # 43 words for 48
     assert len(deps.llm.calls) == 2  # type: ignore[union-attr]  # two tries, then the extractive cut
-    assert ten.scenes[0].voiceover == "Your mornings cost too much."
+    assert ten.scenes[0].voiceover == "Your budget mornings cost too much."
     assert all(PLAN.scenes[i].voiceover.startswith(s.voiceover) for i, s in enumerate(ten.scenes))
     assert any("opening sentence" in w for w in deps.warnings)
 

@@ -14,7 +14,15 @@ from reelcraft.plan import Language, VideoPlan
 from reelcraft.tools import script_checks as checks
 from reelcraft.tools.deps import Deps
 from reelcraft.tools.formats import formats
-from reelcraft.tools.script import ScriptInput, headline, tidy_cut, without_cut_tail, write_script
+from reelcraft.tools.script import (
+    ScriptInput,
+    headline,
+    mend_repeats,
+    short_hook,
+    tidy_cut,
+    without_cut_tail,
+    write_script,
+)
 from reelcraft.tools.script_checks import brief_hashtags
 
 
@@ -54,7 +62,7 @@ def test_a_plan_is_written_in_steps_and_records_its_format_and_checks(settings: 
     assert scenes["messages"][-2].content.startswith("{")  # one conversation: the outline answer is in it
     assert "hashtags" not in outline["schema"]["properties"]  # the post is made in code, from the brief
     assert plan.hashtags == ["#budget", "#morning", "#routine", "#college"]
-    assert plan.title == "Your mornings cost too much"  # the hook; the post needs no model call of its own
+    assert plan.title == "Your budget mornings cost too much"  # the hook; the post needs no model call of its own
     assert plan.call_to_action == "Follow for more days like this." and plan.music_mood == "upbeat_pop"
 
 
@@ -86,7 +94,7 @@ def test_narration_too_long_is_cut_by_the_code_without_another_call(settings: Se
                "Coffee at home saves money.", "A bus pass beats a taxi.", "Packing lunch saves more.",
                "Phones stay off until nine.", "Music costs nothing.", "A kettle pays for itself."]
     long = [f"{first} " + " ".join(details[i:] + details[:i]).replace(".", f" on day {n}.")
-            for n, (i, first) in enumerate([(0, "Here is a routine that costs almost nothing."),
+            for n, (i, first) in enumerate([(0, "Here is a budget routine that costs almost nothing."),
                                             (2, "Start with water."), (4, "Oats cost fifty cents."),
                                             (6, "Brew coffee in your room.")])]  # fmt: skip
     deps, model = _deps(settings, _turns(scenes=_scenes(*long)))
@@ -98,7 +106,7 @@ def test_narration_too_long_is_cut_by_the_code_without_another_call(settings: Se
 
 
 def test_stage_directions_and_repeats_are_mended_by_the_code(settings: Settings) -> None:
-    lines = ("Here is a routine that costs almost nothing. (Camera pans to the alarm clock.)",
+    lines = ("Here is a budget routine that costs almost nothing. (Camera pans to the alarm clock.)",
              "Start with a glass of water. We see the sun rise over the dorm.",
              "Overnight oats cost fifty cents. Start with a glass of water.",
              "Brew coffee in your room instead of buying a latte.")  # fmt: skip
@@ -112,7 +120,7 @@ def test_stage_directions_and_repeats_are_mended_by_the_code(settings: Settings)
 
 def _breakfast_after_dinner(settings: Settings, rewrite: dict) -> tuple[Deps, ScriptedChatModel, VideoPlan]:
     """A plan whose scene 3 has breakfast after scene 2's dinner; the model answers the rewrite with `rewrite`."""
-    lines = ("Here is a routine that costs almost nothing.", "After dinner, I wash the dishes for free.",
+    lines = ("Here is a budget routine that costs almost nothing.", "After dinner, I wash the dishes for free.",
              "Then a cheap breakfast of oats for fifty cents.", "Brew coffee in your room instead of buying a latte.")
     turns = _turns(scenes=_scenes(*lines))
     deps, model = _deps(settings, [*turns[:2], rewrite])
@@ -184,7 +192,7 @@ def test_on_screen_texts_are_the_beats_cut_to_the_rule_without_another_call(sett
     plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
     assert len(model.calls) == 2  # outline and scenes: the on-screen texts cost no model call
     texts = [s.on_screen_text for s in plan.scenes]
-    assert texts[0] == "Here is a routine that costs almost"  # a lone word gives way to what the scene says
+    assert texts[0] == "Here is a budget routine that costs"  # a lone word gives way to what the scene says
     assert texts[3] == "Brew your coffee in your own room"  # the first words, cut to seven
     assert texts[1:3] == EN_TURNS[0]["beats"][1:3]  # beats within the rule stay as written
     assert next(c for c in plan.checks if c.check == "onscreen").passed
@@ -283,3 +291,17 @@ def test_bad_brief_never_reaches_the_model(settings: Settings) -> None:
     with pytest.raises(BriefError):
         write_script(ScriptInput(brief="   ", language=Language.EN), deps)
     assert model.calls == []
+
+
+@pytest.mark.parametrize(("hook", "language", "expected"), [
+    ("I saved $10k for a down payment and then my landlord called.", "en", "I saved $10k for a down payment."),
+    ("Here's how to check your tire pressure before a road trip.", "en", "Here's how to check your tire pressure."),
+    ("My budget morning routine that costs $50", "en", "My budget morning routine that costs $50"),  # fits
+    ("凌晨三点，排位又连跪了十把", "zh", "凌晨三点！"),
+])  # fmt: skip
+def test_a_long_hook_is_cut_to_what_is_said_in_two_and_a_half_seconds(hook: str, language: str, expected: str) -> None:
+    assert short_hook(hook, Language(language)) == expected
+
+
+def test_a_first_scene_that_opens_with_the_hooks_words_drops_them() -> None:
+    assert mend_repeats(["凌晨4点开始熬汤，汤是香的。", "开门。"], Language.ZH, "凌晨4点开始熬汤。")[0] == "汤是香的。"

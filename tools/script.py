@@ -229,7 +229,7 @@ def scene_count(duration: float, fmt: ShortFormat, brief: str) -> int:
 FIELD_CHARS = {
     Language.EN: {"hook": 64, "beats": 50, "title": 60, "call_to_action": 80, "music_mood": 30, "hashtags": 30,
                   "on_screen_texts": 48},
-    Language.ZH: {"hook": 12, "beats": 14, "title": 20, "call_to_action": 30, "music_mood": 12, "hashtags": 14,
+    Language.ZH: {"hook": 10, "beats": 14, "title": 20, "call_to_action": 30, "music_mood": 12, "hashtags": 14,
                   "on_screen_texts": 12},
 }
 """Grammar caps on what the embedded model may write per field (characters). The small model ignores word
@@ -291,6 +291,29 @@ def tidy_cut(text: str, language: Language, cap: int | None = None) -> str:
     return re.sub(r"[,;:\-–—]+$", "", " ".join(cut)) + stop
 
 
+_EN_HOOK_BREAK = re.compile(r"\s+(?=(?:and|then|but|so|because|before|after|when|while|which|who|that|of|for|to|"
+                            r"with|in|on|at|by|from|if|or|until|since)\b)", re.I)  # fmt: skip
+
+
+def short_hook(hook: str, language: Language) -> str:
+    """A hook said within 2.5 s: as written when it fits, else its first clause, else (English) its longest
+    opening that ends before a joining word ('I saved $10k for a down payment | and then my landlord called').
+    The small model copied long briefs into the hook (10–12 words) and its own rewrite mostly kept them."""
+    most = HOOK_UNITS[language]
+    if speech_units(hook, language) <= most:
+        return hook
+    end = "！" if language == Language.ZH else "?" if hook.rstrip().endswith("?") else "."
+    clause = re.split(r"[,，:：;；—–-]\s*", hook)[0].strip()
+    if 3 <= speech_units(clause, language) <= most:
+        return clause.rstrip(".!?。！？") + end
+    if language == Language.ZH:
+        return hook
+    cuts = [m.start() for m in _EN_HOOK_BREAK.finditer(hook)]
+    fits = [hook[:at].strip() for at in cuts if 4 <= speech_units(hook[:at], language) <= most]
+    fits = [f for f in fits if f.split()[-1].lower().strip(",;:") not in _EN_LOOSE_END]
+    return fits[-1].rstrip(",;:.!?") + end if fits else hook
+
+
 def _strip_hashtags(text: str) -> str:
     """Models like to end a call to action with hashtags; the plan keeps those apart (and drops them here)."""
     return re.sub(r"\s*#\S+", "", text).strip()
@@ -321,6 +344,7 @@ def review(plan: VideoPlan, brief: str, embedder: object | None) -> list[Finding
     texts += [(i, t) for i, s in enumerate(scenes, start=1) for t in (s.voiceover, s.on_screen_text)]
     found = [
         *checks.opening_fidelity(plan.hook, scenes[0].voiceover, brief, language), *checks.tangents(scenes),
+        *checks.coverage(plan.hook, scenes, brief, language),
         *checks.off_topic(scenes, brief, embedder, language), *checks.contradiction(scenes, language),
         *checks.repetition(scenes, language), *checks.stage_directions(scenes), *checks.too_fast(scenes, language),
         *checks.weak_hook(scenes, language), *onscreen_problems(scenes, language), *language_findings(texts, language),
@@ -357,6 +381,10 @@ def mend_repeats(texts: list[str], language: Language, hook: str = "") -> list[s
     changed = [False] * len(texts)
     if hook and len(parts[0]) > 1 and _same(parts[0][0], hook):
         parts[0], changed[0] = parts[0][1:], True
+    elif hook and parts[0]:  # '凌晨4点开始熬汤，汤是香的' after the hook '凌晨4点开始熬汤': the clause goes
+        pieces = re.split(r"(?<=[，,；;：:])\s*", parts[0][0], maxsplit=1)
+        if len(pieces) == 2 and _same(pieces[0], hook) and (rest := pieces[1].strip()):
+            parts[0], changed[0] = [rest[:1].upper() + rest[1:], *parts[0][1:]], True
     for j in range(len(parts)):
         inside = [p for k, p in enumerate(parts[j]) if not any(_same(p, q) for q in parts[j][:k])]
         if len(inside) < len(parts[j]):
@@ -559,10 +587,7 @@ class _Writer:
         if faults := hook_faults(outline):
             outline = outline.model_copy(update={"hook": self.fix_hook(outline.hook, faults, hook_faults, outline)})
         hook = tidy_cut(outline.hook, language, FIELD_CHARS[language]["hook"])
-        if speech_units(hook, language) > HOOK_UNITS[language]:  # mend: its first clause, when that says enough
-            clause = re.split(r"[,，:：;；—–-]\s*", hook)[0].strip()
-            if 3 <= speech_units(clause, language) <= HOOK_UNITS[language]:
-                hook = clause.rstrip(".!?。！？") + ("！" if language == Language.ZH else ".")
+        hook = short_hook(hook, language)
         outline = outline.model_copy(update={"hook": hook})
         if faults and (still := hook_faults(outline)):  # said once, after the mends (the plan's checks say the rest)
             self.deps.warn("script", f"kept the hook; still failing: {'; '.join(still)[:200]}")
@@ -572,6 +597,8 @@ class _Writer:
         """One call for the hook alone, with its fault fed back; the better of the two hooks is kept."""
         language = self.language
         terms = checks.key_terms(self.inp.brief, language)[: checks.KEY_TERMS_SHOWN] or [self.inp.brief[:40]]
+        missing = checks.missing_terms(" ".join([outline.hook, *outline.beats]), self.inp.brief, language)
+        terms = [*missing, *(t for t in terms if t not in missing)][: checks.KEY_TERMS_SHOWN]  # what it lacks first
         prompt = load_fragment("script_hook", language.value, problem="; ".join(faults), units=HOOK_UNITS[language],
                                key_terms=("、" if language == Language.ZH else ", ").join(terms))  # fmt: skip
         self.deps.progress("script", f"rewriting the hook: {faults[0][:100]}")

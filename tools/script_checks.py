@@ -529,6 +529,29 @@ def opening_fidelity(hook: str, first_scene: str, brief: str, language: Language
     return [Finding(check="fidelity", scene=1, reason=f"the opening never names {names} from the brief")]
 
 
+TERMS_COVERED = 3
+"""The brief's top key terms the script must name somewhere: its topic and its angle ('emergency fund' and
+'investing'); the opening must name two of them."""
+
+
+def missing_terms(text: str, brief: str, language: Language) -> list[str]:
+    """The brief's top key terms that `text` never names."""
+    terms = key_terms(brief, language)[:TERMS_COVERED]
+    named = named_terms(text, terms, language)
+    return [t for t in terms if t not in named]
+
+
+def coverage(hook: str, scenes: list[Scene], brief: str, language: Language) -> list[Finding]:
+    """Every one of the brief's top key terms is named somewhere in the script: a 'before you start investing'
+    brief whose script never says 'invest' answered another brief. Scene 1 is the one to fix (it opens)."""
+    text = " ".join([hook, *(f"{s.voiceover} {s.on_screen_text}" for s in scenes)])
+    missing = missing_terms(text, brief, language)
+    if not missing:
+        return []
+    names = ", ".join(repr(t) for t in missing)
+    return [Finding(check="fidelity", scene=1, reason=f"the script never names {names} from the brief; name it")]
+
+
 _TANGENT = re.compile(
     r"(^|[.!?。！？]\s*)(speaking of|by the way|on a side note|fun fact:|side note|random(ly)?,|anyway,|"
     r"unrelated|说到这(个|里)?|说到|对了|顺便(说|提)|题外话|扯远了|话说回来)", re.I)
