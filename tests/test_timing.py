@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from reelcraft.errors import VoiceoverError
 from reelcraft.studio.pipeline import VOICE_LEAD_S, VOICE_TAIL_S, fit_scene_durations
 
 
@@ -49,7 +50,42 @@ def test_a_voice_that_speeds_up_less_than_asked_is_sped_up_again(monkeypatch: py
             self.warnings.append(message)
 
     deps = Deps()
-    _, durations = pipeline.voice_and_timing(plan, deps, None)  # type: ignore[arg-type]
+    said, _, durations = pipeline.voice_and_timing(plan, deps, None)  # type: ignore[arg-type]
+    assert said == plan  # nothing had to be cut
     assert len(asked) == 3 and asked[0] == 1.0 and 1.0 < asked[1] < asked[2] <= pipeline.MAX_SPEEDUP
     assert sum(durations) == pytest.approx(30, abs=1e-6)
     assert any(f"{asked[-1]:.2f}× faster" in w for w in deps.warnings)
+
+
+def test_a_script_too_long_even_spoken_faster_loses_sentences_and_still_gives_a_video(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # fmt: skip
+    from reelcraft.plan import AssetRef, Language, Scene, VideoPlan
+    from reelcraft.studio import pipeline
+    from reelcraft.tools.voiceover import SpokenScene, VoiceoverInput, VoiceoverOutput
+
+    def fake_voice(inp: VoiceoverInput, deps: object) -> VoiceoverOutput:  # 1.5 s a word, whatever the speed
+        return VoiceoverOutput(engine="fake", scenes=[
+            SpokenScene(asset=AssetRef(kind="voice", key=t, path=tmp_path / "v.wav", duration=1.5 * len(t.split())),
+                        words=[]) for t in inp.texts])  # fmt: skip
+
+    monkeypatch.setattr(pipeline, "make_voiceover", fake_voice)
+    long = "One two three. Four five six. Seven eight nine."
+    plan = VideoPlan(title="t", hook="h", language=Language.EN, target_duration=20, scenes=[
+        Scene(voiceover=long, on_screen_text="x", duration=7) for _ in range(3)])  # fmt: skip
+
+    class Deps:
+        warnings: list[str] = []
+
+        def warn(self, stage: str, message: str) -> None:
+            self.warnings.append(message)
+
+    deps = Deps()
+    said, spoken, durations = pipeline.voice_and_timing(plan, deps, None)  # type: ignore[arg-type]
+    assert sum(durations) == pytest.approx(20, abs=1e-6)
+    assert [len(s.voiceover.split()) for s in said.scenes] == [3, 3, 6]  # the longest first, until 20 s is enough
+    assert said.scenes[0].voiceover == "One two three." and said.scenes[2].voiceover == "One two three. Four five six."
+    assert sum(1 for w in deps.warnings if "lost its last sentence" in w) == 5
+    one = plan.model_copy(update={"scenes": [Scene(voiceover=" ".join(["word"] * 20), on_screen_text="x",
+                                                   duration=7)] * 3})  # fmt: skip
+    with pytest.raises(VoiceoverError, match="cut to one sentence"):
+        pipeline.voice_and_timing(one, Deps(), None)  # type: ignore[arg-type]

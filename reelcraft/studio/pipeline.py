@@ -19,6 +19,7 @@ from reelcraft.plan import (
     DraftMusic,
     DraftOutputs,
     DraftStatus,
+    Language,
     VideoPlan,
 )
 from reelcraft.render.graph import extract_thumbnail, render_timeline
@@ -65,15 +66,44 @@ def fit_scene_durations(planned: list[float], voice: list[float], target: float,
     return [(b - a) / fps for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
-def voice_and_timing(plan: VideoPlan, deps: Deps, voice: str | None) -> tuple[VoiceoverOutput, list[float]]:
-    """Narrate every scene, speeding the voice up (within reason) when the script runs long."""
+def voice_and_timing(plan: VideoPlan, deps: Deps, voice: str | None,
+                     ) -> tuple[VideoPlan, VoiceoverOutput, list[float]]:  # fmt: skip
+    """Narrate every scene, speeding the voice up (within reason) when the script runs long, and when even
+    that is not enough, cutting the last sentence of the longest scene until it fits: a brief must end in a
+    video, with what was cut named in its notes. The plan comes back with the narration that was said."""
+    from reelcraft.tools.script_checks import sentences
+
+    spoken, durations, speed = _voice_and_fit(plan, deps, voice)
+    while durations is None:
+        parts = [sentences(s.voiceover) for s in plan.scenes]
+        lengths = [s.asset.duration or 0.0 for s in spoken.scenes]
+        longest = max((i for i in range(len(parts)) if len(parts[i]) > 1), key=lambda i: lengths[i], default=None)
+        if longest is None:
+            raise VoiceoverError(
+                f"the narration needs {sum(lengths):.1f} s even spoken faster and cut to one sentence a scene, "
+                f"but the video is {plan.target_duration:g} s",
+                "shorten the voiceover or ask for a longer video",
+            )
+        kept = parts[longest][:-1]
+        scenes = list(plan.scenes)
+        joined = ("" if plan.language == Language.ZH else " ").join(kept)
+        scenes[longest] = scenes[longest].model_copy(update={"voiceover": joined})
+        plan = plan.model_copy(update={"scenes": scenes})
+        deps.warn("voiceover", f"scene {longest + 1} lost its last sentence (“{parts[longest][-1][:60]}”) to fit "
+                               f"{plan.target_duration:g} s")  # fmt: skip
+        spoken, durations, speed = _voice_and_fit(plan, deps, voice, speed)
+    return plan, spoken, durations
+
+
+def _voice_and_fit(plan: VideoPlan, deps: Deps, voice: str | None, start_speed: float = 1.0,
+                   ) -> tuple[VoiceoverOutput, list[float] | None, float]:  # fmt: skip
     texts = [s.voiceover for s in plan.scenes]
     planned = [s.duration for s in plan.scenes]
-    spoken = make_voiceover(VoiceoverInput(language=plan.language, texts=texts, voice=voice), deps)
+    spoken = make_voiceover(VoiceoverInput(language=plan.language, texts=texts, voice=voice, speed=start_speed), deps)
     lengths = [s.asset.duration or 0.0 for s in spoken.scenes]
     durations = fit_scene_durations(planned, lengths, plan.target_duration, plan.preset.fps)
     room = plan.target_duration - len(texts) * (VOICE_LEAD_S + VOICE_TAIL_S)
-    speed, first = 1.0, sum(lengths)
+    speed, first = start_speed, sum(lengths)
     for _ in range(SPEEDUP_TRIES):  # the voice does not speed up in proportion: measure and try again
         if durations is not None or speed >= MAX_SPEEDUP:
             break
@@ -83,16 +113,10 @@ def voice_and_timing(plan: VideoPlan, deps: Deps, voice: str | None) -> tuple[Vo
         )
         lengths = [s.asset.duration or 0.0 for s in spoken.scenes]
         durations = fit_scene_durations(planned, lengths, plan.target_duration, plan.preset.fps)
-    if speed > 1.0:
+    if speed > start_speed:
         deps.warn("voiceover", f"narration runs {first:.1f} s for {plan.target_duration:g} s: "
                                f"speaking {speed:.2f}× faster")
-    if durations is None:
-        raise VoiceoverError(
-            f"the narration needs {sum(lengths):.1f} s even spoken faster, but the video is "
-            f"{plan.target_duration:g} s",
-            "shorten the voiceover or ask for a longer video",
-        )
-    return spoken, durations
+    return spoken, durations, speed
 
 
 def scene_needs(spoken: VoiceoverOutput) -> list[float]:
@@ -166,7 +190,7 @@ def render_plan(
 ) -> Draft:
     """Make every asset for `plan` (reusing cached ones), render, and save a new draft version."""
     deps.progress("voiceover", "narrating scenes")
-    spoken, durations = voice_and_timing(plan, deps, voice)
+    plan, spoken, durations = voice_and_timing(plan, deps, voice)
     deps.progress("music", "scoring the edit")
     music, durations = score_the_edit(plan, spoken, durations, deps)
     visuals = pick_visuals(
