@@ -297,6 +297,11 @@ def test_bad_brief_never_reaches_the_model(settings: Settings) -> None:
     ("I saved $10k for a down payment and then my landlord called.", "en", "I saved $10k for a down payment."),
     ("Here's how to check your tire pressure before a road trip.", "en", "Here's how to check your tire pressure."),
     ("My budget morning routine that costs $50", "en", "My budget morning routine that costs $50"),  # fits
+    ("Why do cats love to chase 3 mice every night in the dark?", "en",
+     "Why do cats love to chase 3 mice every night in the dark?"),  # no clause ends before 'to': kept, not broken
+    ("Here's how to make a no-knead sourdough loaf at home with two cups", "en",
+     "Here's how to make a no-knead sourdough loaf at home with two cups"),  # 'no-knead' is one word
+    ("Why do cats knock things over when nobody is looking at them?", "en", "Why do cats knock things over?"),
     ("凌晨三点，排位又连跪了十把", "zh", "凌晨三点！"),
 ])  # fmt: skip
 def test_a_long_hook_is_cut_to_what_is_said_in_two_and_a_half_seconds(hook: str, language: str, expected: str) -> None:

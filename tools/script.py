@@ -291,8 +291,12 @@ def tidy_cut(text: str, language: Language, cap: int | None = None) -> str:
     return re.sub(r"[,;:\-–—]+$", "", " ".join(cut)) + stop
 
 
-_EN_HOOK_BREAK = re.compile(r"\s+(?=(?:and|then|but|so|because|before|after|when|while|which|who|that|of|for|to|"
-                            r"with|in|on|at|by|from|if|or|until|since)\b)", re.I)  # fmt: skip
+_EN_HOOK_BREAK = re.compile(r"\s+(?=(?:and|then|but|so|because|before|after|when|while|which|who|if|or|until|since)\b)",
+                            re.I)  # fmt: skip
+"""Where an English sentence's next clause starts. Not prepositions: cut before 'to', 'Why do cats love to
+chase mice' said 'Why do cats love.'"""
+_CLAUSE_END = re.compile(r"[,，:：;；]\s*|\s+[—–-]\s+|—")
+"""A clause boundary; a hyphen inside a word ('no-knead') is not one ('Here's how to make a no.')."""
 
 
 def short_hook(hook: str, language: Language) -> str:
@@ -303,7 +307,7 @@ def short_hook(hook: str, language: Language) -> str:
     if speech_units(hook, language) <= most:
         return hook
     end = "！" if language == Language.ZH else "?" if hook.rstrip().endswith("?") else "."
-    clause = re.split(r"[,，:：;；—–-]\s*", hook)[0].strip()
+    clause = _CLAUSE_END.split(hook)[0].strip()
     if 3 <= speech_units(clause, language) <= most:
         return clause.rstrip(".!?。！？") + end
     if language == Language.ZH:
