@@ -107,6 +107,10 @@ def test_stage_directions_in_the_narration(text: str, language: Language, direct
     ("45秒小红书：月薪5000怎么存钱，给我3个具体方法", "zh", {"5000", "存钱", "月薪"}),
     ("成都两天一夜攻略：第一天宽窄巷子+火锅，第二天大熊猫基地，60秒", "zh", {"成都", "两天", "一夜"}),
     ("猫", "zh", {"猫"}),
+    ("A 30-second vertical short video about: Eminem - Walk On Water (Audio) ft. Beyoncé", "en",
+     {"eminem", "walk", "water"}),  # a title in capitals: they say nothing, and 'Audio' is framing
+    ("A 30-second vertical short video about: John Lewis Christmas Ad 2017 - #MozTheMonster", "en",
+     {"john", "lewis", "christmas"}),  # a year is not the topic
 ])  # fmt: skip
 def test_key_terms_put_what_the_brief_is_about_first(brief: str, language: str, first: set[str]) -> None:
     assert set(key_terms(brief, Language(language))[: len(first)]) == first

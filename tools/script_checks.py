@@ -329,7 +329,7 @@ _EN_FRAMING = re.compile(
     r"douyin|bilibili|vertical|horizontal|video|clip|vlog|make it|turn it into|myth vs fact|myths? vs\.? facts?|"
     r"story with a twist|with a twist|day in the life of|pov|top \d+|before\s*(/|and|&)\s*after|how[- ]to|explain(ed)?|"
     r"promo|upbeat|calm|tone|honest|sarcastic|funny|glam|not glam|a bit|lyric video|official|music video|"
-    r"trailer|teaser|episode|ep|part|full|hd|4k|live|new|about)\b", re.I)
+    r"trailer|teaser|episode|ep|part|full|hd|4k|live|new|about|audio|lyrics?|ft|feat|mv)\b", re.I)
 _EN_STOP_WORDS = """
 a an the and or but of to in on for with at by from is are was were be been being it its this that these
 those i you he she we they my your our their me him her us them so then just very really also too not no yes
@@ -363,7 +363,9 @@ def key_terms(brief: str, language: Language) -> list[str]:
     them. In brief order, the hook was asked for 'turning, cluttered, ikea' and never for the desk."""
     if language == Language.ZH:
         return _zh_key_terms(brief)
-    capitalised = _capitalised_runs(brief)
+    alpha = re.findall(r"[^\W\d_][\w'’-]*", _EN_FRAMING.sub(" ", brief))
+    title_case = len(alpha) >= 4 and sum(w[:1].isupper() for w in alpha) > 0.6 * len(alpha)
+    capitalised = {} if title_case else _capitalised_runs(brief)  # "Walk On Water (Audio)": capitals say nothing
     words = [(m.group(0), m.start()) for m in re.finditer(r"[^\W\d_][\w'’-]*|\$\d[\d,.]*k?|\d{3,}",
                                                        _EN_FRAMING.sub(lambda x: " " * len(x.group(0)), brief))]
     found: list[tuple[int, int, str]] = []  # (weight, position, term)
@@ -378,7 +380,7 @@ def key_terms(brief: str, language: Language) -> list[str]:
         if run == "head":
             names += 1
             weight = 3 if names <= 2 else 2  # "Tokyo… Shibuya, Asakusa, Akihabara": the budget still counts
-        elif run == "modifier" or clean in _EN_WEAK or re.search(r"(?<=\w{3})(ed|ly)$", clean) or (
+        elif run == "modifier" or clean in _EN_WEAK or re.fullmatch(r"(19|20)\d\d", clean) or re.search(r"(?<=\w{3})(ed|ly)$", clean) or (
                 clean.endswith("ing") and re.match(r"\s+(a|an|the|my|your|our|his|her|their|up|out|off)\b",
                                                    brief[at + len(word):], re.I)):  # fmt: skip
             weight = 1  # the verbs around the topic ('turning a desk', 'saved', 'finally'), not 'morning'
