@@ -18,7 +18,7 @@ from reelcraft.tools.script import (
     ScriptInput,
     headline,
     mend_repeats,
-    short_hook,
+    split_hook,
     tidy_cut,
     without_cut_tail,
     write_script,
@@ -294,18 +294,32 @@ def test_bad_brief_never_reaches_the_model(settings: Settings) -> None:
 
 
 @pytest.mark.parametrize(("hook", "language", "expected"), [
-    ("I saved $10k for a down payment and then my landlord called.", "en", "I saved $10k for a down payment."),
-    ("Here's how to check your tire pressure before a road trip.", "en", "Here's how to check your tire pressure."),
-    ("My budget morning routine that costs $50", "en", "My budget morning routine that costs $50"),  # fits
+    ("I saved $10k for a down payment and then my landlord called.", "en",
+     ("I saved $10k for a down payment.", "And then my landlord called.")),
+    ("Here's how to check your tire pressure before a road trip.", "en",
+     ("Here's how to check your tire pressure.", "Before a road trip.")),
+    ("My budget morning routine that costs $50", "en", ("My budget morning routine that costs $50", "")),  # fits
     ("Why do cats love to chase 3 mice every night in the dark?", "en",
-     "Why do cats love to chase 3 mice every night in the dark?"),  # no clause ends before 'to': kept, not broken
+     ("Why do cats love to chase 3 mice every night in the dark?", "")),  # no clause ends before 'to'
     ("Here's how to make a no-knead sourdough loaf at home with two cups", "en",
-     "Here's how to make a no-knead sourdough loaf at home with two cups"),  # 'no-knead' is one word
-    ("Why do cats knock things over when nobody is looking at them?", "en", "Why do cats knock things over?"),
-    ("凌晨三点，排位又连跪了十把", "zh", "凌晨三点！"),
+     ("Here's how to make a no-knead sourdough loaf at home with two cups", "")),  # 'no-knead' is one word
+    ("Why do cats knock things over when nobody is looking at them?", "en",
+     ("Why do cats knock things over?", "When nobody is looking at them?")),
+    ("月薪5000，怎么存下第一个一万？", "zh", ("月薪5000！", "怎么存下第一个一万？")),
+    ("我每天给同一个老奶奶送一碗粥", "zh", ("我每天给同一个老奶奶送一碗粥", "")),  # no clause to cut at: whole
 ])  # fmt: skip
-def test_a_long_hook_is_cut_to_what_is_said_in_two_and_a_half_seconds(hook: str, language: str, expected: str) -> None:
-    assert short_hook(hook, Language(language)) == expected
+def test_a_long_hook_is_split_after_what_is_said_in_two_and_a_half_seconds(
+        hook: str, language: str, expected: tuple[str, str]) -> None:  # fmt: skip
+    assert split_hook(hook, Language(language)) == expected
+
+
+def test_the_rest_of_a_long_hook_opens_scene_1(settings: Settings) -> None:
+    long = {**EN_TURNS[0], "hook": "Your budget mornings cost too much, and here is the fix for students."}
+    deps, model = _deps(settings, [long, EN_TURNS[1]])  # no call to rewrite the hook: the split mends it
+    plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
+    assert plan.hook == "Your budget mornings cost too much."
+    said = checks.sentences(plan.scenes[0].voiceover)
+    assert said[:2] == ["Your budget mornings cost too much.", "And here is the fix for students."]
 
 
 def test_a_first_scene_that_opens_with_the_hooks_words_drops_them() -> None:

@@ -229,7 +229,7 @@ def scene_count(duration: float, fmt: ShortFormat, brief: str) -> int:
 FIELD_CHARS = {
     Language.EN: {"hook": 64, "beats": 50, "title": 60, "call_to_action": 80, "music_mood": 30, "hashtags": 30,
                   "on_screen_texts": 48},
-    Language.ZH: {"hook": 10, "beats": 14, "title": 20, "call_to_action": 30, "music_mood": 12, "hashtags": 14,
+    Language.ZH: {"hook": 16, "beats": 14, "title": 20, "call_to_action": 30, "music_mood": 12, "hashtags": 14,
                   "on_screen_texts": 12},
 }
 """Grammar caps on what the embedded model may write per field (characters). The small model ignores word
@@ -299,23 +299,33 @@ _CLAUSE_END = re.compile(r"[,，:：;；]\s*|\s+[—–-]\s+|—")
 """A clause boundary; a hyphen inside a word ('no-knead') is not one ('Here's how to make a no.')."""
 
 
-def short_hook(hook: str, language: Language) -> str:
-    """A hook said within 2.5 s: as written when it fits, else its first clause, else (English) its longest
-    opening that ends before a joining word ('I saved $10k for a down payment | and then my landlord called').
-    The small model copied long briefs into the hook (10–12 words) and its own rewrite mostly kept them."""
+def split_hook(hook: str, language: Language) -> tuple[str, str]:
+    """A hook said within 2.5 s, and the rest of what the model wrote for it: as written when it fits, else its
+    first clause, else (English) its longest opening that ends before a joining word ('I saved $10k for a down
+    payment. | And then my landlord called.'). The rest opens scene 1, so nothing is lost: the small model
+    wrote 10–16-unit hooks whatever it was told, its own rewrite mostly kept them, and a tighter grammar cap
+    cut them mid-phrase ('花500元，从一个简')."""
     most = HOOK_UNITS[language]
     if speech_units(hook, language) <= most:
-        return hook
-    end = "！" if language == Language.ZH else "?" if hook.rstrip().endswith("?") else "."
-    clause = _CLAUSE_END.split(hook)[0].strip()
-    if 3 <= speech_units(clause, language) <= most:
-        return clause.rstrip(".!?。！？") + end
-    if language == Language.ZH:
-        return hook
-    cuts = [m.start() for m in _EN_HOOK_BREAK.finditer(hook)]
-    fits = [hook[:at].strip() for at in cuts if 4 <= speech_units(hook[:at], language) <= most]
-    fits = [f for f in fits if f.split()[-1].lower().strip(",;:") not in _EN_LOOSE_END]
-    return fits[-1].rstrip(",;:.!?") + end if fits else hook
+        return hook, ""
+    zh = language == Language.ZH
+    end = "！" if zh else "?" if hook.rstrip().endswith("?") and not _CLAUSE_END.search(hook) else "."
+    pieces = _CLAUSE_END.split(hook, maxsplit=1)
+    if len(pieces) == 2 and (2 if zh else 3) <= speech_units(pieces[0], language) <= most:
+        first, rest = pieces[0].strip(), pieces[1].strip()
+    elif zh:
+        return hook, ""
+    else:
+        cuts = [m.start() for m in _EN_HOOK_BREAK.finditer(hook)
+                if 4 <= speech_units(hook[: m.start()], language) <= most
+                and hook[: m.start()].split()[-1].lower().strip(",;:") not in _EN_LOOSE_END]  # fmt: skip
+        if not cuts:
+            return hook, ""
+        first, rest = hook[: cuts[-1]].strip(), hook[cuts[-1] :].strip()
+    rest = rest[:1].upper() + rest[1:] if not zh else rest
+    if rest and not re.search(r"[.!?。！？…]$", rest):
+        rest += "。" if zh else "."
+    return first.rstrip(",;:.!?。！？") + end, rest
 
 
 def _strip_hashtags(text: str) -> str:
@@ -455,7 +465,12 @@ def headline(text: str, language: Language) -> str:
         bare = _ZH_QUESTION_TAIL.sub("", _ZH_QUESTION_HEAD.sub("", re.sub(r"[“”\"']", "", clause)))
         if low <= units(bare) <= high:
             return bare
-        cut = bare[:high]
+        cut = ""
+        for word in checks.zh_words(bare):  # whole words only: '猫为什么能成为宠' broke '宠物'
+            if speech_units(cut + word, language) > high:
+                break
+            cut += word
+        cut = cut if speech_units(cut, language) >= low else bare[:high]
         while len(cut) > low and cut[-1] in _ZH_LOOSE_END:
             cut = cut[:-1]
         return cut
@@ -515,6 +530,8 @@ class _Writer:
     deadline: float
     conversation: list[BaseMessage] = field(default_factory=list)
     fixes_left: int = MAX_SCENE_FIXES
+    hook_rest: str = ""
+    """What the model wrote for the hook beyond its first 2.5 s: it opens scene 1."""
 
     @property
     def language(self) -> Language:
@@ -588,11 +605,15 @@ class _Writer:
         answer = self._ask_schema(schema, user, check, what="outline", tokens=STEP_TOKENS["outline"], attempts=2,
                                   settle=usable)  # fmt: skip
         outline: _Outline = answer.value
+
+        def settled(hook: str) -> _Outline:  # mended first: a hook the split fixes costs no call
+            hook, self.hook_rest = split_hook(tidy_cut(hook, language, FIELD_CHARS[language]["hook"]), language)
+            return outline.model_copy(update={"hook": hook})
+
+        outline = settled(outline.hook)
         if faults := hook_faults(outline):
-            outline = outline.model_copy(update={"hook": self.fix_hook(outline.hook, faults, hook_faults, outline)})
-        hook = tidy_cut(outline.hook, language, FIELD_CHARS[language]["hook"])
-        hook = short_hook(hook, language)
-        outline = outline.model_copy(update={"hook": hook})
+            fixed = self.fix_hook(outline.hook, faults, hook_faults, outline)
+            outline = settled(fixed) if fixed != outline.hook else outline
         if faults and (still := hook_faults(outline)):  # said once, after the mends (the plan's checks say the rest)
             self.deps.warn("script", f"kept the hook; still failing: {'; '.join(still)[:200]}")
         return outline
@@ -829,6 +850,9 @@ def _write(inp: ScriptInput, deps: Deps, fmt: ShortFormat, scenes_wanted: int, s
     deps.progress("outline", _outline_text(outline.hook, outline.beats, fmt, inp.language))
     deps.progress("script", "step 2/2: the scenes")
     texts = writer.scenes(outline)
+    if writer.hook_rest:
+        opening = _join([writer.hook_rest, texts[0].voiceover], inp.language)
+        texts[0] = texts[0].model_copy(update={"voiceover": opening})
     texts = _mend_and_fix(writer, outline.hook, texts, outline.beats)
     beats = [without_cut_tail(b, inp.language) for b in outline.beats]
     on_screen = [on_screen_text(beat, t.voiceover, inp.language) for beat, t in zip(beats, texts, strict=True)]

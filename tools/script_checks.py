@@ -380,7 +380,7 @@ def key_terms(brief: str, language: Language) -> list[str]:
         if run == "head":
             names += 1
             weight = 3 if names <= 2 else 2  # "Tokyo… Shibuya, Asakusa, Akihabara": the budget still counts
-        elif run == "modifier" or clean in _EN_WEAK or re.fullmatch(r"(19|20)\d\d", clean) or re.search(r"(?<=\w{3})(ed|ly)$", clean) or (
+        elif run == "modifier" or clean in _EN_WEAK or re.fullmatch(r"(19|20)\d\d|\w{3,}(ed|ly)", clean) or (
                 clean.endswith("ing") and re.match(r"\s+(a|an|the|my|your|our|his|her|their|up|out|off)\b",
                                                    brief[at + len(word):], re.I)):  # fmt: skip
             weight = 1  # the verbs around the topic ('turning a desk', 'saved', 'finally'), not 'morning'
@@ -413,6 +413,16 @@ _EN_WEAK = {"day", "days", "time", "times", "single", "tired", "clean", "closer"
 _ZH_CONTENT_FLAGS = ("n", "v", "j", "i", "l", "a", "eng")
 _ZH_WEAK = {"怎么办", "怎么", "开始", "出来", "拿到", "故事", "知道", "觉得", "一名", "每天", "天天", "其实", "可以",
             "真的", "东西", "时候", "问题", "事情", "分钟", "出门", "回家"}  # fmt: skip
+
+
+def zh_words(text: str) -> list[str]:
+    """Chinese text cut into words (jieba), so a cut never falls inside one ('宠物')."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return list(jieba.cut(text))
 
 
 def _zh_phrases(brief: str) -> list[str]:
@@ -508,7 +518,7 @@ def named_terms(text: str, terms: list[str], language: Language) -> list[str]:
     """The key terms (or, in Chinese, pieces of them) that `text` names."""
     if language == Language.ZH:
         grams = _bigrams(text)
-        return [t for t in terms if _bigrams(t) & grams]
+        return [t for t in terms if _bigrams(t) & grams or (len(t) == 1 and t in text)]  # '猫' has no bigram
     stems = {_stem(w) for w in re.findall(r"[A-Za-z0-9$][\w$'’-]*", text)}
     return [t for t in terms if _stem(t.lstrip("$")) in stems or _stem(t) in stems]
 
