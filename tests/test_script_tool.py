@@ -324,3 +324,14 @@ def test_the_rest_of_a_long_hook_opens_scene_1(settings: Settings) -> None:
 
 def test_a_first_scene_that_opens_with_the_hooks_words_drops_them() -> None:
     assert mend_repeats(["凌晨4点开始熬汤，汤是香的。", "开门。"], Language.ZH, "凌晨4点开始熬汤。")[0] == "汤是香的。"
+
+
+def test_beats_cut_to_the_same_headline_show_what_their_scenes_say(settings: Settings) -> None:
+    beats = ["Mornings for under $1", "Water before your phone: it can wait an hour",
+             "Water before your phone, then stretch your legs", "Skip the $5 latte"]
+    outline = {**EN_TURNS[0], "beats": beats}
+    scenes = {"scenes": [{**s, "beat": b} for s, b in zip(EN_TURNS[1]["scenes"], beats, strict=True)]}
+    deps, _ = _deps(settings, [outline, scenes])
+    plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
+    texts = [s.on_screen_text for s in plan.scenes]
+    assert texts[1] == "Water before your phone" and texts[2] == "Overnight oats cost a student fifty cents"

@@ -856,6 +856,9 @@ def _write(inp: ScriptInput, deps: Deps, fmt: ShortFormat, scenes_wanted: int, s
     texts = _mend_and_fix(writer, outline.hook, texts, outline.beats)
     beats = [without_cut_tail(b, inp.language) for b in outline.beats]
     on_screen = [on_screen_text(beat, t.voiceover, inp.language) for beat, t in zip(beats, texts, strict=True)]
+    for j in range(1, len(on_screen)):  # beats cut to one prefix ('猫为什么能成为宠物…' ×3) show what is said instead
+        if on_screen[j] in on_screen[:j]:
+            on_screen[j] = on_screen_text("", texts[j].voiceover, inp.language)
     plan = _assemble(inp, fmt, outline.hook, texts, on_screen, _post(inp, fmt, outline))
     record = check_record(review(plan, inp.brief, deps.embedder()))
     deps.progress("script", f"plan written in {time.monotonic() - started:.0f} s; checks passed: "
