@@ -225,6 +225,8 @@ def test_a_beat_stopped_by_the_length_cap_loses_its_broken_tail() -> None:
     ("凌晨三点又连跪了", "zh", 12, "凌晨三点又连跪了。"),  # under the cap: whole, with a stop
     ("I saved ten grand for a house and then the", "en", 42, "I saved ten grand for a house."),
     ("I saved ten grand for a house and then", "en", 60, "I saved ten grand for a house and then."),
+    ("From cluttered IKEA desk to a clean minimal setup for under $5", "en", 62,
+     "From cluttered IKEA desk to a clean minimal setup."),  # not '…for under.'
 ])  # fmt: skip
 def test_a_line_stopped_by_its_cap_loses_its_broken_end(text: str, language: str, cap: int, expected: str) -> None:
     assert tidy_cut(text, Language(language), cap) == expected
@@ -307,6 +309,8 @@ def test_bad_brief_never_reaches_the_model(settings: Settings) -> None:
      ("Why do cats knock things over?", "When nobody is looking at them?")),
     ("月薪5000，怎么存下第一个一万？", "zh", ("月薪5000！", "怎么存下第一个一万？")),
     ("我每天给同一个老奶奶送一碗粥", "zh", ("我每天给同一个老奶奶送一碗粥", "")),  # no clause to cut at: whole
+    ("Here's how to make a no-knead sourdough, from feeding.", "en",
+     ("Here's how to make a no-knead sourdough.", "")),  # what the cap left of the rest says nothing
 ])  # fmt: skip
 def test_a_long_hook_is_split_after_what_is_said_in_two_and_a_half_seconds(
         hook: str, language: str, expected: tuple[str, str]) -> None:  # fmt: skip

@@ -323,6 +323,8 @@ def split_hook(hook: str, language: Language) -> tuple[str, str]:
             return hook, ""
         first, rest = hook[: cuts[-1]].strip(), hook[cuts[-1] :].strip()
     rest = rest[:1].upper() + rest[1:] if not zh else rest
+    if speech_units(rest, language) < 4:  # 'From feeding.': what the cap left of it says nothing
+        rest = ""
     if rest and not re.search(r"[.!?。！？…]$", rest):
         rest += "。" if zh else "."
     return first.rstrip(",;:.!?。！？") + end, rest
@@ -437,7 +439,7 @@ _EN_ARTICLES = {"a", "an", "the"}
 _EN_LOOSE_END = {"a", "an", "the", "and", "or", "but", "of", "to", "for", "in", "on", "at", "by", "with", "from",
                  "as", "that", "is", "are", "was", "were", "be", "can", "will", "what", "how", "which", "who", "when",
                  "while", "so", "if", "because", "your", "my", "our", "their", "his", "her", "its", "into", "than",
-                 "then", "just", "also", "very"}
+                 "then", "just", "also", "very", "under", "about", "around"}
 _ZH_QUESTION_HEAD = re.compile(r"^(?:什么是|为什么|为啥|如何|怎么|怎样|到底|其实|原来)")
 _ZH_QUESTION_TAIL = re.compile(r"(?:是什么|是啥|会怎么样|会怎样|怎么样|怎么办|有哪些|吗|呢|吧|啊)$")
 _ZH_LOOSE_END = "的了和与及是在把被让给对从"
