@@ -356,13 +356,18 @@ def _stem(word: str) -> str:
     return word.lower()[:5]
 
 
-@functools.lru_cache(maxsize=256)
 def key_terms(brief: str, language: Language) -> list[str]:
     """The words that say what the brief is about, most telling first, with the framing ('30 s TikTok:',
     'make it a myth vs fact', '做一个30秒的竖屏短视频，主题：') and tone words taken out: the hook must name
     them. In brief order, the hook was asked for 'turning, cluttered, ikea' and never for the desk."""
+    return list(_ranked_terms(brief, language))  # a copy: the cached tuple stays as it was
+
+
+@functools.lru_cache(maxsize=256)
+def _ranked_terms(brief: str, language: Language) -> tuple[str, ...]:
+    """key_terms, cached: the critic asks for them on every check of every rewrite."""
     if language == Language.ZH:
-        return _zh_key_terms(brief)
+        return tuple(_zh_key_terms(brief))
     alpha = re.findall(r"[^\W\d_][\w'’-]*", _EN_FRAMING.sub(" ", brief))
     title_case = len(alpha) >= 4 and sum(w[:1].isupper() for w in alpha) > 0.6 * len(alpha)
     capitalised = {} if title_case else _capitalised_runs(brief)  # "Walk On Water (Audio)": capitals say nothing
@@ -387,7 +392,7 @@ def key_terms(brief: str, language: Language) -> list[str]:
         else:
             weight = 3 if clean[:1] in "$0123456789" or "-" in clean else 2
         found.append((weight, at, clean))
-    return [term for _, _, term in sorted(found, key=lambda f: (-f[0], f[1]))[:5]]
+    return tuple(term for _, _, term in sorted(found, key=lambda f: (-f[0], f[1]))[:5])
 
 
 def _capitalised_runs(brief: str) -> dict[int, str]:
