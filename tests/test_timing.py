@@ -8,6 +8,16 @@ from reelcraft.errors import VoiceoverError
 from reelcraft.studio.pipeline import VOICE_LEAD_S, VOICE_TAIL_S, fit_scene_durations
 
 
+class _Notes:
+    """What voice_and_timing needs of Deps: somewhere to put its warnings."""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+
+    def warn(self, stage: str, message: str) -> None:
+        self.warnings.append(message)
+
+
 def test_durations_sum_to_target_on_the_frame_grid_and_fit_the_voice() -> None:
     durations = fit_scene_durations([5, 5, 10, 10], [6.0, 2.0, 3.0, 4.0], 30, 30)
     assert durations is not None
@@ -43,13 +53,7 @@ def test_a_voice_that_speeds_up_less_than_asked_is_sped_up_again(monkeypatch: py
     plan = VideoPlan(title="t", hook="h", language=Language.EN, target_duration=30, scenes=[
         Scene(voiceover=f"line {i}", on_screen_text="x", duration=7.5) for i in range(4)])  # fmt: skip
 
-    class Deps:
-        warnings: list[str] = []
-
-        def warn(self, stage: str, message: str) -> None:
-            self.warnings.append(message)
-
-    deps = Deps()
+    deps = _Notes()
     said, _, durations = pipeline.voice_and_timing(plan, deps, None)  # type: ignore[arg-type]
     assert said == plan  # nothing had to be cut
     assert len(asked) == 3 and asked[0] == 1.0 and 1.0 < asked[1] < asked[2] <= pipeline.MAX_SPEEDUP
@@ -73,13 +77,7 @@ def test_a_script_too_long_even_spoken_faster_loses_sentences_and_still_gives_a_
     plan = VideoPlan(title="t", hook="h", language=Language.EN, target_duration=20, scenes=[
         Scene(voiceover=long, on_screen_text="x", duration=7) for _ in range(3)])  # fmt: skip
 
-    class Deps:
-        warnings: list[str] = []
-
-        def warn(self, stage: str, message: str) -> None:
-            self.warnings.append(message)
-
-    deps = Deps()
+    deps = _Notes()
     said, spoken, durations = pipeline.voice_and_timing(plan, deps, None)  # type: ignore[arg-type]
     assert sum(durations) == pytest.approx(20, abs=1e-6)
     assert [len(s.voiceover.split()) for s in said.scenes] == [3, 3, 6]  # the longest first, until 20 s is enough
@@ -88,4 +86,4 @@ def test_a_script_too_long_even_spoken_faster_loses_sentences_and_still_gives_a_
     one = plan.model_copy(update={"scenes": [Scene(voiceover=" ".join(["word"] * 20), on_screen_text="x",
                                                    duration=7)] * 3})  # fmt: skip
     with pytest.raises(VoiceoverError, match="cut to one sentence"):
-        pipeline.voice_and_timing(one, Deps(), None)  # type: ignore[arg-type]
+        pipeline.voice_and_timing(one, _Notes(), None)  # type: ignore[arg-type]

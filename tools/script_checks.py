@@ -430,10 +430,15 @@ def zh_words(text: str) -> list[str]:
     return list(jieba.cut(text))
 
 
+def _zh_topic(brief: str) -> str:
+    """A Chinese brief without its framing ('做一个30秒的竖屏短视频，主题：'), its spaced-out characters joined
+    ('非 自 然 死 亡')."""
+    return _ZH_FRAMING.sub("，", re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", brief))
+
+
 def _zh_phrases(brief: str) -> list[str]:
     """The brief's phrases between punctuation, framing taken out."""
-    text = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", brief)
-    text = _ZH_FRAMING.sub("，", text)
+    text = _zh_topic(brief)
     chunks = [c for c in re.split(r"[^\u4e00-\u9fffA-Za-z0-9]+", text) if len(c) >= 2 and not _COUNT_ONLY.fullmatch(c)]
     return list(dict.fromkeys(chunks))[:4]
 
@@ -449,8 +454,7 @@ def _zh_key_terms(brief: str) -> list[str]:
     import jieba.posseg
 
     jieba.setLogLevel(logging.WARNING)
-    text = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", brief)
-    text = _ZH_FRAMING.sub("，", text)
+    text = _zh_topic(brief)
     tfidf = jieba.analyse.default_tfidf
     rarest = max(tfidf.idf_freq.values(), default=12.0)
     first_clause = len(re.split(r"[，,。：:；;！!？?+]", text.strip("，"))[0]) + len(text) - len(text.lstrip("，"))
