@@ -67,8 +67,8 @@ class Studio:
         def load() -> None:
             from reelcraft.tools.script_checks import key_terms
 
-            model = self.deps.chat_model
-            for step in (lambda: getattr(model(), "load", lambda: None)(), self.deps.embedder,
+            local = self.settings.llm.provider == "local"  # a remote or scripted model has no weights to load
+            for step in (lambda: getattr(self.deps.chat_model(), "load", lambda: None)() if local else None, self.deps.embedder,
                          lambda: key_terms("热身", Language.ZH), lambda: self.deps.trend_store().count()):  # fmt: skip
                 try:
                     step()
