@@ -67,9 +67,12 @@ class Studio:
         def load() -> None:
             from reelcraft.tools.script_checks import key_terms
 
-            local = self.settings.llm.provider == "local"  # a remote or scripted model has no weights to load
-            for step in (lambda: getattr(self.deps.chat_model(), "load", lambda: None)() if local else None, self.deps.embedder,
-                         lambda: key_terms("热身", Language.ZH), lambda: self.deps.trend_store().count()):  # fmt: skip
+            def load_weights() -> None:
+                if self.settings.llm.provider == "local":  # a remote or scripted model has no weights to load
+                    getattr(self.deps.chat_model(), "load", lambda: None)()
+
+            for step in (load_weights, self.deps.embedder, lambda: key_terms("热身", Language.ZH),
+                         lambda: self.deps.trend_store().count()):  # fmt: skip
                 try:
                     step()
                 except Exception:  # noqa: BLE001, S112 - warming is best effort; the real use reports the error
