@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 
@@ -16,8 +17,10 @@ from reelcraft.tools.deps import Deps
 from reelcraft.tools.formats import formats
 from reelcraft.tools.script import (
     ScriptInput,
+    brief_hook,
     headline,
     mend_repeats,
+    naming_pattern,
     split_hook,
     tidy_cut,
     without_cut_tail,
@@ -159,29 +162,54 @@ def test_a_scene_the_model_keeps_copying_says_its_beat_instead(settings: Setting
 
 
 def test_a_hook_that_stays_weak_is_kept_with_the_check_named(settings: Settings) -> None:
-    weak = {**EN_TURNS[0], "hook": "Hello everyone, welcome back to my channel today."}
-    deps, model = _deps(settings, [weak, {"hook": "Hi guys, welcome back!"}, EN_TURNS[1]])
+    weak = {**EN_TURNS[0], "hook": "Hello everyone, welcome back to my budget morning."}
+    hooks = {"hooks": ["Hi guys, my budget morning!", "Hey everyone, budget mornings!", "Hello, budget friends!"]}
+    deps, model = _deps(settings, [weak, hooks, EN_TURNS[1]])
     plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
     hook_call = model.calls[1]
-    assert "greeting" in hook_call["messages"][-1].content and set(hook_call["schema"]["properties"]) == {"hook"}
+    assert "greeting" in hook_call["messages"][-1].content and set(hook_call["schema"]["properties"]) == {"hooks"}
     assert not next(c for c in plan.checks if c.check == "weak_hook").passed
     assert any("kept the hook" in w for w in deps.warnings)
 
 
+def test_hooks_that_all_name_nothing_from_the_brief_give_way_to_its_own_words(settings: Settings) -> None:
+    """The small model copied its format's example ('月薪3000的一天') into every hook of a Chengdu trip."""
+    weak = {**EN_TURNS[0], "hook": "Hello everyone, welcome back to my channel."}
+    hooks = {"hooks": ["Hi guys, welcome back!", "A day on $3000 a month.", "Hello friends!"]}
+    deps, _ = _deps(settings, [weak, hooks, EN_TURNS[1]])
+    plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
+    assert plan.hook == "A budget morning routine for college students."
+    assert next(c for c in plan.checks if c.check == "weak_hook").passed
+
+
+@pytest.mark.parametrize(("brief", "language", "expected"), [
+    ("成都两天一夜攻略：第一天宽窄巷子+火锅，第二天大熊猫基地，60秒", "zh", "成都两天一夜！"),
+    ("做成辟谣形式：天天洗头会掉发吗？30秒", "zh", "天天洗头会掉发吗？"),
+    ("make it a myth vs fact: do protein shakes damage your kidneys?", "en", "Do protein shakes damage your kidneys?"),
+    ("a day in the life of a software engineer who only does 4 hours of deep work, 60s", "en", ""),  # too long
+])  # fmt: skip
+def test_the_briefs_own_hook_is_its_first_clause_that_fits(brief: str, language: str, expected: str) -> None:
+    assert brief_hook(brief, Language(language)) == expected
+
+
 def test_a_hook_the_code_mends_raises_no_warning(settings: Settings) -> None:
     long = {**EN_TURNS[0], "hook": "A budget morning routine, and here is how I keep it cheap every single day."}
-    deps, model = _deps(settings, [long, {"hook": long["hook"]}, EN_TURNS[1]])  # the rewrite changes nothing
+    deps, model = _deps(settings, [long, {"hooks": [long["hook"]] * 3}, EN_TURNS[1]])  # the rewrite changes nothing
     plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
     assert plan.hook == "A budget morning routine."  # its first clause says enough
     assert not any("hook" in w for w in deps.warnings)  # nothing for the draft's notes: the hook passes
 
 
 def test_a_hook_too_long_is_rewritten_alone_not_the_whole_outline(settings: Settings) -> None:
+    """Three hooks are asked for; the one kept names the brief and fits, not the shortest ('Why?' says nothing)
+    nor the one that runs long again."""
     long = {**EN_TURNS[0], "hook": "Here is how I keep my whole college morning routine on a tiny budget every day."}
-    deps, model = _deps(settings, [long, {"hook": EN_TURNS[0]["hook"]}, EN_TURNS[1]])
+    hooks = {"hooks": ["Why?", "My whole college morning routine on a tiny budget every day", EN_TURNS[0]["hook"]]}
+    deps, model = _deps(settings, [long, hooks, EN_TURNS[1]])
     plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
     assert len(model.calls) == 3 and "words" in model.calls[1]["messages"][-1].content
     assert plan.hook == EN_TURNS[0]["hook"] and plan.scenes[0].voiceover.startswith(EN_TURNS[0]["hook"])
+    assert "hooks" not in str(model.calls[2]["messages"])  # the scenes follow the outline, not the three hooks
 
 
 def test_on_screen_texts_are_the_beats_cut_to_the_rule_without_another_call(settings: Settings) -> None:
@@ -311,6 +339,10 @@ def test_bad_brief_never_reaches_the_model(settings: Settings) -> None:
     ("我每天给同一个老奶奶送一碗粥", "zh", ("我每天给同一个老奶奶送一碗粥", "")),  # no clause to cut at: whole
     ("Here's how to make a no-knead sourdough, from feeding.", "en",
      ("Here's how to make a no-knead sourdough.", "")),  # what the cap left of the rest says nothing
+    ("洗头会掉发？真相是头皮太干，不是洗得太勤。", "zh", ("洗头会掉发？", "真相是头皮太干，不是洗得太勤。")),
+    ("仰卧起坐真的能瘦肚子吗？", "zh", ("仰卧起坐能瘦肚子吗？", "")),  # emphasis goes first
+    ("POV: you finally text your best friend that you're not okay.", "en",
+     ("POV: you text your best friend that you're not okay.", "")),
 ])  # fmt: skip
 def test_a_long_hook_is_split_after_what_is_said_in_two_and_a_half_seconds(
         hook: str, language: str, expected: tuple[str, str]) -> None:  # fmt: skip
@@ -339,3 +371,23 @@ def test_beats_cut_to_the_same_headline_show_what_their_scenes_say(settings: Set
     plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
     texts = [s.on_screen_text for s in plan.scenes]
     assert texts[1] == "Water before your phone" and texts[2] == "Overnight oats cost a student fifty cents"
+
+
+def test_a_script_that_never_names_a_brief_term_is_made_to_say_it(settings: Settings) -> None:
+    """Told to name '班主任', the small model wrote a scene that never did; the rewrite's grammar now makes the
+    line say the term, and the old line with the term worked in is an answer."""
+    scenes = copy.deepcopy(EN_TURNS[1])
+    scenes["scenes"][0]["voiceover"] = "Here is a budget plan that costs almost nothing."  # no 'routine' anywhere
+    fixed = {"voiceover": "Here is a budget routine that costs almost nothing."}
+    deps, model = _deps(settings, [EN_TURNS[0], scenes, fixed])
+    plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
+    line = model.calls[2]["schema"]["properties"]["voiceover"]
+    assert "routine" in line["pattern"] and "never names 'routine'" in model.calls[2]["messages"][-1].content
+    assert re.fullmatch(line["pattern"].replace("[^\"\\\\]", "."), fixed["voiceover"])  # the answer fits it
+    assert "budget routine" in plan.scenes[0].voiceover
+    assert next(c for c in plan.checks if c.check == "fidelity").passed
+
+
+def test_a_term_with_regex_characters_is_a_pattern_the_grammar_reads() -> None:
+    assert naming_pattern("$50", 30) == '^[^"\\\\]{0,10}[$]50[^"\\\\]{0,17}$'
+    assert re.fullmatch(naming_pattern("班主任", 30), "作为班主任，你先看到了成绩。")

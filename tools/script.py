@@ -167,6 +167,9 @@ stops there, and the answer is read as unusable, instead of running for minutes.
 CHECK_NAMES = ("fidelity", "contradiction", "repetition", "stage_directions", "too_fast", "weak_hook", "onscreen",
                "language")  # fmt: skip
 HOOK_UNITS = {Language.EN: 8, Language.ZH: 10}
+HOOK_CANDIDATES = 3
+HOOK_ASK = {Language.EN: 8, Language.ZH: 8}
+"""The length the prompts ask for: the small model wrote Chinese hooks 2–5 characters over what it was told."""
 """The hook said within 2.5 s at the voices' rates (3.2 words/s, 4.3 characters/s)."""
 WRITER_FIX = "rephrase the brief more simply, or use a stronger model (--llm openai / ollama)"
 FIXABLE_BY_REWRITE = ("fidelity", "contradiction", "repetition", "stage_directions", "language")
@@ -295,6 +298,11 @@ _EN_HOOK_BREAK = re.compile(r"\s+(?=(?:and|then|but|so|because|before|after|when
                             re.I)  # fmt: skip
 """Where an English sentence's next clause starts. Not prepositions: cut before 'to', 'Why do cats love to
 chase mice' said 'Why do cats love.'"""
+_HOOK_FILLER = {
+    Language.EN: re.compile(r"\b(?:really|actually|literally|just|finally|truly|totally|basically|simply)\b\s*", re.I),
+    Language.ZH: re.compile(r"你是不是也|是不是也|真的|其实|到底|究竟|竟然|居然"),
+}
+"""Words a hook over its 2.5 s loses first: emphasis the voice gives anyway."""
 _CLAUSE_END = re.compile(r"[,，:：;；]\s*|\s+[—–-]\s+|—")
 """A clause boundary; a hyphen inside a word ('no-knead') is not one ('Here's how to make a no.')."""
 
@@ -309,6 +317,13 @@ def split_hook(hook: str, language: Language) -> tuple[str, str]:
     if speech_units(hook, language) <= most:
         return hook, ""
     zh = language == Language.ZH
+    hook = re.sub(r"\s{2,}", " ", _HOOK_FILLER[language].sub("", hook)).strip()  # '仰卧起坐真的能瘦肚子吗？'
+    if speech_units(hook, language) <= most:
+        return hook[:1].upper() + hook[1:], ""
+    said = checks.sentences(hook)
+    if len(said) > 1 and (2 if zh else 3) <= speech_units(said[0], language) <= most:  # '洗头会掉发？真相是…'
+        rest = "".join(said[1:]) if zh else " ".join(said[1:])
+        return said[0], rest if speech_units(rest, language) >= 4 else ""
     end = "！" if zh else "?" if hook.rstrip().endswith("?") and not _CLAUSE_END.search(hook) else "."
     pieces = _CLAUSE_END.split(hook, maxsplit=1)
     if len(pieces) == 2 and (2 if zh else 3) <= speech_units(pieces[0], language) <= most:
@@ -328,6 +343,23 @@ def split_hook(hook: str, language: Language) -> tuple[str, str]:
     if rest and not re.search(r"[.!?。！？…]$", rest):
         rest += "。" if zh else "."
     return first.rstrip(",;:.!?。！？") + end, rest
+
+
+def brief_hook(brief: str, language: Language) -> str:
+    """The brief's own first clause that fits a hook ('成都两天一夜攻略！'), or "": the last resort when every
+    hook the model wrote copied its format's example instead of naming the topic."""
+    zh = language == Language.ZH
+    terms = checks.key_terms(brief, language)[: checks.KEY_TERMS_SHOWN]
+    for piece in re.split(r"[,，:：;；。!！?？+|]", checks.topic_text(brief, language)):
+        piece = piece.strip(" -–—\"'“”「」《》")
+        if not (3 <= speech_units(piece, language) <= HOOK_UNITS[language]
+                and checks.named_terms(piece, terms, language)):  # fmt: skip
+            continue
+        if zh:
+            return piece + ("？" if re.search(r"[吗呢么]$|怎么|什么|哪", piece) else "！")
+        asks = re.match(r"(do|does|did|is|are|can|should|why|how|what|when|which|who)\b", piece, re.I)
+        return piece[:1].upper() + piece[1:] + ("?" if asks else ".")
+    return ""
 
 
 def _strip_hashtags(text: str) -> str:
@@ -568,8 +600,9 @@ class _Writer:
                 unit = "characters" if language == Language.ZH else "words"
                 found.append(f"the hook has {speech_units(outline.hook, language)} {unit}; "
                              f"make it at most {HOOK_UNITS[language]}")  # fmt: skip
-            found += [f.reason for f in checks.opening_fidelity(outline.hook, outline.beats[0] if outline.beats else "",
-                                                                self.inp.brief, language, needed=1)]  # fmt: skip
+            terms = checks.key_terms(self.inp.brief, language)[: checks.KEY_TERMS_SHOWN]
+            if terms and not checks.named_terms(outline.hook, terms, language):  # '早上6点！' opens any day
+                found.append(f"the hook never names {', '.join(repr(t) for t in terms)} from the brief; name one")
             return found
 
         def beat_faults(outline: _Outline) -> list[str]:
@@ -621,32 +654,65 @@ class _Writer:
         return outline
 
     def fix_hook(self, hook: str, faults: list[str], faults_of: Any, outline: _Outline) -> str:
-        """One call for the hook alone, with its fault fed back; the better of the two hooks is kept."""
+        """One call for three new hooks, with the fault fed back; the hook (old or new) with the fewest faults
+        once mended is kept. Asked for one, the small model mostly wrote the same 10–16-unit line again; among
+        three, one is usually short."""
         language = self.language
         terms = checks.key_terms(self.inp.brief, language)[: checks.KEY_TERMS_SHOWN] or [self.inp.brief[:40]]
         missing = checks.missing_terms(" ".join([outline.hook, *outline.beats]), self.inp.brief, language)
         terms = [*missing, *(t for t in terms if t not in missing)][: checks.KEY_TERMS_SHOWN]  # what it lacks first
-        prompt = load_fragment("script_hook", language.value, problem="; ".join(faults), units=HOOK_UNITS[language],
-                               key_terms=("、" if language == Language.ZH else ", ").join(terms))  # fmt: skip
+        prompt = load_fragment("script_hook", language.value, problem="; ".join(faults), units=HOOK_ASK[language],
+                               key_terms=("、" if language == Language.ZH else ", ").join(terms),
+                               count=HOOK_CANDIDATES)  # fmt: skip
         self.deps.progress("script", f"rewriting the hook: {faults[0][:100]}")
-
-        def check(parsed: Any) -> tuple[str | None, list[str]]:
-            new = parsed.get("hook") if isinstance(parsed, dict) else None
-            if not isinstance(new, str) or not new.strip():
-                return None, ["write the hook"]
-            return new.strip(), []
-
         cap = FIELD_CHARS[language]["hook"]
-        schema = {"type": "object", "properties": {"hook": {"type": "string", "maxLength": cap}},
-                  "required": ["hook"], "additionalProperties": False}  # fmt: skip
+
+        def check(parsed: Any) -> tuple[list[str] | None, list[str]]:
+            hooks = parsed.get("hooks") if isinstance(parsed, dict) else None
+            written = [h.strip() for h in hooks or [] if isinstance(h, str) and h.strip()]
+            return (written, []) if written else (None, ["write the hooks"])
+
+        schema = {"type": "object", "required": ["hooks"], "additionalProperties": False, "properties": {
+            "hooks": {"type": "array", "items": {"type": "string", "maxLength": cap},
+                      "minItems": HOOK_CANDIDATES, "maxItems": HOOK_CANDIDATES}}}  # fmt: skip
+        saved = self.conversation
         try:
-            new = self._ask_schema(schema, prompt, check, what="hook", tokens=STEP_TOKENS["hook"], attempts=1).value
+            written = self._ask_schema(schema, prompt, check, what="hook", tokens=STEP_TOKENS["hook"] * HOOK_CANDIDATES,
+                                       attempts=1).value  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - the first hook stays
             if isinstance(exc, AssertionError):
                 raise
             return hook
-        remaining = faults_of(outline.model_copy(update={"hook": new}))
-        return new if len(remaining) < len(faults) else hook
+        finally:
+            self.conversation = saved  # the scenes follow the outline; three hooks would only be noise there
+
+        names = checks.key_terms(self.inp.brief, language)[: checks.KEY_TERMS_SHOWN]
+
+        def cost(candidate: str) -> tuple[bool, int, bool, int]:
+            """Whether it names nothing from the brief ('为什么？' is short, and says nothing), its faults once
+            mended, whether the cap cut it ('…for under.'), then how far over 2.5 s it runs."""
+            mended = split_hook(tidy_cut(candidate, language, cap), language)[0]
+            faults = len(faults_of(outline.model_copy(update={"hook": mended})))
+            nameless = bool(names) and not checks.named_terms(mended, names, language)
+            return nameless, faults, was_cut(candidate), max(0, speech_units(mended, language) - HOOK_UNITS[language])
+
+        def was_cut(candidate: str) -> bool:
+            return len(candidate) >= cap - 1 and not re.search(r"[.!?。！？…]$", candidate)
+
+        def whole(candidate: str) -> str:
+            """A cut candidate keeps its whole sentences: '洗头会掉发？真相是头皮过度干' is '洗头会掉发？', and
+            '猫能飞吗？答案比' (the answer cap cut it short of the field's) is '猫能飞吗？'."""
+            said = checks.sentences(candidate)
+            if len(said) < 2 or re.search(r"[.!?。！？…]$", candidate):
+                return candidate
+            if was_cut(candidate) or speech_units(said[-1], language) < 4:
+                return "".join(said[:-1]) if language == Language.ZH else " ".join(said[:-1])
+            return candidate
+
+        written = [whole(c) for c in written]
+        if all(cost(c)[0] for c in [hook, *written]) and (own := brief_hook(self.inp.brief, language)):
+            written.append(own)  # every hook the model wrote names nothing from the brief ('月薪3000的一天')
+        return min([hook, *written], key=cost)  # the first of equals: the old hook unless a new one is better
 
     # step 2 -------------------------------------------------------------------------------------------------
     def scenes(self, outline: _Outline) -> list[_SceneText]:
@@ -681,10 +747,13 @@ class _Writer:
         return list(answer.value)
 
     # fixing scenes ---------------------------------------------------------------------------------------------
-    def rewrite_scene(self, number: int, scene: _SceneText, problem: str, others: list[str]) -> _SceneText | None:
+    def rewrite_scene(self, number: int, scene: _SceneText, problem: str, others: list[str],
+                      must_name: str = "") -> _SceneText | None:  # fmt: skip
         """Ask for one scene again with the failed check fed back (a bounded number of times). An answer
         that says the old lines or another scene's again is refused, and asked for once more: the model
-        copied a repeated scene back word for word."""
+        copied a repeated scene back word for word. `must_name` is a term of the brief the grammar makes the
+        new lines say (told to name '班主任', the small model wrote a scene that never did); then the old lines
+        with the term worked in are an answer."""
         if self.fixes_left <= 0 or time.monotonic() > self.deadline:
             return None
         self.fixes_left -= 1
@@ -699,14 +768,16 @@ class _Writer:
             except ValidationError as exc:
                 return None, validation_problems(exc, 3)
             new = tidy_cut(written.voiceover, self.language, cap)
-            if any(_same(new, said) for said in [scene.voiceover, *others]):
+            if any(_same(new, said) for said in [*([] if must_name else [scene.voiceover]), *others]):
                 return None, ["that says the same as a scene already written; say something new about this beat"]
             return written.model_copy(update={"voiceover": new}), []
 
         saved = self.conversation
         try:
-            schema = {"type": "object", "properties": {"voiceover": {"type": "string", "maxLength": cap}},
-                      "required": ["voiceover"], "additionalProperties": False}  # fmt: skip
+            line = {"type": "string", "pattern": naming_pattern(must_name, cap)} if must_name else {
+                "type": "string", "maxLength": cap}
+            schema = {"type": "object", "properties": {"voiceover": line}, "required": ["voiceover"],
+                      "additionalProperties": False}  # fmt: skip
             answer = self._ask_schema(schema, prompt, check, what=f"scene {number}", tokens=STEP_TOKENS["fix"],
                                       attempts=2)  # fmt: skip
         except Exception:  # noqa: BLE001 - a failed fix keeps the scene as it was
@@ -714,6 +785,15 @@ class _Writer:
             return None
         self.conversation = saved  # the fix is not part of the story the next step reads
         return answer.value
+
+
+def naming_pattern(term: str, cap: int) -> str:
+    """A JSON-schema pattern for a line of at most `cap` characters that says `term` (its first third at most
+    before it), in the regex syntax the grammar converter reads: a special character of the term is a class
+    of one ('[$]50'), since a backslash escape reached the grammar as an escape it does not know."""
+    escaped = "".join(f"[{c}]" if c in ".$*+?()[{}|" else f"\\{c}" if c in "\\^]" else c for c in term)
+    before = max(4, cap // 3)
+    return f'^[^"\\\\]{{0,{before}}}{escaped}[^"\\\\]{{0,{max(8, cap - before - len(term))}}}$'
 
 
 def _assemble(inp: ScriptInput, fmt: ShortFormat, hook: str, texts: list[_SceneText], on_screen: list[str],
@@ -762,7 +842,8 @@ def _mend_and_fix(writer: _Writer, hook: str, texts: list[_SceneText], beats: li
         tried.add(finding.scene)
         index = finding.scene - 1
         others = [t.voiceover for i, t in enumerate(texts) if i != index] + ([hook] if index == 0 else [])
-        new = writer.rewrite_scene(finding.scene, texts[index], finding.reason, others)
+        new = writer.rewrite_scene(finding.scene, texts[index], finding.reason, others,
+                                   must_name=_term_to_name(finding, hook, texts, beats, inp.brief, language))
         if new is None:
             break
         if index == 0:  # the hook is said first anyway
@@ -779,6 +860,18 @@ def _mend_and_fix(writer: _Writer, hook: str, texts: list[_SceneText], beats: li
             voice[j] = _beat_line(beats[j], language)
             writer.deps.warn("script", f"scene {j + 1} kept saying another scene's lines; it now says its beat")
     return [t.model_copy(update={"voiceover": v}) for t, v in zip(texts, voice, strict=True)]
+
+
+def _term_to_name(finding: Finding, hook: str, texts: list[_SceneText], beats: list[str], brief: str,
+                  language: Language) -> str:  # fmt: skip
+    """The brief's term a scene-1 rewrite must say, for a finding that the script (or its opening) never names
+    one: first what the whole script lacks, else what its opening lacks."""
+    if finding.check != "fidelity" or finding.scene != 1 or "never names" not in finding.reason:
+        return ""
+    script = " ".join([hook, *(f"{t.voiceover} {b}" for t, b in zip(texts, beats, strict=True))])
+    opening = f"{hook} {texts[0].voiceover}"
+    lacking = [*checks.missing_terms(script, brief, language), *checks.missing_terms(opening, brief, language)]
+    return lacking[0] if lacking else ""
 
 
 def _beat_line(beat: str, language: Language) -> str:

@@ -436,6 +436,13 @@ def _zh_topic(brief: str) -> str:
     return _ZH_FRAMING.sub("，", re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", brief))
 
 
+def topic_text(brief: str, language: Language) -> str:
+    """The brief without its framing (platform, length, tone, format words): what the video is about."""
+    if language == Language.ZH:
+        return _zh_topic(brief)
+    return re.sub(r"\s+([,;:])", r"\1", re.sub(r"\s{2,}", " ", _EN_FRAMING.sub(" ", brief))).strip(" ,;:")
+
+
 def _zh_phrases(brief: str) -> list[str]:
     """The brief's phrases between punctuation, framing taken out."""
     text = _zh_topic(brief)
@@ -537,13 +544,11 @@ def terms_needed(terms: list[str]) -> int:
     return min(2, len(terms))
 
 
-def opening_fidelity(hook: str, first_scene: str, brief: str, language: Language,
-                     needed: int | None = None) -> list[Finding]:  # fmt: skip
-    """The brief's key terms appear in the hook or the first scene: a viewer knows at once what it is about.
-    `needed` lowers the bar for an outline, whose first scene is still a headline."""
+def opening_fidelity(hook: str, first_scene: str, brief: str, language: Language) -> list[Finding]:
+    """The brief's key terms appear in the hook or the first scene: a viewer knows at once what it is about."""
     terms = key_terms(brief, language)
     named = named_terms(f"{hook} {first_scene}", terms, language)
-    if len(named) >= min(terms_needed(terms), needed or 2):
+    if len(named) >= terms_needed(terms):
         return []
     missing = [t for t in terms if t not in named][:KEY_TERMS_SHOWN]
     names = ", ".join(repr(t) for t in missing)
