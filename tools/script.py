@@ -475,6 +475,11 @@ _EN_LOOSE_END = {"a", "an", "the", "and", "or", "but", "of", "to", "for", "in", 
 _ZH_QUESTION_HEAD = re.compile(r"^(?:什么是|为什么|为啥|如何|怎么|怎样|到底|其实|原来)")
 _ZH_QUESTION_TAIL = re.compile(r"(?:是什么|是啥|会怎么样|会怎样|怎么样|怎么办|有哪些|吗|呢|吧|啊)$")
 _ZH_LOOSE_END = "的了和与及是在把被让给对从"
+_ZH_NO_OPENING = ("u", "p", "f", "d", "c", "y", "q")
+"""jieba tags a headline does not open (or end) on: particle, preposition, place word, adverb, conjunction, modal
+particle, measure word."""
+_ZH_HANGING_VERBS = {"需要", "开始", "可以", "能", "会", "要", "想", "让", "使"}
+"""Verbs a cut headline does not end on: they promise what the cut took away."""
 
 
 def headline(text: str, language: Language) -> str:
@@ -507,7 +512,14 @@ def headline(text: str, language: Language) -> str:
         cut = cut if speech_units(cut, language) >= low else bare[:high]
         while len(cut) > low and cut[-1] in _ZH_LOOSE_END:
             cut = cut[:-1]
-        return cut
+        tagged = checks.zh_tagged(cut)
+        while len(tagged) > 1 and (tagged[-1][1][:1] in _ZH_NO_OPENING or tagged[-1][0] in _ZH_HANGING_VERBS) and \
+                len(cut) - len(tagged[-1][0]) >= low:  # '小个子穿搭需要', '老奶奶接过粥后'
+            cut = cut[: -len(tagged.pop()[0])]
+        if re.search(r"[\d一二三四五六七八九十]", bare[:3]):  # '第1招…', '3个方法…': the count leads
+            return cut
+        tail = _zh_tail(bare, low, high)  # the end, when it names more things than the start
+        return tail if _zh_noun_chars(tail) > _zh_noun_chars(cut) else cut
     text = re.sub(r"[.!…]+$", "", text)
     if units(text) <= high:
         return text
@@ -519,6 +531,29 @@ def headline(text: str, language: Language) -> str:
         lean = _first_words([w for w in text.split() if w.lower() not in _EN_ARTICLES], low, high)
         cut = lean if re.search(r"\d", lean) else cut
     return cut
+
+
+def _zh_tail(text: str, low: int, high: int) -> str:
+    """The longest run of a Chinese sentence's last words that fits the rule, starting on a word that can open
+    a headline (not a particle, preposition, adverb or place word such as '上') and ending on no loose word: the
+    object carries what a scene shows ('你刚刚收到了你的期末成绩单' shows '你的期末成绩单', where the first 8
+    characters said '你刚刚收到了你')."""
+    words = checks.zh_tagged(text)
+    while words and (words[-1][0] in _ZH_LOOSE_END or words[-1][1] in ("u", "uj", "ul", "y")):
+        words = words[:-1]
+    tail: list[tuple[str, str]] = []
+    for word in reversed(words):
+        if sum(len(w) for w, _ in [word, *tail]) > high:
+            break
+        tail.insert(0, word)
+    while tail and (tail[0][1][:1] in _ZH_NO_OPENING or tail[0][0] in _ZH_LOOSE_END):
+        tail = tail[1:]
+    kept = "".join(w for w, _ in tail)
+    return kept if len(kept) >= low else ""
+
+
+def _zh_noun_chars(text: str) -> int:
+    return sum(len(w) for w, flag in checks.zh_tagged(text) if flag[:1] in ("n", "t") or flag == "vn")
 
 
 def on_screen_text(beat: str, voiceover: str, language: Language) -> str:

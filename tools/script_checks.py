@@ -430,6 +430,17 @@ def zh_words(text: str) -> list[str]:
     return list(jieba.cut(text))
 
 
+def zh_tagged(text: str) -> list[tuple[str, str]]:
+    """Chinese text cut into words with their parts of speech (jieba's tags: 'n' noun, 'p' preposition…)."""
+    import logging
+
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return [(token.word, token.flag) for token in jieba.posseg.cut(text)]
+
+
 def _zh_topic(brief: str) -> str:
     """A Chinese brief without its framing ('做一个30秒的竖屏短视频，主题：'), its spaced-out characters joined
     ('非 自 然 死 亡')."""
