@@ -111,6 +111,9 @@ def test_stage_directions_in_the_narration(text: str, language: Language, direct
      {"eminem", "walk", "water"}),  # a title in capitals: they say nothing, and 'Audio' is framing
     ("A 30-second vertical short video about: John Lewis Christmas Ad 2017 - #MozTheMonster", "en",
      {"john", "lewis", "christmas"}),  # a year is not the topic
+    ("做一个30秒的竖屏短视频，主题：【鬼畜】当你把《孤勇者》唱成京剧…… 全 场 笑 疯", "zh", {"孤勇者"}),  # not '勇者'
+    ("做一个30秒的竖屏短视频，主题：《流浪地球2》幕后花絮首曝光「太空电梯」竟然是实拍！！", "zh",
+     {"流浪地球2", "太空电梯"}),  # a title in 《》 is one word, and what the brief is about
 ])  # fmt: skip
 def test_key_terms_put_what_the_brief_is_about_first(brief: str, language: str, first: set[str]) -> None:
     assert set(key_terms(brief, Language(language))[: len(first)]) == first

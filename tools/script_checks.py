@@ -461,6 +461,26 @@ def _zh_phrases(brief: str) -> list[str]:
     return list(dict.fromkeys(chunks))[:4]
 
 
+_ZH_TITLED = re.compile(r"[《「『]([^《》「」『』，,。：:！!？?]{2,10})[》」』]")
+_ZH_TAGGED = re.compile(r"【([^【】，,。：:！!？?]{2,8})】")
+
+
+def _zh_bracketed_whole(text: str, tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """jieba's words, with what the brief puts in 《》「」『』【】 made one word: '《孤勇者》' is '孤勇者', not
+    '勇者'. (Adding the spans to jieba's dictionary would change every later cut in the process.)"""
+    spans = {m.start(1): m.end(1) for pattern in (_ZH_TITLED, _ZH_TAGGED) for m in pattern.finditer(text)}
+    merged: list[tuple[str, str]] = []
+    at, end = 0, -1
+    for word, flag in tokens:
+        if at < end:
+            merged[-1] = (merged[-1][0] + word, "nz")
+        else:
+            merged.append((word, flag))
+            end = spans.get(at, -1)
+        at += len(word)
+    return merged
+
+
 def _zh_key_terms(brief: str) -> list[str]:
     """Chinese has no spaces: jieba cuts the brief into words ('玩家凌晨三点排位连跪的故事' → 排位, 连跪…), and the
     content words rank by how rare they are in its corpus (a word it has never seen, such as a game's slang,
@@ -473,15 +493,16 @@ def _zh_key_terms(brief: str) -> list[str]:
 
     jieba.setLogLevel(logging.WARNING)
     text = _zh_topic(brief)
+    titled = set(_ZH_TITLED.findall(text))
     tfidf = jieba.analyse.default_tfidf
     rarest = max(tfidf.idf_freq.values(), default=12.0)
     first_clause = len(re.split(r"[，,。：:；;！!？?+]", text.strip("，"))[0]) + len(text) - len(text.lstrip("，"))
     seen: dict[str, float] = {}
     nouns: list[str] = []
     at = 0
-    for token in jieba.posseg.cut(text):
-        word, flag, start = token.word.strip(), token.flag, at
-        at += len(token.word)
+    for token, flag in _zh_bracketed_whole(text, [(t.word, t.flag) for t in jieba.posseg.cut(text)]):
+        word, start = token.strip(), at
+        at += len(token)
         number = re.fullmatch(r"\d{2,}", word) is not None
         if flag.startswith("n") and len(word) == 1:
             nouns.append(word)  # '猫': a one-word brief still has its topic
@@ -496,6 +517,7 @@ def _zh_key_terms(brief: str) -> list[str]:
         else:
             continue
         seen[word] = rarity + (4 if start < first_clause else 0)  # the topic comes first: '成都两天一夜攻略：…'
+        seen[word] += 3 if word in titled else 0  # a work's title in 《》 is what the brief is about
     return sorted(seen, key=lambda w: -seen[w])[:4] or nouns[:1]
 
 
