@@ -92,6 +92,16 @@ def test_garbage_is_retried_a_bounded_number_of_times_then_fails_clearly(setting
     assert err.value.stage == "script" and "2 attempts" in err.value.message and err.value.fix
 
 
+def test_scenes_the_model_cannot_write_say_their_beats_and_the_notes_say_so(settings: Settings) -> None:
+    """Real briefs must end in a video: two unusable scene answers (the toddler-bedtime brief's, cut off by the
+    token cap) leave each scene saying its beat, not a lost draft."""
+    deps, model = _deps(settings, [EN_TURNS[0], "I cannot do that", '{"scenes": [{"beat": "Mornings'])
+    plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
+    assert sum("scenes" in c["schema"]["properties"] for c in model.calls) == 2  # two tries at the scenes: bounded
+    assert [s.voiceover for s in plan.scenes][1:] == [b + "." for b in EN_TURNS[0]["beats"][1:]]
+    assert any("no usable scenes" in w for w in deps.warnings)
+
+
 def test_narration_too_long_is_cut_by_the_code_without_another_call(settings: Settings) -> None:
     details = ["Cold water wakes you up.", "A stretch loosens your back.", "Oats keep you full.",
                "Coffee at home saves money.", "A bus pass beats a taxi.", "Packing lunch saves more.",

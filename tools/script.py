@@ -24,7 +24,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from reelcraft.errors import validation_problems
+from reelcraft.errors import ModelBehaviorError, validation_problems
 from reelcraft.language import language_problem
 from reelcraft.plan import (
     VOICE_LEAD_S,
@@ -778,7 +778,12 @@ class _Writer:
             return [t.model_copy(update={"voiceover": tidy_cut(t.voiceover, language, cap)})
                     for t in written.scenes[:n]], []
 
-        answer = self._ask_schema(schema, prompt, check, what="scenes", tokens=STEP_TOKENS["scenes"] * n, attempts=2)
+        try:
+            answer = self._ask_schema(schema, prompt, check, what="scenes", tokens=STEP_TOKENS["scenes"] * n,
+                                      attempts=2)  # fmt: skip
+        except ModelBehaviorError as exc:  # a brief ends in a video: each scene says its beat, and the notes say so
+            self.deps.warn("script", f"the model wrote no usable scenes ({str(exc)[:120]}); each scene says its beat")
+            return [_SceneText(voiceover=_beat_line(beat, language)) for beat in outline.beats]
         return list(answer.value)
 
     # fixing scenes ---------------------------------------------------------------------------------------------
