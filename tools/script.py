@@ -915,7 +915,9 @@ def _term_to_name(finding: Finding, hook: str, texts: list[_SceneText], beats: l
 
 
 def _beat_line(beat: str, language: Language) -> str:
-    return without_cut_tail(beat, language).rstrip(".!?。！？") + ("。" if language == Language.ZH else ".")
+    """A beat said as a sentence: 'the craziest miss ever' was said, and captioned, in lower case."""
+    line = without_cut_tail(beat, language).rstrip(" .!?。！？")
+    return line + "。" if language == Language.ZH else line[:1].upper() + line[1:] + "."
 
 
 def _beat_for_hook_copy(voice: list[str], hook: str, beats: list[str], language: Language) -> list[str]:
