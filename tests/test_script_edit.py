@@ -110,7 +110,7 @@ def test_on_screen_texts_the_model_keeps_botching_come_from_the_new_narration(se
     assert "on_screen_text" in deps.llm.calls[1]["messages"][-1].content  # type: ignore[union-attr]
     for scene, source in zip(zh.scenes, ZH_PLAN["scenes"], strict=True):
         assert scene.voiceover == source["voiceover"] and 1 <= len(scene.on_screen_text) <= 8
-        assert source["voiceover"].startswith(scene.on_screen_text)
+        assert scene.on_screen_text in source["voiceover"]  # a cut of the narration: its start, or its end
     assert any("on-screen texts taken" in w for w in deps.warnings)
 
 
