@@ -13,8 +13,11 @@ import pytest
 from reelcraft.plan import Language, Scene
 from reelcraft.tools.script_checks import (
     CHECKS,
+    brief_order,
+    brief_steps,
     check_scenes,
     contradiction,
+    in_brief_order,
     key_terms,
     opening_fidelity,
     stage_directions,
@@ -82,6 +85,52 @@ def test_another_days_meal_is_not_a_contradiction() -> None:
     scenes = [Scene(voiceover="Dinner is rice and beans.", duration=6),
               Scene(voiceover="Before bed, prep tomorrow's breakfast in a jar.", duration=6)]
     assert contradiction(scenes, Language.EN) == []
+
+
+def test_a_new_day_starts_the_clock_again_and_a_rewind_inside_a_day_is_still_caught() -> None:
+    trip = [Scene(voiceover="第一天下午两点到宽窄巷子，晚上八点吃火锅。", duration=8),
+            Scene(voiceover="第二天早上九点去大熊猫基地。", duration=8),
+            Scene(voiceover="十一点看熊猫吃竹子，中午吃兔头。", duration=8)]  # fmt: skip
+    assert contradiction(trip, Language.ZH) == []
+    days = [Scene(voiceover="Day 1: dinner in Shibuya at 8 pm.", duration=6),
+            Scene(voiceover="Day 2 starts with breakfast at 7 am in Asakusa.", duration=6)]  # fmt: skip
+    assert contradiction(days, Language.EN) == []
+    same_day = [Scene(voiceover="第二天早上九点去大熊猫基地。", duration=8),
+                Scene(voiceover="八点出门坐地铁。", duration=8)]  # fmt: skip
+    assert [f.scene for f in contradiction(same_day, Language.ZH)] == [2]
+
+
+@pytest.mark.parametrize(("brief", "language", "steps"), [
+    ("60 s how-to: my no-knead sourdough, from feeding the starter to the first slice", Language.EN,
+     ["feeding the starter", "the first slice"]),
+    ("toddler bedtime routine that actually works: bath, pajamas, two books, lights out. 40s", Language.EN,
+     ["bath", "pajamas", "two books", "lights out"]),
+    ("手工香薰蜡烛教程，从融蜡到脱模，45秒", Language.ZH, ["融蜡", "脱模"]),
+    ("成都两天一夜攻略：第一天宽窄巷子+火锅，第二天大熊猫基地，60秒", Language.ZH,
+     ["第一天宽窄巷子+火锅", "第二天大熊猫基地"]),
+    ("A 30-second vertical short video about: JUSTICE LEAGUE interviews - Gal Gadot, Ben Affleck, Henry Cavill",
+     Language.EN, []),  # a cast, not steps
+    ("A 30-second vertical short video about: Jennifer Lopez - Amor, Amor, Amor (Official Video)", Language.EN, []),
+    ("小个子穿搭", Language.ZH, []),
+])  # fmt: skip
+def test_the_steps_a_brief_names_in_order(brief: str, language: Language, steps: list[str]) -> None:
+    assert brief_steps(brief, language) == steps
+
+
+def test_steps_said_out_of_the_briefs_order_are_caught_and_beats_are_put_back_in_order() -> None:
+    brief = "60 s how-to: my no-knead sourdough, from feeding the starter to the first slice"
+    scenes = [Scene(voiceover="Cut the first slice and hear that crust.", duration=6),
+              Scene(voiceover="Feed the starter the night before.", duration=6)]  # fmt: skip
+    found = brief_order(scenes, brief, Language.EN)
+    assert [f.scene for f in found] == [1] and "first slice" in found[0].reason
+    assert brief_order(scenes[::-1], brief, Language.EN) == []
+    beats = ["Why no-knead works", "Slice it warm", "Mix flour and water", "Feed your starter"]
+    assert in_brief_order(beats, brief, Language.EN) == ["Why no-knead works", "Feed your starter",
+                                                         "Mix flour and water", "Slice it warm"]  # fmt: skip
+    candle = "手工香薰蜡烛教程，从融蜡到脱模，45秒"
+    zh = ["香薰蜡烛自己做", "脱模后就完成了", "倒入杯中", "隔水融蜡"]
+    assert in_brief_order(zh, candle, Language.ZH) == ["香薰蜡烛自己做", "隔水融蜡", "倒入杯中", "脱模后就完成了"]
+    assert in_brief_order(["a", "b"], "小个子穿搭", Language.ZH) == ["a", "b"]
 
 
 @pytest.mark.parametrize(("text", "language", "directed"), [

@@ -120,9 +120,9 @@ def _fidelity(scenes: list[Scene], brief: str, language: Language, embedder: obj
     return grade.part()
 
 
-def _coherence(scenes: list[Scene], language: Language) -> ScorePart:
+def _coherence(scenes: list[Scene], brief: str, language: Language) -> ScorePart:
     grade = _Grade("coherence", "no scene contradicts or repeats another")
-    grade.add(checks.contradiction(scenes, language))
+    grade.add(checks.contradiction(scenes, language) or checks.brief_order(scenes, brief, language))
     grade.add(checks.repetition(scenes, language))
     return grade.part()
 
@@ -207,9 +207,9 @@ def score_draft(inp: ScoreInput, deps: Deps | None = None) -> DraftScore:
     durations = inp.scene_durations if len(inp.scene_durations) == len(scenes) else [s.duration for s in scenes]
     embedder = deps.embedder() if deps is not None else None
     parts = [
-        _hook(plan, scenes, language), _fidelity(scenes, brief, language, embedder), _coherence(scenes, language),
-        _narration(plan, language), _pacing(scenes, durations, plan), _onscreen(scenes, language),
-        _platform(plan, sum(durations)), _trend(plan),
+        _hook(plan, scenes, language), _fidelity(scenes, brief, language, embedder),
+        _coherence(scenes, brief, language), _narration(plan, language), _pacing(scenes, durations, plan),
+        _onscreen(scenes, language), _platform(plan, sum(durations)), _trend(plan),
         ScorePart(name="visuals", score=None, reason="not scored: no measure yet of how well the pictures match"),
     ]  # fmt: skip
     scored = [p for p in parts if p.score is not None]

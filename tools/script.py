@@ -393,7 +393,8 @@ def review(plan: VideoPlan, brief: str, embedder: object | None) -> list[Finding
     found = [
         *checks.opening_fidelity(plan.hook, scenes[0].voiceover, brief, language), *checks.tangents(scenes),
         *checks.coverage(plan.hook, scenes, brief, language),
-        *checks.off_topic(scenes, brief, embedder, language), *checks.contradiction(scenes, language),
+        *checks.off_topic(scenes, brief, embedder, language),
+        *(checks.contradiction(scenes, language) or checks.brief_order(scenes, brief, language)),
         *checks.repetition(scenes, language), *checks.stage_directions(scenes), *checks.too_fast(scenes, language),
         *checks.weak_hook(scenes, language), *onscreen_problems(scenes, language), *language_findings(texts, language),
     ]  # fmt: skip
@@ -675,6 +676,10 @@ class _Writer:
         answer = self._ask_schema(schema, user, check, what="outline", tokens=STEP_TOKENS["outline"], attempts=2,
                                   settle=usable)  # fmt: skip
         outline: _Outline = answer.value
+        beats = checks.in_brief_order(outline.beats, self.inp.brief, language)
+        if beats != outline.beats:
+            self.deps.progress("script", "the beats put in the brief's order")
+            outline = outline.model_copy(update={"beats": beats})
 
         def settled(hook: str) -> _Outline:  # mended first: a hook the split fixes costs no call
             hook, self.hook_rest = split_hook(tidy_cut(hook, language, FIELD_CHARS[language]["hook"]), language)

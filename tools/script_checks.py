@@ -71,9 +71,13 @@ _TIME_STAGES: dict[Language, list[tuple[str, str]]] = {
 }
 """Times of day in the order a day runs; a script that names a later one and then an earlier one, outside
 a 'before'/'tomorrow' framing, contradicts itself ('head home for dinner… you enjoy a healthy breakfast')."""
-_REWIND = re.compile(r"\b(tomorrow|next (day|morning)|the (night|day) before|earlier|yesterday|last night)\b|"
-                     r"前一晚|前一天|明天|明早|第二天|昨", re.I)  # fmt: skip
+_REWIND = re.compile(r"\b(tomorrow|the (night|day) before|earlier|yesterday|last night)\b|前一晚|前一天|明天|明早|昨",
+                     re.I)  # fmt: skip
 """A sentence framed as another day may name any time ('prep tomorrow's breakfast before bed')."""
+_NEW_DAY = re.compile(r"\b((the )?next (day|morning)|day (\d+|two|three|four|five|six|seven)|(second|third|fourth|"
+                      r"fifth|last|final) day)\b|第\s*[二三四五六七2-7]\s*天|次日|隔天|第二天一早", re.I)  # fmt: skip
+"""A sentence that starts another day of the story ('Day 2:', '第二天…'): its clock starts again, so 9:00 after
+the first day's 20:00 goes forward, not back (a two-day Chengdu trip was failed for it)."""
 
 
 class Finding(BaseModel):
@@ -257,7 +261,9 @@ def _clock_order(scenes: list[Scene], language: Language) -> list[Finding]:
     last: tuple[int, int] | None = None  # (minutes, scene)
     for number, scene in enumerate(scenes, start=1):
         for sentence in sentences(scene.voiceover):
-            if _REWIND.search(sentence):
+            if _NEW_DAY.search(sentence):
+                last = None
+            elif _REWIND.search(sentence):
                 continue
             for minutes in _clock_minutes(sentence, language):
                 if last is not None and minutes < last[0] and last[0] - minutes < 12 * 60:
@@ -304,7 +310,9 @@ def contradiction(scenes: list[Scene], language: Language) -> list[Finding]:
     latest: tuple[int, str, int] | None = None  # (stage index, stage name, scene)
     for number, scene in enumerate(scenes, start=1):
         for sentence in sentences(scene.voiceover):
-            if _REWIND.search(sentence):
+            if _NEW_DAY.search(sentence):
+                latest = None
+            elif _REWIND.search(sentence):
                 continue
             hits = sorted((m.start(), index, name) for index, (name, pattern) in enumerate(stages)
                           for m in re.finditer(pattern, sentence, re.I))  # fmt: skip
@@ -313,6 +321,109 @@ def contradiction(scenes: list[Scene], language: Language) -> list[Finding]:
                     return [Finding(check="contradiction", scene=number,
                                     reason=f"scene {number} has {name} after {latest[1]} (scene {latest[2]})")]
                 latest = (index, name, number)
+    return []
+
+
+_EN_FROM_TO = re.compile(r"\bfrom\s+(.{3,40}?)\s+(?:to|till|until)\s+(.{3,40}?)(?=[,.;:!?]|\s+(?:and|in|for|with)\s|$)",
+                         re.I)  # fmt: skip
+_ZH_FROM_TO = re.compile(r"从(.{2,10}?)(?:一直)?到(.{2,10}?)(?=[，,。；;：:！!？?\s]|$)")
+_ZH_DAYS = re.compile(r"(第[一二三四五六七1-7]天)([^，,。；;]{0,12})")
+_EN_LIST_ITEM = re.compile(r"^(?:then\s+|and\s+|finally\s+)*(.+?)$", re.I)
+_EN_SEQUENCE_CUE = re.compile(r"\b(routine|how[- ]to|recipe|steps?|then|itinerary|process|tutorial|walkthrough|"
+                              r"in order|day in the life)\b|->|→", re.I)  # fmt: skip
+_ZH_SEQUENCE_CUE = re.compile(r"流程|步骤|教程|做法|攻略|的一天|然后|→|先|再|最后")
+"""A list is a sequence only in a brief about doing things in order: 'Gal Gadot, Ben Affleck, Henry Cavill' in
+a trending title is a cast, not steps."""
+
+
+def brief_steps(brief: str, language: Language) -> list[str]:
+    """The steps a brief names in order, or []: 'from feeding the starter to the first slice', 'bath, pajamas,
+    books, lights out', '从融蜡到脱模', '第一天宽窄巷子，第二天大熊猫基地'. A script that takes them in
+    another order contradicts the brief."""
+    text = topic_text(brief, language)
+    if language == Language.ZH:
+        days = [(day + what).strip() for day, what in _ZH_DAYS.findall(text)]
+        if len(days) >= 2:
+            return days
+        for chunk in re.split(r"[，,。；;：:]", text) if _ZH_SEQUENCE_CUE.search(brief) else []:
+            parts = [p.strip() for p in re.split(r"[、→＋+]|然后", chunk) if p.strip()]
+            if len(set(parts)) == len(parts) >= 3 and all(2 <= len(p) <= 8 for p in parts):
+                return parts
+        if match := _ZH_FROM_TO.search(text):
+            return [match.group(1), match.group(2)]
+        return []
+    for chunk in re.split(r"[:;.]\s+|\s+[-–—]\s+", text):
+        parts = [m.group(1).strip(" .") for p in re.split(r",|\s+(?:->|→)\s+|\s+then\s+", chunk)
+                 if p.strip() and (m := _EN_LIST_ITEM.match(p.strip()))]  # fmt: skip
+        days = all(re.match(r"day\s+\w+\b", p, re.I) for p in parts)
+        if (days or _EN_SEQUENCE_CUE.search(brief)) and len({p.lower() for p in parts}) == len(parts) >= 3 and \
+                all(1 <= len(p.split()) <= 4 for p in parts):
+            return parts
+    if match := _EN_FROM_TO.search(text):
+        return [match.group(1), match.group(2)]
+    return []
+
+
+def _step_markers(step: str, language: Language) -> list[str]:
+    """What naming a step looks like: its content words ('starter', 'feed'; '宽窄巷子', '第一天')."""
+    if language == Language.ZH:
+        day = re.match(r"第[一二三四五六七1-7]天", step)
+        words = [w for w in zh_words(step[day.end():] if day else step) if len(w) >= 2 and w not in _ZH_WEAK]
+        return ([day.group(0)] if day else []) + (words or ([step] if not day else []))
+    words = [w.lower() for w in re.findall(r"[A-Za-z][\w'-]*|\d+", step)]
+    content = [w for w in words if w not in _EN_STOP and (len(w) >= 3 or w.isdigit())]
+    return content or words
+
+
+def names_step(text: str, step: str, language: Language) -> bool:
+    markers = _step_markers(step, language)
+    if language == Language.ZH:
+        return any(m in text for m in markers)
+    said = {_stem(w) for w in re.findall(r"[A-Za-z][\w'-]*|\d+", text.lower())}
+    day = re.match(r"day\s+(\d+|one|two|three|four|five|six|seven)$", " ".join(markers[:2]))
+    if day:  # 'day 2 Asakusa': the day said, or the place
+        return f"day {day.group(1)}" in text.lower() or any(_stem(m) in said for m in markers[2:])
+    return any(_stem(m) in said for m in markers if m not in _EN_WEAK)
+
+
+def step_order(texts: list[str], brief: str, language: Language) -> list[tuple[int, str, int, str]]:
+    """Places where the texts take the brief's steps out of its order: (index, step said, earlier index, step
+    the brief puts first)."""
+    steps = brief_steps(brief, language)
+    firsts = [(next((i for i, t in enumerate(texts) if names_step(t, step, language)), -1), step) for step in steps]
+    seen = [(i, step) for i, step in firsts if i >= 0]
+    out = []
+    for k, (i, step) in enumerate(seen):
+        later = [(j, other) for j, other in seen[k + 1 :] if j < i]
+        if later:
+            out.append((later[0][0], later[0][1], i, step))
+    return out
+
+
+def in_brief_order(texts: list[str], brief: str, language: Language) -> list[str]:
+    """The texts that name the brief's steps put in the brief's order, in the places those texts held; the
+    others stay where they are. The outline's beats go through it, so the scenes are written in order: the
+    small model put 'inflate' before 'measure', and a rewrite of one scene cannot move it."""
+    steps = brief_steps(brief, language)
+    if len(steps) < 2:
+        return texts
+    ranked = [(i, next((k for k, step in enumerate(steps) if names_step(t, step, language)), -1))
+              for i, t in enumerate(texts)]  # fmt: skip
+    places = [i for i, k in ranked if k >= 0]
+    order = sorted(places, key=lambda i: dict(ranked)[i])  # stable: texts naming the same step keep their order
+    out = list(texts)
+    for place, source in zip(places, order, strict=True):
+        out[place] = texts[source]
+    return out
+
+
+def brief_order(scenes: list[Scene], brief: str, language: Language) -> list[Finding]:
+    """A step the brief names later said before one it names first ('inflate' before 'measure'; '脱模' before
+    '融蜡')."""
+    for index, step, earlier, first in step_order([s.voiceover for s in scenes], brief, language)[:1]:
+        return [Finding(check="contradiction", scene=index + 1,
+                        reason=f"scene {index + 1} comes to “{step}” before “{first}” (scene {earlier + 1}); "
+                               f"the brief has them the other way round")]  # fmt: skip
     return []
 
 
