@@ -12,6 +12,7 @@ from reelcraft.config import Settings
 from reelcraft.errors import BriefError, ModelBehaviorError
 from reelcraft.models.llm import ScriptedChatModel, UnexpectedCall
 from reelcraft.plan import Language, VideoPlan
+from reelcraft.tools import script as script_tool
 from reelcraft.tools import script_checks as checks
 from reelcraft.tools.deps import Deps
 from reelcraft.tools.formats import formats
@@ -171,7 +172,9 @@ def test_a_scene_the_model_keeps_copying_says_its_beat_instead(settings: Setting
     assert any("scene 4" in w and "beat" in w for w in deps.warnings)
 
 
-def test_a_hook_that_stays_weak_is_kept_with_the_check_named(settings: Settings) -> None:
+def test_a_hook_that_stays_weak_is_kept_with_the_check_named(settings: Settings,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.setattr(script_tool, "brief_hook", lambda brief, language: "")  # a brief with no clause that fits
     weak = {**EN_TURNS[0], "hook": "Hello everyone, welcome back to my budget morning."}
     hooks = {"hooks": ["Hi guys, my budget morning!", "Hey everyone, budget mornings!", "Hello, budget friends!"]}
     deps, model = _deps(settings, [weak, hooks, EN_TURNS[1]])
@@ -180,6 +183,17 @@ def test_a_hook_that_stays_weak_is_kept_with_the_check_named(settings: Settings)
     assert "greeting" in hook_call["messages"][-1].content and set(hook_call["schema"]["properties"]) == {"hooks"}
     assert not next(c for c in plan.checks if c.check == "weak_hook").passed
     assert any("kept the hook" in w for w in deps.warnings)
+
+
+def test_hooks_that_all_stay_too_long_give_way_to_the_briefs_own_clause(settings: Settings) -> None:
+    long = {**EN_TURNS[0], "hook": "This is how I eat well every single morning of my college budget life."}
+    hooks = {"hooks": ["Here is how a college student eats well on a budget every morning.",
+                       "Every college student on a budget needs this morning routine today.",
+                       "Every morning my budget routine as a college student goes like this."]}  # fmt: skip
+    deps, _ = _deps(settings, [long, hooks, EN_TURNS[1]])
+    plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
+    assert plan.hook == "A budget morning routine for college students."
+    assert next(c for c in plan.checks if c.check == "weak_hook").passed
 
 
 def test_hooks_that_all_name_nothing_from_the_brief_give_way_to_its_own_words(settings: Settings) -> None:
@@ -197,6 +211,12 @@ def test_hooks_that_all_name_nothing_from_the_brief_give_way_to_its_own_words(se
     ("做成辟谣形式：天天洗头会掉发吗？30秒", "zh", "天天洗头会掉发吗？"),
     ("make it a myth vs fact: do protein shakes damage your kidneys?", "en", "Do protein shakes damage your kidneys?"),
     ("a day in the life of a software engineer who only does 4 hours of deep work, 60s", "en", ""),  # too long
+    ("promo for our family-run bakery on Elm Street. we open at 6am. 30s", "en",
+     "Our family-run bakery on Elm Street."),  # no opening preposition
+    ("before/after: turning a cluttered IKEA desk into a clean minimal setup for under $50", "en",
+     "Turning a cluttered IKEA desk."),  # the opening before 'into'
+    ("story with a twist: I saved $10k for a down payment and then my landlord called", "en",
+     "I saved $10k for a down payment."),  # no dangling 'and'
 ])  # fmt: skip
 def test_the_briefs_own_hook_is_its_first_clause_that_fits(brief: str, language: str, expected: str) -> None:
     assert brief_hook(brief, Language(language)) == expected
