@@ -156,6 +156,9 @@ def test_stage_directions_in_the_narration(text: str, language: Language, direct
     ("45秒小红书：月薪5000怎么存钱，给我3个具体方法", "zh", {"5000", "存钱", "月薪"}),
     ("成都两天一夜攻略：第一天宽窄巷子+火锅，第二天大熊猫基地，60秒", "zh", {"成都", "两天", "一夜"}),
     ("猫", "zh", {"猫"}),
+    ("小个子穿搭", "zh", {"小个子", "穿搭"}),  # jieba alone cuts '穿', '搭'
+    ("5分钟通勤妆，手残党也能画，30秒", "zh", {"5分钟", "通勤妆", "手残党"}),  # not '通勤', '残党'
+    ("红烧肉做法，60秒，新手也能学会", "zh", {"红烧肉", "新手"}),  # who it is for is part of the topic
     ("A 30-second vertical short video about: Eminem - Walk On Water (Audio) ft. Beyoncé", "en",
      {"eminem", "walk", "water"}),  # a title in capitals: they say nothing, and 'Audio' is framing
     ("A 30-second vertical short video about: John Lewis Christmas Ad 2017 - #MozTheMonster", "en",
