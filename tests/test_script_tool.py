@@ -20,6 +20,7 @@ from reelcraft.tools.script import (
     ScriptInput,
     brief_hook,
     headline,
+    mend_list_numbers,
     mend_repeats,
     naming_pattern,
     split_hook,
@@ -250,7 +251,7 @@ def test_on_screen_texts_are_the_beats_cut_to_the_rule_without_another_call(sett
     plan = write_script(ScriptInput(brief=EN_BRIEF, language=Language.EN, duration=30), deps)
     assert len(model.calls) == 2  # outline and scenes: the on-screen texts cost no model call
     texts = [s.on_screen_text for s in plan.scenes]
-    assert texts[0] == "Here is a budget routine that costs"  # a lone word gives way to what the scene says
+    assert texts[0] == "Here is a budget routine"  # a lone word gives way to what the scene says; not "… that costs"
     assert texts[3] == "Brew your coffee in your own room"  # the first words, cut to seven
     assert texts[1:3] == EN_TURNS[0]["beats"][1:3]  # beats within the rule stay as written
     assert next(c for c in plan.checks if c.check == "onscreen").passed
@@ -259,6 +260,8 @@ def test_on_screen_texts_are_the_beats_cut_to_the_rule_without_another_call(sett
 @pytest.mark.parametrize(("beat", "language", "expected"), [
     ("I spent $15 a day for a week.", "en", "I spent $15 a day"),
     ("2. Her voice and style are what sets her apart", "en", "2. Her voice and style"),
+    ("Turning an IKEA desk into a clean minimal setup", "en", "Turning an IKEA desk"),  # not '…into a clean'
+    ("#1 Understand the importance of an emergency fund today", "en", "#1 Understand the importance"),
     ("An end to the week with a $5 reward.", "en", "end to week with $5 reward"),
     ("A day as a student, in 30 seconds.", "en", "A day as a student"),
     ("什么是真正的非自然死亡？", "zh", "真正的非自然死亡"),
@@ -285,7 +288,9 @@ def test_a_beat_stopped_by_the_length_cap_loses_its_broken_tail() -> None:
     ("凌晨三点的排位这是个", "zh", 10, "凌晨三点的排位。"),  # no comma: the dangling '这是个' goes
     ("凌晨三点又连跪了", "zh", 12, "凌晨三点又连跪了。"),  # under the cap: whole, with a stop
     ("I saved ten grand for a house and then the", "en", 42, "I saved ten grand for a house."),
-    ("I saved ten grand for a house and then", "en", 60, "I saved ten grand for a house and then."),
+    ("I saved ten grand for a house and then", "en", 60, "I saved ten grand for a house."),  # short, but cut
+    ("They use their claws to scratch surfaces and make a", "en", 300, "They use their claws to scratch surfaces."),
+    ("I slept well and woke up early", "en", 300, "I slept well and woke up early."),  # whole: only a stop
     ("From cluttered IKEA desk to a clean minimal setup for under $5", "en", 62,
      "From cluttered IKEA desk to a clean minimal setup."),  # not '…for under.'
 ])  # fmt: skip
@@ -424,3 +429,16 @@ def test_a_script_that_never_names_a_brief_term_is_made_to_say_it(settings: Sett
 def test_a_term_with_regex_characters_is_a_pattern_the_grammar_reads() -> None:
     assert naming_pattern("$50", 30) == '^[^"\\\\]{0,10}[$]50[^"\\\\]{0,17}$'
     assert re.fullmatch(naming_pattern("班主任", 30), "作为班主任，你先看到了成绩。")
+
+
+@pytest.mark.parametrize(("line", "language", "said"), [
+    ("1. Protects against surprise bills 2. Gives you a safety net 3. Lets you invest without fear 4.", "en",
+     "Protects against surprise bills. Gives you a safety net. Lets you invest without fear."),
+    ("Three tips: 1) drink water, 2) sleep early, 3) walk more.", "en",
+     "Three tips. Drink water. Sleep early. Walk more."),
+    ("It costs 3.5 dollars and takes 2 hours.", "en", "It costs 3.5 dollars and takes 2 hours."),  # amounts stay
+    ("1. 喝够水 2. 早点睡", "zh", "喝够水。早点睡。"),
+])  # fmt: skip
+def test_a_list_written_into_a_scene_is_said_as_sentences(line: str, language: str, said: str) -> None:
+    """The voice read '1.' aloud, and the items ran together without a stop."""
+    assert mend_list_numbers(line, Language(language)) == said

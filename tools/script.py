@@ -274,7 +274,8 @@ def tidy_cut(text: str, language: Language, cap: int | None = None) -> str:
     if not text or re.search(r"[.!?。！？…]$", text):
         return text
     stop = "。" if language == Language.ZH else "."
-    if cap is not None and len(text) < cap - 1:
+    dangling = language == Language.EN and text.split()[-1].lower().strip(",;:") in _EN_LOOSE_END
+    if cap is not None and len(text) < cap - 1 and not dangling:  # '…and make a' was cut, whatever its length
         return re.sub(r"[，、,；;：:\-–—]+$", "", text) + stop
     ends = [m.end() for m in re.finditer(r"[.!?。！？…](?=\s|$)|[。！？]", text)]
     if ends and ends[-1] >= len(text) / 2:
@@ -288,9 +289,12 @@ def tidy_cut(text: str, language: Language, cap: int | None = None) -> str:
             text = text[:-1]  # '…这是个' ends on '这是', not on a measure word
         return text + stop
     words = text.split()
-    cut = words[:-1] if len(words) > 3 else words
+    cut = words[:-1] if len(words) > 3 and not dangling else words  # a loose last word is whole, just loose
     while len(cut) > 3 and cut[-1].lower().strip(",;:") in _EN_LOOSE_END:
         cut = cut[:-1]
+    joins = [i for i in range(max(4, len(cut) - 3), len(cut)) if cut[i].lower() in ("and", "or", "but", "so")]
+    if joins:  # '…scratch surfaces and make a' is '…scratch surfaces.'
+        cut = cut[: joins[-1]]
     return re.sub(r"[,;:\-–—]+$", "", " ".join(cut)) + stop
 
 
@@ -436,6 +440,25 @@ def check_record(found: list[Finding]) -> list[PlanCheck]:
 # -- the code's own mends -------------------------------------------------------------------------------------
 
 _BRACKETED = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]")
+
+
+_ENUMERATOR = re.compile(r"(?:^|(?<=\s))(?:\d{1,2}[.)]|#\d{1,2}|第[一二三四五六七八九十\d]+[，,、:：]?)\s*(?=\S|$)")
+
+
+def mend_list_numbers(text: str, language: Language) -> str:
+    """A list written into one scene ('1. Protects against… 2. Provides…') said as sentences: the voice read
+    '1.' aloud, and the items ran together without a stop. Amounts ('3.5', '2)' in a formula) stay."""
+    marks = list(_ENUMERATOR.finditer(text))
+    if len(marks) < 2 or any(re.match(r"第", m.group(0)) for m in marks):
+        return text
+    ends = [m.start() for m in marks[1:]] + [len(text)]
+    items = [text[mark.end() : end].strip() for mark, end in zip(marks, ends, strict=True)]
+    items = [i for i in items if speech_units(i, language) >= 2]  # '… 4.' at the cap's edge says nothing
+    lead = text[: marks[0].start()].strip()
+    stop = "。" if language == Language.ZH else "."
+    said = [x.rstrip(" ,;:，；：") for x in [lead, *items] if x.strip(" ,;:，；：")]
+    said = [x if re.search(r"[.!?。！？…]$", x) else x + stop for x in said]
+    return _join([x[:1].upper() + x[1:] if language == Language.EN else x for x in said], language)
 
 
 def mend_stage_directions(text: str) -> str:
@@ -605,8 +628,23 @@ def without_cut_tail(beat: str, language: Language) -> str:
     return _first_words(words, low, len(words)) if len(words) >= low else beat
 
 
+_EN_PHRASE_START = {"to", "by", "into", "with", "for", "from", "that", "which", "who", "and", "or", "but", "so",
+                    "because", "when", "while", "of", "in", "on", "at", "as", "you", "i", "we", "they", "it", "if",
+                    "instead", "without", "before", "after", "until", "than"}  # fmt: skip
+"""Words that open the next phrase: a headline cut inside a phrase goes back to before one, so it ends on what
+the phrase before it named ('Turning an IKEA desk', not 'Turning an IKEA desk into a clean')."""
+
+
 def _first_words(words: list[str], low: int, high: int) -> str:
     cut = words[:high]
+
+    def opens(word: str) -> bool:
+        return word.lower().strip(",.;:") in _EN_PHRASE_START
+
+    loose = len(cut) > low and cut[-1].lower().strip(",.;:") in _EN_LOOSE_END
+    if len(words) > high and not loose and not opens(words[high]):  # cut inside a phrase, on a content word
+        ends = [i for i in range(low, high) if opens(words[i])]
+        cut = words[: ends[-1]] if ends else cut
     while len(cut) > low and cut[-1].lower().strip(",.;:") in _EN_LOOSE_END:
         cut = cut[:-1]
     return " ".join(cut).rstrip(",;:")
@@ -895,7 +933,9 @@ def _assemble(inp: ScriptInput, fmt: ShortFormat, hook: str, texts: list[_SceneT
 def _mend_and_fix(writer: _Writer, hook: str, texts: list[_SceneText], beats: list[str]) -> list[_SceneText]:
     """The code's mends first (directions, repeats, length), then rewrites of scenes that still fail."""
     language, inp = writer.language, writer.inp
-    voice = [mend_stage_directions(t.voiceover) for t in texts]
+    voice = [mend_list_numbers(mend_stage_directions(t.voiceover), language) for t in texts]
+    if language == Language.EN:  # a scene that goes on from the last one's sentence still starts as a sentence
+        voice = [v[:1].upper() + v[1:] for v in voice]
     voice = _beat_for_hook_copy(mend_repeats(voice, language, hook), hook, beats, language)
     limit = spoken_room(inp.duration, len(texts), language) - speech_units(hook, language)
     voice = mend_length(voice, limit, language)
