@@ -20,6 +20,7 @@ from reelcraft.tools.script import (
     ScriptInput,
     brief_hook,
     headline,
+    mend_dangling,
     mend_list_numbers,
     mend_repeats,
     naming_pattern,
@@ -442,3 +443,16 @@ def test_a_term_with_regex_characters_is_a_pattern_the_grammar_reads() -> None:
 def test_a_list_written_into_a_scene_is_said_as_sentences(line: str, language: str, said: str) -> None:
     """The voice read '1.' aloud, and the items ran together without a stop."""
     assert mend_list_numbers(line, Language(language)) == said
+
+
+@pytest.mark.parametrize(("line", "language", "said"), [
+    ("定期储蓄。这样不仅可以帮助你节省一笔，还可以让你。", "zh", "定期储蓄。这样不仅可以帮助你节省一笔。"),
+    ("I grab my coffee and head to the.", "en", "I grab my coffee."),
+    ("Cats love boxes. They fit in small spaces because.", "en", "Cats love boxes. They fit in small spaces."),
+    ("老奶奶看着我，说‘你这碗粥是不是太热了？", "zh", "老奶奶看着我，说你这碗粥是不是太热了？"),  # the quote ran on
+    ("你也可以。", "zh", "你也可以。"),  # whole: jieba calls '可以' a conjunction
+    ("Come on in.", "en", "Come on in."),
+    ("猫之所以怕水，是因为毛会湿。", "zh", "猫之所以怕水，是因为毛会湿。"),
+])  # fmt: skip
+def test_a_sentence_the_model_broke_off_is_cut_back_to_a_whole_clause(line: str, language: str, said: str) -> None:
+    assert mend_dangling(line, Language(language)) == said

@@ -461,6 +461,62 @@ def mend_list_numbers(text: str, language: Language) -> str:
     return _join([x[:1].upper() + x[1:] if language == Language.EN else x for x in said], language)
 
 
+_EN_DANGLING = {"a", "an", "the", "and", "or", "but", "of", "to", "your", "my", "our", "their", "his", "her", "its",
+                "because", "than", "with", "from", "into", "while", "when", "if", "whose"}  # fmt: skip
+_ZH_DANGLING = {"到", "把", "给", "被", "向", "往", "从", "和", "与", "及", "而", "但", "对", "让", "使", "但是",
+                "因为", "所以", "如果", "虽然", "而且", "并且", "或者", "然后", "以及"}  # fmt: skip
+"""Words a Chinese sentence does not end on ('可以' is tagged a conjunction by jieba, and '你也可以。' is whole)."""
+_ZH_MAKE = {"让", "使", "帮", "帮助", "叫"}
+
+
+def dangles(sentence: str, language: Language) -> bool:
+    """A sentence that stops where the next word was due: 'you grab your.', '…还可以让你。', '…出租屋到。'."""
+    core = sentence.strip().rstrip(".!?。！？…\"'“”‘’ ")
+    if not core:
+        return False
+    if language == Language.EN:
+        return core.split()[-1].lower().strip(",;:") in _EN_DANGLING
+    tagged = checks.zh_tagged(core)
+    last, flag = tagged[-1]
+    before = tagged[-2][0] if len(tagged) > 1 else ""
+    return last in _ZH_DANGLING or flag == "p" or (flag == "r" and before in _ZH_MAKE)
+
+
+def mend_dangling(text: str, language: Language) -> str:
+    """Sentences the model broke off: cut back to their last whole clause, or dropped when the scene says something
+    else; and quotation marks left open across scenes ('说‘你这碗粥…') taken out."""
+    for left, right in ("‘’", "“”", "「」"):
+        if text.count(left) != text.count(right):
+            text = text.replace(left, "").replace(right, "")
+    if text.count('"') % 2:
+        text = text.replace('"', "")
+    said = checks.sentences(text)
+    if not any(dangles(s, language) for s in said):
+        return text
+    stop = "。" if language == Language.ZH else "."
+    kept = []
+    for sentence in said:
+        if not dangles(sentence, language):
+            kept.append(sentence)
+            continue
+        core = sentence.rstrip(".!?。！？… ")
+        pieces = re.split(r"[，,；;：:]\s*", core)
+        while len(pieces) > 1 and dangles(pieces[-1], language):
+            pieces.pop()
+        if len(pieces) > 1 or not dangles(pieces[0], language):
+            clause = ("，" if language == Language.ZH else ", ").join(pieces).strip()
+        elif language == Language.EN:  # 'I grab my coffee and head to the' is 'I grab my coffee'
+            clause = tidy_cut(core, language).rstrip(".")
+        else:
+            words = [w for w, _ in checks.zh_tagged(core)]
+            while words and dangles("".join(words), language):
+                words.pop()
+            clause = "".join(words)
+        if speech_units(clause, language) >= (4 if language == Language.ZH else 3):
+            kept.append(clause + stop)
+    return _join(kept, language) if kept else text
+
+
 def mend_stage_directions(text: str) -> str:
     """Directions in brackets go; a sentence that is a direction goes when the scene has another."""
     text = " ".join(_BRACKETED.sub(" ", text).split())
@@ -933,7 +989,8 @@ def _assemble(inp: ScriptInput, fmt: ShortFormat, hook: str, texts: list[_SceneT
 def _mend_and_fix(writer: _Writer, hook: str, texts: list[_SceneText], beats: list[str]) -> list[_SceneText]:
     """The code's mends first (directions, repeats, length), then rewrites of scenes that still fail."""
     language, inp = writer.language, writer.inp
-    voice = [mend_list_numbers(mend_stage_directions(t.voiceover), language) for t in texts]
+    voice = [mend_dangling(mend_list_numbers(mend_stage_directions(t.voiceover), language), language)
+             for t in texts]  # fmt: skip
     if language == Language.EN:  # a scene that goes on from the last one's sentence still starts as a sentence
         voice = [v[:1].upper() + v[1:] for v in voice]
     voice = _beat_for_hook_copy(mend_repeats(voice, language, hook), hook, beats, language)
@@ -963,12 +1020,16 @@ def _mend_and_fix(writer: _Writer, hook: str, texts: list[_SceneText], beats: li
         trial = [*texts[:index], new, *texts[index + 1 :]]
         if len(review(_assemble(inp, writer.fmt, hook, trial, beats, None), inp.brief, embedder)) <= before:
             texts = trial
-    voice = mend_length([t.voiceover for t in texts], limit, language)  # a rewrite may run long again
+    voice = [mend_dangling(t.voiceover, language) for t in texts]  # a rewrite may break off, repeat or run long
+    voice = mend_length(mend_repeats(voice, language, hook), limit, language)
     voice = _beat_for_hook_copy(voice, hook, beats, language)
     for j in range(1, len(voice)):  # a scene still said twice over says its beat instead: short, but new
         if any(_same(voice[j], voice[i]) for i in range(j)):
             voice[j] = _beat_line(beats[j], language)
             writer.deps.warn("script", f"scene {j + 1} kept saying another scene's lines; it now says its beat")
+    for j in range(len(voice)):  # a scene with nothing left to say ('’。') says its beat
+        if speech_units(voice[j], language) < 2:
+            voice[j] = _beat_line(beats[j], language)
     return [t.model_copy(update={"voiceover": v}) for t, v in zip(texts, voice, strict=True)]
 
 
