@@ -20,6 +20,7 @@ from reelcraft.tools.script_checks import (
     in_brief_order,
     key_terms,
     opening_fidelity,
+    repetition,
     stage_directions,
 )
 
@@ -175,3 +176,12 @@ def test_an_opening_must_name_the_words_not_just_share_a_character_with_the_brie
     brief = "讲一个玩家凌晨三点排位连跪的故事，带反转，30秒"
     assert opening_fidelity("凌晨三点，他还没睡。", "他打开了电脑。", brief, Language.ZH)  # '凌晨' alone
     assert not opening_fidelity("排位连跪第十把！", "凌晨三点，他还在打。", brief, Language.ZH)
+
+
+def test_a_sentence_said_again_with_a_lead_in_is_a_repeat() -> None:
+    scenes = [Scene(voiceover="听过洗头会掉发吗？", duration=4),
+              Scene(voiceover="你是不是也听过洗头会掉发吗？其实不会。", duration=6)]  # fmt: skip
+    assert [f.scene for f in repetition(scenes, Language.ZH)] == [2]
+    different = [Scene(voiceover="Oats cost 30 cents.", duration=4),
+                 Scene(voiceover="Overnight oats cost 30 cents a jar and keep for days.", duration=6)]  # fmt: skip
+    assert repetition(different, Language.EN) == []

@@ -13,7 +13,6 @@ which checks passed and which still fail (they also go into the draft's notes).
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import re
@@ -405,7 +404,7 @@ def _join(parts: list[str], language: Language) -> str:
 
 def _same(a: str, b: str) -> bool:
     norm = [re.sub(r"[\W_]+", " ", x.lower()).strip() for x in (a, b)]
-    return difflib.SequenceMatcher(None, *norm).ratio() >= checks.NEAR_SAME
+    return checks.near_same(*norm)
 
 
 def hook_problems(hook: str, language: Language) -> list[Finding]:

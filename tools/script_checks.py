@@ -105,6 +105,15 @@ def _norm(sentence: str) -> str:
     return re.sub(r"[\W_]+", " ", sentence.lower()).strip()
 
 
+def near_same(a: str, b: str) -> bool:
+    """Two normalised sentences that say the same: nearly the same letters, or one inside the other with at most
+    a short lead-in ('听过洗头会掉发吗' in '你是不是也听过洗头会掉发吗')."""
+    short, long = sorted((a, b), key=len)
+    if len(short) >= 6 and short in long and len(short) >= 0.6 * len(long):
+        return True
+    return difflib.SequenceMatcher(None, a, b).ratio() >= NEAR_SAME
+
+
 def repetition(scenes: list[Scene], language: Language) -> list[Finding]:
     """A sentence (or a long clause) said twice, or with a word swapped, pads the script and sounds broken."""
     seen: list[tuple[int, str]] = []
@@ -117,7 +126,7 @@ def repetition(scenes: list[Scene], language: Language) -> list[Finding]:
             if len(norm) < 6:
                 continue
             for earlier, text in seen:
-                if difflib.SequenceMatcher(None, text, norm).ratio() >= NEAR_SAME:
+                if near_same(text, norm):
                     repeated = (earlier, sentence)
                     break
             seen.append((number, norm))
