@@ -154,7 +154,7 @@ def trend_backing(hashtags: list[str], trending: TrendsOutput | None) -> list[Tr
             for tag in hashtags if (h := suggested.get(normalise_tag(tag)))]  # fmt: skip
 
 
-WRITER_VERSION = 5
+WRITER_VERSION = 6
 """Part of every cached plan's key: plans written by an older writer are not reused."""
 WRITING_BUDGET_S = 150.0
 """After this the writer stops asking for fixes and keeps the best plan it has (issue 16: ≤ 3 min in all)."""
