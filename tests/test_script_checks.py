@@ -22,6 +22,7 @@ from reelcraft.tools.script_checks import (
     opening_fidelity,
     repetition,
     stage_directions,
+    step_gaps,
 )
 
 PAIRS = json.loads((Path(__file__).parent / "data" / "score_pairs.json").read_text(encoding="utf-8"))
@@ -185,3 +186,14 @@ def test_a_sentence_said_again_with_a_lead_in_is_a_repeat() -> None:
     different = [Scene(voiceover="Oats cost 30 cents.", duration=4),
                  Scene(voiceover="Overnight oats cost 30 cents a jar and keep for days.", duration=6)]  # fmt: skip
     assert repetition(different, Language.EN) == []
+
+
+def test_a_scene_on_a_briefs_step_that_never_says_it_is_a_gap() -> None:
+    brief = "手工香薰蜡烛教程，从融蜡到脱模，45秒"
+    found = step_gaps(["首先准备好材料。", "等它冷却后脱模。"], ["隔水融蜡", "脱模"], brief, Language.ZH)
+    assert found == [(0, "融蜡", "融蜡")]
+    tokyo = "3 days in Tokyo on a budget: day 1 Shibuya, day 2 Asakusa, day 3 Akihabara"
+    assert step_gaps(["Day 1 in Shibuya.", "We ate ramen."], ["Day 1: Shibuya", "Day 2: Asakusa"], tokyo,
+                     Language.EN) == [(1, "day 2 Asakusa", "asakusa")]  # fmt: skip
+    assert step_gaps(["Start with flour."], ["Mix the dough"], "no-knead sourdough, from feeding the starter to the "
+                     "first slice", Language.EN) == []  # a beat on no step of the brief  # fmt: skip

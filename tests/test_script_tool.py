@@ -21,6 +21,7 @@ from reelcraft.tools.script import (
     brief_hook,
     headline,
     mend_dangling,
+    mend_framing,
     mend_list_numbers,
     mend_repeats,
     naming_pattern,
@@ -456,3 +457,34 @@ def test_a_list_written_into_a_scene_is_said_as_sentences(line: str, language: s
 ])  # fmt: skip
 def test_a_sentence_the_model_broke_off_is_cut_back_to_a_whole_clause(line: str, language: str, said: str) -> None:
     assert mend_dangling(line, Language(language)) == said
+
+
+def test_a_scene_whose_beat_is_a_step_of_the_brief_is_made_to_say_it(settings: Settings) -> None:
+    """Beat 1 was 'Feeding the starter' and scene 1 gathered flour instead: the starter came up after the mixing."""
+    brief = "how-to: my no-knead sourdough, from feeding the starter to the first slice"
+    outline = {"hook": "No-knead sourdough, start to slice.",
+               "beats": ["Feeding the starter", "Mixing flour and water", "Proofing overnight",
+                         "Baking, then the first slice"]}  # fmt: skip
+    lines = ["Gather flour, water and salt in a big bowl.", "Mix the flour and water with the starter until shaggy.",
+             "Cover the bowl and let it proof overnight on the counter.",
+             "Bake it hot in a Dutch oven, then cut the first slice."]  # fmt: skip
+    scenes = {"scenes": [{"beat": b, "voiceover": v} for b, v in zip(outline["beats"], lines, strict=True)]}
+    fix = {"voiceover": "Feed the starter a spoon of flour the night before."}
+    deps, model = _deps(settings, [outline, scenes, fix])
+    plan = write_script(ScriptInput(brief=brief, language=Language.EN, duration=30), deps)
+    asked = model.calls[2]
+    assert "never says “starter”" in asked["messages"][-1].content  # the hook's 'slice' is not scene 1's step
+    assert "starter" in asked["schema"]["properties"]["voiceover"]["pattern"]  # the grammar makes it say it
+    assert plan.scenes[0].voiceover.endswith("Feed the starter a spoon of flour the night before.")
+    assert all(c.passed for c in plan.checks)
+
+
+@pytest.mark.parametrize(("line", "language", "seconds", "said"), [
+    ("通勤妆，手残党也能画，30秒。", "zh", 30, "通勤妆，手残党也能画。"),  # the brief's length, said aloud
+    ("A day as a barista, in 30 seconds.", "en", 30, "A day as a barista."),
+    ("小火慢炖，40分钟。", "zh", 60, "小火慢炖，40分钟。"),  # a step's time is not the video's length
+    ("60秒学会红烧肉。", "zh", 60, "60秒学会红烧肉。"),  # a promise, not a clause of framing
+    ("仰卧起坐能瘦肚子吗。", "zh", 35, "仰卧起坐能瘦肚子吗？"),
+])  # fmt: skip
+def test_the_briefs_framing_is_not_said(line: str, language: str, seconds: float, said: str) -> None:
+    assert mend_framing(line, Language(language), seconds) == said

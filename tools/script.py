@@ -303,7 +303,7 @@ _EN_HOOK_BREAK = re.compile(r"\s+(?=(?:and|then|but|so|because|before|after|when
 chase mice' said 'Why do cats love.'"""
 _HOOK_FILLER = {
     Language.EN: re.compile(r"\b(?:really|actually|literally|just|finally|truly|totally|basically|simply)\b\s*", re.I),
-    Language.ZH: re.compile(r"你是不是也|是不是也|真的|其实|到底|究竟|竟然|居然"),
+    Language.ZH: re.compile(r"^你?听(?:说)?过|你是不是也|是不是也|真的|其实|到底|究竟|竟然|居然"),
 }
 """Words a hook over its 2.5 s loses first: emphasis the voice gives anyway."""
 _CLAUSE_END = re.compile(r"[,，:：;；]\s*|\s+[—–-]\s+|—")
@@ -421,11 +421,19 @@ def review(plan: VideoPlan, brief: str, embedder: object | None) -> list[Finding
         *checks.opening_fidelity(plan.hook, scenes[0].voiceover, brief, language), *checks.tangents(scenes),
         *checks.coverage(plan.hook, scenes, brief, language),
         *checks.off_topic(scenes, brief, embedder, language),
-        *(checks.contradiction(scenes, language) or checks.brief_order(scenes, brief, language)),
+        *(checks.contradiction(scenes, language) or checks.brief_order(_without_hook(plan), brief, language)),
         *checks.repetition(scenes, language), *checks.stage_directions(scenes), *checks.too_fast(scenes, language),
         *checks.weak_hook(scenes, language), *onscreen_problems(scenes, language), *language_findings(texts, language),
     ]  # fmt: skip
     return found
+
+
+def _without_hook(plan: VideoPlan) -> list[Scene]:
+    """The scenes as their own lines: the hook often sums the whole brief up ('From starter to slice'), which
+    is not scene 1 taking the last step first."""
+    first = plan.scenes[0]
+    rest = first.voiceover.removeprefix(plan.hook).strip() if plan.hook else first.voiceover
+    return [first.model_copy(update={"voiceover": rest}), *plan.scenes[1:]]
 
 
 def check_record(found: list[Finding]) -> list[PlanCheck]:
@@ -514,6 +522,19 @@ def mend_dangling(text: str, language: Language) -> str:
         if speech_units(clause, language) >= (4 if language == Language.ZH else 3):
             kept.append(clause + stop)
     return _join(kept, language) if kept else text
+
+
+def mend_framing(text: str, language: Language, seconds: float) -> str:
+    """The brief's framing said aloud goes: a clause that is only the length or the platform ('融蜡到脱模，45秒。'
+    is '融蜡到脱模。'); a Chinese question keeps its question mark ('…能瘦肚子吗。' is '…吗？')."""
+    pieces = re.split(r"(?<=[，,；;：:。.!！?？])\s*", text.strip())
+    kept = [p for p in pieces if p and not checks.framing_only(p, seconds)]
+    if kept and len(kept) < len([p for p in pieces if p]):
+        text = "".join(kept) if language == Language.ZH else " ".join(kept)
+        text = re.sub(r"[，,；;：:]$", "。" if language == Language.ZH else ".", text)
+    if language == Language.ZH:
+        text = re.sub(r"([吗呢么])。", r"\1？", text)
+    return text
 
 
 def mend_stage_directions(text: str) -> str:
@@ -760,6 +781,9 @@ class _Writer:
 
         def beat_faults(outline: _Outline) -> list[str]:
             found = [p for t in [outline.hook, *outline.beats] if (p := language_problem(t, language.value))][:2]
+            found += [f"beat {i + 1} (“{b}”) is only the video's length or platform; make it a moment of the video"
+                      for i, b in enumerate(outline.beats)
+                      if checks.framing_only(b, self.inp.duration)][:1]  # fmt: skip
             for i, beat in enumerate(outline.beats):
                 if any(_same(beat, other) for other in outline.beats[:i]):
                     found.append(f"beat {i + 1} repeats an earlier beat; every scene must be about something new")
@@ -799,7 +823,8 @@ class _Writer:
             outline = outline.model_copy(update={"beats": beats})
 
         def settled(hook: str) -> _Outline:  # mended first: a hook the split fixes costs no call
-            hook, self.hook_rest = split_hook(tidy_cut(hook, language, FIELD_CHARS[language]["hook"]), language)
+            hook = mend_framing(tidy_cut(hook, language, FIELD_CHARS[language]["hook"]), language, self.inp.duration)
+            hook, self.hook_rest = split_hook(hook, language)
             return outline.model_copy(update={"hook": hook})
 
         outline = settled(outline.hook)
@@ -988,8 +1013,8 @@ def _assemble(inp: ScriptInput, fmt: ShortFormat, hook: str, texts: list[_SceneT
 def _mend_and_fix(writer: _Writer, hook: str, texts: list[_SceneText], beats: list[str]) -> list[_SceneText]:
     """The code's mends first (directions, repeats, length), then rewrites of scenes that still fail."""
     language, inp = writer.language, writer.inp
-    voice = [mend_dangling(mend_list_numbers(mend_stage_directions(t.voiceover), language), language)
-             for t in texts]  # fmt: skip
+    voice = [mend_framing(mend_dangling(mend_list_numbers(mend_stage_directions(t.voiceover), language), language),
+                          language, inp.duration) for t in texts]  # fmt: skip
     if language == Language.EN:  # a scene that goes on from the last one's sentence still starts as a sentence
         voice = [v[:1].upper() + v[1:] for v in voice]
     voice = _beat_for_hook_copy(mend_repeats(voice, language, hook), hook, beats, language)
@@ -1000,16 +1025,22 @@ def _mend_and_fix(writer: _Writer, hook: str, texts: list[_SceneText], beats: li
     tried: set[int] = set()
     while writer.fixes_left > 0 and time.monotonic() < writer.deadline:
         plan = _assemble(inp, writer.fmt, hook, texts, beats, None)
+        gaps = checks.step_gaps([t.voiceover for t in texts], beats, inp.brief, language)
+        steps = {i + 1: word for i, _, word in gaps}
         failing = [f for f in review(plan, inp.brief, embedder)
                    if f.check in FIXABLE_BY_REWRITE and f.scene >= 1 and f.scene not in tried]  # fmt: skip
+        failing += [Finding(check="fidelity", scene=i + 1, reason=f"scene {i + 1} is the brief's step “{step}”, but "
+                                                                  f"never says “{word}”; say it")
+                    for i, step, word in gaps if i + 1 not in tried]  # fmt: skip
         if not failing:
             break
         finding = failing[0]
         tried.add(finding.scene)
         index = finding.scene - 1
         others = [t.voiceover for i, t in enumerate(texts) if i != index] + ([hook] if index == 0 else [])
-        new = writer.rewrite_scene(finding.scene, texts[index], finding.reason, others,
-                                   must_name=_term_to_name(finding, hook, texts, beats, inp.brief, language))
+        must_name = _term_to_name(finding, hook, texts, beats, inp.brief, language) or (
+            steps.get(finding.scene, "") if "the brief's step" in finding.reason else "")
+        new = writer.rewrite_scene(finding.scene, texts[index], finding.reason, others, must_name=must_name)
         if new is None:
             break
         if index == 0:  # the hook is said first anyway

@@ -389,11 +389,24 @@ def names_step(text: str, step: str, language: Language) -> bool:
     markers = _step_markers(step, language)
     if language == Language.ZH:
         return any(m in text for m in markers)
-    said = {_stem(w) for w in re.findall(r"[A-Za-z][\w'-]*|\d+", text.lower())}
+    said = set(re.findall(r"[a-z][\w'-]*|\d+", text.lower()))
     day = re.match(r"day\s+(\d+|one|two|three|four|five|six|seven)$", " ".join(markers[:2]))
     if day:  # 'day 2 Asakusa': the day said, or the place
-        return f"day {day.group(1)}" in text.lower() or any(_stem(m) in said for m in markers[2:])
-    return any(_stem(m) in said for m in markers if m not in _EN_WEAK)
+        return f"day {day.group(1)}" in text.lower() or any(_word_forms(m) & said for m in markers[2:])
+    return any(_word_forms(m) & said for m in markers if m not in _EN_WEAK)
+
+
+def _word_forms(word: str) -> set[str]:
+    """A word and its inflections ('feeding': feed, feeds, fed is not), not its prefix: 'start' is not 'starter'."""
+    forms = {word, word + "s", word + "es", word + "ed", word + "ing"}
+    if word.endswith("ing") and len(word) > 5:
+        root = word[:-3]
+        forms |= {root, root + "s", root + "ed", root + "e", root + "es"}
+    if word.endswith("s") and len(word) > 3:
+        forms.add(word[:-1])
+    if word.endswith("e"):
+        forms |= {word[:-1] + "ing", word + "d"}
+    return forms
 
 
 def step_order(texts: list[str], brief: str, language: Language) -> list[tuple[int, str, int, str]]:
@@ -425,6 +438,23 @@ def in_brief_order(texts: list[str], brief: str, language: Language) -> list[str
     for place, source in zip(places, order, strict=True):
         out[place] = texts[source]
     return out
+
+
+def step_gaps(voiceovers: list[str], beats: list[str], brief: str, language: Language) -> list[tuple[int, str, str]]:
+    """Scenes whose beat is one of the brief's steps but whose lines never say it: (index, the step, its word to
+    say). Beat 1 was 'Feeding the starter' and scene 1 gathered flour instead, so the starter first came up
+    after the mixing."""
+    steps = brief_steps(brief, language)
+    gaps = []
+    for index, (said, beat) in enumerate(zip(voiceovers, beats, strict=True)):
+        for step in steps:
+            if names_step(beat, step, language) and not names_step(said, step, language):
+                markers = [m for m in _step_markers(step, language) if not re.fullmatch(r"day|\d+", m)]
+                word = next((m for m in reversed(markers) if m.lower() in beat.lower()), markers[-1] if markers else "")
+                if word:
+                    gaps.append((index, step, word))
+                break
+    return gaps
 
 
 def brief_order(scenes: list[Scene], brief: str, language: Language) -> list[Finding]:
@@ -588,6 +618,20 @@ def topic_text(brief: str, language: Language) -> str:
     if language == Language.ZH:
         return _zh_topic(brief)
     return re.sub(r"\s+([,;:])", r"\1", re.sub(r"\s{2,}", " ", _EN_FRAMING.sub(" ", brief))).strip(" ,;:")
+
+
+def framing_only(text: str, seconds: float) -> bool:
+    """A piece of text that is only the video's framing ('35秒' in a 35 s video, '30 seconds', 'TikTok'): nothing
+    in it is what the video is about. Other lengths stay ('小火慢炖，40分钟' is a step)."""
+    if not re.search(r"\w", text):
+        return False
+    length = re.compile(rf"\b(?:in|under|within)?\s*(?:{seconds:g}|N)\s*-?\s*(?:s|sec|secs|seconds?)\b|"
+                        rf"(?:{seconds:g}|N)\s*秒(?:内|以内)?", re.I)  # fmt: skip
+    return not re.sub(r"[\W_]+", "", _PLATFORM.sub("", length.sub("", text)))
+
+
+_PLATFORM = re.compile(r"\b(?:tiktok|reels?|shorts|youtube|instagram|douyin|bilibili|vertical video|short video)\b|"
+                       r"抖音|快手|小红书|[bB]站|哔哩哔哩|视频号|竖屏|短视频", re.I)  # fmt: skip
 
 
 def _zh_phrases(brief: str) -> list[str]:
