@@ -19,6 +19,7 @@ from reelcraft.tools.script_checks import (
     contradiction,
     in_brief_order,
     key_terms,
+    onscreen_problems,
     opening_fidelity,
     repetition,
     stage_directions,
@@ -197,3 +198,9 @@ def test_a_scene_on_a_briefs_step_that_never_says_it_is_a_gap() -> None:
                      Language.EN) == [(1, "day 2 Asakusa", "asakusa")]  # fmt: skip
     assert step_gaps(["Start with flour."], ["Mix the dough"], "no-knead sourdough, from feeding the starter to the "
                      "first slice", Language.EN) == []  # a beat on no step of the brief  # fmt: skip
+
+
+def test_a_clock_time_on_screen_is_two_characters_not_a_lone_word() -> None:
+    scenes = [Scene(voiceover="8点，宽窄巷子开门。", on_screen_text="8点", duration=5),
+              Scene(voiceover="猫。", on_screen_text="猫", duration=5)]  # fmt: skip
+    assert [f.scene for f in onscreen_problems(scenes, Language.ZH)] == [2]

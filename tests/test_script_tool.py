@@ -270,6 +270,8 @@ def test_on_screen_texts_are_the_beats_cut_to_the_rule_without_another_call(sett
     ("非自然死亡的原理是什么？", "zh", "非自然死亡的原理"),
     ("7点起床，喝一杯温水再出门", "zh", "7点起床"),
     ("早餐只要5块钱", "zh", "早餐只要5块钱"),
+    ("月薪5000怎么存下2万块", "zh", "月薪5000怎么存"),  # a number counts as read, and keeps its unit: not '…存下2'
+    ("8点", "zh", "8点"),
     ("你刚刚收到了你的期末成绩单", "zh", "你的期末成绩单"),  # the end names the thing; the start said '你刚刚收到了你'
     ("为什么小个子穿搭需要特别注意", "zh", "小个子穿搭"),  # not '…需要': the cut took what it promised
     ("老奶奶接过粥后开始慢慢品尝", "zh", "老奶奶接过粥"),

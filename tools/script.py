@@ -606,6 +606,9 @@ _ZH_HANGING_VERBS = {"需要", "开始", "可以", "能", "会", "要", "想", "
 """Verbs a cut headline does not end on: they promise what the cut took away."""
 
 
+_ZH_UNIT_START = re.compile(r"[万千百亿元块个点分秒天年月岁斤次步招%]")
+
+
 def headline(text: str, language: Language) -> str:
     """A beat made into on-screen text within the format's rule: its first clause when that says enough,
     else its first words, never ending on a dangling 'of' or '的' (Chinese drops question frames such as
@@ -616,7 +619,7 @@ def headline(text: str, language: Language) -> str:
     low, high = ONSCREEN_WORDS[language]
 
     def units(t: str) -> int:
-        return speech_units(t, language)
+        return checks.onscreen_units(t, language)
 
     if language == Language.ZH:
         text = re.sub(r"[。！!？?…~～]+$", "", text)
@@ -629,11 +632,17 @@ def headline(text: str, language: Language) -> str:
         if low <= units(bare) <= high:
             return bare
         cut = ""
-        for word in checks.zh_words(bare):  # whole words only: '猫为什么能成为宠' broke '宠物'
-            if speech_units(cut + word, language) > high:
+        words: list[str] = []
+        for word in checks.zh_words(bare):  # a number keeps its unit: '存下2' lost '万块'
+            if words and re.fullmatch(r"\d+(?:\.\d+)?", words[-1]) and _ZH_UNIT_START.match(word):
+                words[-1] += word
+            else:
+                words.append(word)
+        for word in words:  # whole words only: '猫为什么能成为宠' broke '宠物'
+            if units(cut + word) > high:
                 break
             cut += word
-        cut = cut if speech_units(cut, language) >= low else bare[:high]
+        cut = cut if units(cut) >= low else bare[:high]
         while len(cut) > low and cut[-1] in _ZH_LOOSE_END:
             cut = cut[:-1]
         tagged = checks.zh_tagged(cut)
@@ -684,10 +693,10 @@ def on_screen_text(beat: str, voiceover: str, language: Language) -> str:
     """Step 3: the scene's beat as its on-screen text, cut to the rule; a beat too short for the rule (a
     lone "Water") gives way to the first clause of what the scene says."""
     text = headline(beat, language)
-    if speech_units(text, language) >= ONSCREEN_WORDS[language][0]:
+    if checks.onscreen_units(text, language) >= ONSCREEN_WORDS[language][0]:
         return text
     spoken = headline(re.split(r"(?<=[.!?。！？])\s*", voiceover.strip())[0], language)
-    return spoken if speech_units(spoken, language) >= ONSCREEN_WORDS[language][0] else text
+    return spoken if checks.onscreen_units(spoken, language) >= ONSCREEN_WORDS[language][0] else text
 
 
 def without_cut_tail(beat: str, language: Language) -> str:

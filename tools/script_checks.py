@@ -30,6 +30,14 @@ def speech_units(text: str, language: Language) -> int:
     return len(text.split())
 
 
+def onscreen_units(text: str, language: Language) -> int:
+    """What an on-screen text asks the eye to read: words (en), or Han characters plus each number and Latin
+    word (zh): '8点' is two, where the voice's count made it one and failed a clock time as 'a lone word'."""
+    if language == Language.ZH:
+        return speech_units(text, language) + len(re.findall(r"\d+(?:[.:]\d+)?", text))
+    return speech_units(text, language)
+
+
 CHECKS = ("repetition", "stage_directions", "too_fast", "weak_hook", "onscreen_wall", "contradiction")
 
 HOOK_SECONDS = 2.5
@@ -186,7 +194,7 @@ def onscreen_wall(scenes: list[Scene], language: Language) -> list[Finding]:
     found = []
     for number, scene in enumerate(scenes, start=1):
         text = scene.on_screen_text.strip()
-        size = speech_units(text, language)
+        size = onscreen_units(text, language)
         listy = len(re.findall(r"[,，、/|]", text)) >= 3  # four items or more: "a, b, c" is still a glance
         if size > ONSCREEN_MAX[language] or listy:
             unit = "words" if language == Language.EN else "characters"
@@ -843,7 +851,7 @@ def onscreen_problems(scenes: list[Scene], language: Language) -> list[Finding]:
     low = ONSCREEN_WORDS[language][0]
     walls = {f.scene for f in found}
     for number, scene in enumerate(scenes, start=1):
-        size = speech_units(scene.on_screen_text, language)
+        size = onscreen_units(scene.on_screen_text, language)
         if number not in walls and size < low:
             unit = "words" if language == Language.EN else "characters"
             found.append(Finding(check="onscreen_wall", scene=number,
