@@ -431,8 +431,21 @@ def test_a_script_that_never_names_a_brief_term_is_made_to_say_it(settings: Sett
 
 
 def test_a_term_with_regex_characters_is_a_pattern_the_grammar_reads() -> None:
-    assert naming_pattern("$50", 30) == '^[^"\\\\]{0,10}[$]50[^"\\\\]{0,17}$'
+    assert naming_pattern("$50", 30) == '^[^"\\\\]{0,10}[$]50(s?[^A-Za-z0-9"\\\\][^"\\\\]{0,15})?$'
     assert re.fullmatch(naming_pattern("班主任", 30), "作为班主任，你先看到了成绩。")
+
+
+@pytest.mark.parametrize(("term", "line", "fits"), [
+    ("starter", "Feed the starter a spoon of flour.", True),
+    ("starter", "Feed your starters first.", True),
+    ("starter", "Mix 3starters of warm water.", False),  # glued on: what the grammar let the model write before
+    ("budget", "Ibudget is 600 yen.", False),
+    ("engineer", "I'm ready for the 4:engineer hours.", False),
+    ("5分钟", "只要5分钟就能画完。", True),
+    ("5分钟", "只要25分钟就能画完。", False),
+])  # fmt: skip
+def test_a_term_the_grammar_makes_a_line_say_is_a_whole_word(term: str, line: str, fits: bool) -> None:
+    assert bool(re.fullmatch(naming_pattern(term, 120), line)) is fits
 
 
 @pytest.mark.parametrize(("line", "language", "said"), [

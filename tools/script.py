@@ -990,7 +990,17 @@ def naming_pattern(term: str, cap: int) -> str:
     of one ('[$]50'), since a backslash escape reached the grammar as an escape it does not know."""
     escaped = "".join(f"[{c}]" if c in ".$*+?()[{}|" else f"\\{c}" if c in "\\^]" else c for c in term)
     before = max(4, cap // 3)
-    return f'^[^"\\\\]{{0,{before}}}{escaped}[^"\\\\]{{0,{max(8, cap - before - len(term))}}}$'
+    after = max(8, cap - before - len(term))
+    free = '[^"\\\\]'
+    if term[:1].isascii() and term[:1].isalnum():  # a whole word: the model glued it on ('3starters', 'Ibudget')
+        lead = f"({free}{{0,{before - 1}}}[^A-Za-z0-9\"\\\\:/.$%+-])?"  # nor '4:engineer'
+    else:
+        lead = f"{free}{{0,{before}}}"
+    if term[-1:].isascii() and term[-1:].isalnum():
+        tail = f"(s?[^A-Za-z0-9\"\\\\]{free}{{0,{after - 2}}})?"
+    else:
+        tail = f"{free}{{0,{after}}}"
+    return f"^{lead}{escaped}{tail}$"
 
 
 def _assemble(inp: ScriptInput, fmt: ShortFormat, hook: str, texts: list[_SceneText], on_screen: list[str],
