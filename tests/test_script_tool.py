@@ -454,6 +454,7 @@ def test_a_term_the_grammar_makes_a_line_say_is_a_whole_word(term: str, line: st
     ("Three tips: 1) drink water, 2) sleep early, 3) walk more.", "en",
      "Three tips. Drink water. Sleep early. Walk more."),
     ("It costs 3.5 dollars and takes 2 hours.", "en", "It costs 3.5 dollars and takes 2 hours."),  # amounts stay
+    ("1. Protects your money<br>2. Builds your savings<br>3.", "en", "Protects your money. Builds your savings."),
     ("1. 喝够水 2. 早点睡", "zh", "喝够水。早点睡。"),
 ])  # fmt: skip
 def test_a_list_written_into_a_scene_is_said_as_sentences(line: str, language: str, said: str) -> None:
@@ -468,6 +469,7 @@ def test_a_list_written_into_a_scene_is_said_as_sentences(line: str, language: s
     ("老奶奶看着我，说‘你这碗粥是不是太热了？", "zh", "老奶奶看着我，说你这碗粥是不是太热了？"),  # the quote ran on
     ("你也可以。", "zh", "你也可以。"),  # whole: jieba calls '可以' a conjunction
     ("Come on in.", "en", "Come on in."),
+    ("You told your friend. It's hard to explain what's.", "en", "You told your friend. It's hard to explain."),
     ("猫之所以怕水，是因为毛会湿。", "zh", "猫之所以怕水，是因为毛会湿。"),
 ])  # fmt: skip
 def test_a_sentence_the_model_broke_off_is_cut_back_to_a_whole_clause(line: str, language: str, said: str) -> None:

@@ -455,6 +455,7 @@ _ENUMERATOR = re.compile(r"(?:^|(?<=\s))(?:\d{1,2}[.)]|#\d{1,2}|第[一二三四
 def mend_list_numbers(text: str, language: Language) -> str:
     """A list written into one scene ('1. Protects against… 2. Provides…') said as sentences: the voice read
     '1.' aloud, and the items ran together without a stop. Amounts ('3.5', '2)' in a formula) stay."""
+    text = " ".join(re.sub(r"</?[A-Za-z]{1,6}\s*/?>", " ", text).split())  # '…expenses<br>2. Builds…'
     marks = list(_ENUMERATOR.finditer(text))
     if len(marks) < 2 or any(re.match(r"第", m.group(0)) for m in marks):
         return text
@@ -469,7 +470,8 @@ def mend_list_numbers(text: str, language: Language) -> str:
 
 
 _EN_DANGLING = {"a", "an", "the", "and", "or", "but", "of", "to", "your", "my", "our", "their", "his", "her", "its",
-                "because", "than", "with", "from", "into", "while", "when", "if", "whose"}  # fmt: skip
+                "because", "than", "with", "from", "into", "while", "when", "if", "whose", "what's", "it's",
+                "there's", "you're", "i'm", "we're", "they're"}  # fmt: skip
 _ZH_DANGLING = {"到", "把", "给", "被", "向", "往", "从", "和", "与", "及", "而", "但", "对", "让", "使", "但是",
                 "因为", "所以", "如果", "虽然", "而且", "并且", "或者", "然后", "以及"}  # fmt: skip
 """Words a Chinese sentence does not end on ('可以' is tagged a conjunction by jieba, and '你也可以。' is whole)."""
@@ -834,6 +836,7 @@ class _Writer:
         def settled(hook: str) -> _Outline:  # mended first: a hook the split fixes costs no call
             hook = mend_framing(tidy_cut(hook, language, FIELD_CHARS[language]["hook"]), language, self.inp.duration)
             hook, self.hook_rest = split_hook(hook, language)
+            hook = hook[:1].upper() + hook[1:] if language == Language.EN else hook  # 'cozy indie games…'
             return outline.model_copy(update={"hook": hook})
 
         outline = settled(outline.hook)
