@@ -17,6 +17,7 @@ from reelcraft.tools.script_checks import (
     brief_steps,
     check_scenes,
     contradiction,
+    framing_only,
     in_brief_order,
     key_terms,
     onscreen_problems,
@@ -204,3 +205,28 @@ def test_a_clock_time_on_screen_is_two_characters_not_a_lone_word() -> None:
     scenes = [Scene(voiceover="8点，宽窄巷子开门。", on_screen_text="8点", duration=5),
               Scene(voiceover="猫。", on_screen_text="猫", duration=5)]  # fmt: skip
     assert [f.scene for f in onscreen_problems(scenes, Language.ZH)] == [2]
+
+
+def test_a_new_day_over_the_scene_starts_the_clock_again() -> None:
+    """'第二天早晨8点' was the scene's headline; its lines only said '早上8点30分，我已经起床了'."""
+    trip = [Scene(voiceover="晚上7点30分，我准备睡觉了。", on_screen_text="晚上7点", duration=6),
+            Scene(voiceover="早上8点30分，我已经起床了。", on_screen_text="第二天早晨8点", duration=6)]  # fmt: skip
+    assert contradiction(trip, Language.ZH) == []
+    trip[1] = trip[1].model_copy(update={"on_screen_text": "早晨8点"})
+    assert [f.scene for f in contradiction(trip, Language.ZH)] == [2]
+
+
+def test_the_briefs_first_and_last_steps_are_in_the_beats_and_only_their_first_beat_must_say_them() -> None:
+    brief = "跟拍外婆在菜市场卖菜的一天，从凌晨进货到收摊，60秒"
+    assert in_brief_order(["早6点", "10点，顾客排队", "下午2点"], brief, Language.ZH) == [
+        "早6点：凌晨进货", "10点，顾客排队", "下午2点：收摊"]  # fmt: skip
+    candle = "手工香薰蜡烛教程，从融蜡到脱模，45秒"
+    beats = ["融蜡", "融蜡：加入香精", "脱模"]  # a step's name as a section label over the next beats
+    said = ["隔水融蜡，小火慢慢来。", "等温度降一点，加入香精。", "凝固以后轻轻脱模。"]
+    assert step_gaps(said, beats, candle, Language.ZH) == []
+
+
+@pytest.mark.parametrize(("text", "framing"), [("视频的35秒长", True), ("35秒", True), ("仰卧起坐35秒", False),
+                                              ("小火慢炖40分钟", False)])  # fmt: skip
+def test_a_beat_that_only_says_the_videos_length_is_framing(text: str, framing: bool) -> None:
+    assert framing_only(text, 35) is framing

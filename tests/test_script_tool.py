@@ -505,3 +505,8 @@ def test_a_scene_whose_beat_is_a_step_of_the_brief_is_made_to_say_it(settings: S
 ])  # fmt: skip
 def test_the_briefs_framing_is_not_said(line: str, language: str, seconds: float, said: str) -> None:
     assert mend_framing(line, Language(language), seconds) == said
+
+
+def test_a_hooks_lead_in_words_go_one_after_another() -> None:
+    """'你是不是也' went and left '听过…', still over 2.5 s."""
+    assert split_hook("你是不是也听过仰卧起坐能瘦肚子吗？", Language.ZH) == ("仰卧起坐能瘦肚子吗？", "")

@@ -320,7 +320,9 @@ def split_hook(hook: str, language: Language) -> tuple[str, str]:
     if speech_units(hook, language) <= most:
         return hook, ""
     zh = language == Language.ZH
-    hook = re.sub(r"\s{2,}", " ", _HOOK_FILLER[language].sub("", hook)).strip()  # '仰卧起坐真的能瘦肚子吗？'
+    while (bare := _HOOK_FILLER[language].sub("", hook)) != hook:  # again: '你是不是也' first bared '听过…'
+        hook = bare
+    hook = re.sub(r"\s{2,}", " ", hook).strip()  # '仰卧起坐真的能瘦肚子吗？'
     if speech_units(hook, language) <= most:
         return hook[:1].upper() + hook[1:], ""
     said = checks.sentences(hook)

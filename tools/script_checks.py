@@ -278,6 +278,8 @@ def _clock_order(scenes: list[Scene], language: Language) -> list[Finding]:
     stages = _TIME_STAGES[language]
     last: tuple[int, int] | None = None  # (minutes, scene)
     for number, scene in enumerate(scenes, start=1):
+        if _NEW_DAY.search(scene.on_screen_text):  # 'Day 4: Ueno', '第二天早晨8点' over the scene
+            last = None
         for sentence in sentences(scene.voiceover):
             if _NEW_DAY.search(sentence):
                 last = None
@@ -327,6 +329,8 @@ def contradiction(scenes: list[Scene], language: Language) -> list[Finding]:
     stages = _TIME_STAGES[language]
     latest: tuple[int, str, int] | None = None  # (stage index, stage name, scene)
     for number, scene in enumerate(scenes, start=1):
+        if _NEW_DAY.search(scene.on_screen_text):
+            latest = None
         for sentence in sentences(scene.voiceover):
             if _NEW_DAY.search(sentence):
                 latest = None
@@ -436,8 +440,14 @@ def in_brief_order(texts: list[str], brief: str, language: Language) -> list[str
     others stay where they are. The outline's beats go through it, so the scenes are written in order: the
     small model put 'inflate' before 'measure', and a rewrite of one scene cannot move it."""
     steps = brief_steps(brief, language)
-    if len(steps) < 2:
+    if len(steps) < 2 or not texts:
         return texts
+    texts = list(texts)
+    glue = "：" if language == Language.ZH else ": "
+    if not any(names_step(t, steps[0], language) for t in texts):  # '从凌晨进货到收摊' with no beat on 进货
+        texts[0] = f"{texts[0].rstrip('.。')}{glue}{steps[0]}"
+    if len(texts) > 1 and not any(names_step(t, steps[-1], language) for t in texts):
+        texts[-1] = f"{texts[-1].rstrip('.。')}{glue}{steps[-1]}"
     ranked = [(i, next((k for k, step in enumerate(steps) if names_step(t, step, language)), -1))
               for i, t in enumerate(texts)]  # fmt: skip
     places = [i for i, k in ranked if k >= 0]
@@ -454,9 +464,13 @@ def step_gaps(voiceovers: list[str], beats: list[str], brief: str, language: Lan
     after the mixing."""
     steps = brief_steps(brief, language)
     gaps = []
+    introduced: set[str] = set()
     for index, (said, beat) in enumerate(zip(voiceovers, beats, strict=True)):
         for step in steps:
-            if names_step(beat, step, language) and not names_step(said, step, language):
+            if not names_step(beat, step, language) or step in introduced:
+                continue  # only the beat that brings a step in: '融蜡：加入香料' after '融蜡' is a section label
+            introduced.add(step)
+            if not names_step(said, step, language):
                 markers = [m for m in _step_markers(step, language) if not re.fullmatch(r"day|\d+", m)]
                 word = next((m for m in reversed(markers) if m.lower() in beat.lower()), markers[-1] if markers else "")
                 if word:
@@ -630,16 +644,18 @@ def topic_text(brief: str, language: Language) -> str:
 
 def framing_only(text: str, seconds: float) -> bool:
     """A piece of text that is only the video's framing ('35秒' in a 35 s video, '30 seconds', 'TikTok'): nothing
-    in it is what the video is about. Other lengths stay ('小火慢炖，40分钟' is a step)."""
+    in it is what the video is about, nor in '视频的35秒长'. Other lengths stay ('小火慢炖，40分钟' is a step)."""
     if not re.search(r"\w", text):
         return False
     length = re.compile(rf"\b(?:in|under|within)?\s*(?:{seconds:g}|N)\s*-?\s*(?:s|sec|secs|seconds?)\b|"
                         rf"(?:{seconds:g}|N)\s*秒(?:内|以内)?", re.I)  # fmt: skip
-    return not re.sub(r"[\W_]+", "", _PLATFORM.sub("", length.sub("", text)))
+    left = re.sub(r"[\W_]+", "", _PLATFORM.sub("", length.sub("", text)))
+    said_length = length.search(text) is not None
+    return not left or (said_length and len(left) <= 3 and all("\u4e00" <= c <= "\u9fff" for c in left))
 
 
-_PLATFORM = re.compile(r"\b(?:tiktok|reels?|shorts|youtube|instagram|douyin|bilibili|vertical video|short video)\b|"
-                       r"抖音|快手|小红书|[bB]站|哔哩哔哩|视频号|竖屏|短视频", re.I)  # fmt: skip
+_PLATFORM = re.compile(r"\b(?:tiktok|reels?|shorts|youtube|instagram|douyin|bilibili|vertical video|short video|"
+                       r"video|clip)\b|抖音|快手|小红书|[bB]站|哔哩哔哩|视频号|竖屏|短视频|视频", re.I)  # fmt: skip
 
 
 def _zh_phrases(brief: str) -> list[str]:
