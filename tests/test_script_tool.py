@@ -318,6 +318,8 @@ def test_a_first_scene_that_only_says_the_hook_again_says_its_beat(settings: Set
     ("A 30-second vertical short video about: Keith Urban - Female (Lyric Video)", "en",
      ["#keithurban", "#female", "#howto"]),  # a name stays one tag; the format's own fills up
     ("3 tips to keep houseplants alive in winter", "en", ["#houseplants", "#winter", "#howto"]),
+    ("A 30-second vertical short video about: Don Diablo - Take Her Place ft. A R I Z", "en",
+     ["#dondiablo", "#takeherplace", "#howto"]),  # a song's title is one tag, not #take #place
     ("做一个30秒的竖屏短视频，主题：《魔兽争霸3》重制版最强种族排名", "zh",
      ["#魔兽争霸3", "#重制版最强种族排名", "#教程"]),
 ])  # fmt: skip

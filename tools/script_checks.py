@@ -747,9 +747,13 @@ def brief_hashtags(brief: str, language: Language, extra: str = "") -> list[str]
         tags, used = [], set[str]()
         for name in names:
             parts = name.split()[:2]  # “Taylor Swift Eras Tour” → #taylorswift
+            whole = name.split()
             if all(part in terms for part in parts):
                 tags.append("".join(parts))
                 used.update(parts)
+            elif len(whole) <= 3 and any(part in terms for part in whole):  # “Take Her Place”, not #take #place
+                tags.append("".join(whole))
+                used.update(whole)
         rest = [t for t in terms if t not in used]
         tags += [t for t in rest if t not in _PLAIN_VERBS]
         extra_words = [t for t in rest if t in _PLAIN_VERBS]
