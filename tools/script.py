@@ -531,7 +531,7 @@ def mend_dangling(text: str, language: Language) -> str:
 def mend_framing(text: str, language: Language, seconds: float) -> str:
     """The brief's framing said aloud goes: a clause that is only the length or the platform ('融蜡到脱模，45秒。'
     is '融蜡到脱模。'); a Chinese question keeps its question mark ('…能瘦肚子吗。' is '…吗？')."""
-    pieces = re.split(r"(?<=[，,；;：:。.!！?？])\s*", text.strip())
+    pieces = re.split(r"(?<=[，；：。！？])\s*|(?<=[,;:.!?])\s+", text.strip())  # not inside '3.5'
     kept = [p for p in pieces if p and not checks.framing_only(p, seconds)]
     if kept and len(kept) < len([p for p in pieces if p]):
         text = "".join(kept) if language == Language.ZH else " ".join(kept)
