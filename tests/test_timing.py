@@ -83,7 +83,14 @@ def test_a_script_too_long_even_spoken_faster_loses_sentences_and_still_gives_a_
     assert [len(s.voiceover.split()) for s in said.scenes] == [3, 3, 6]  # the longest first, until 20 s is enough
     assert said.scenes[0].voiceover == "One two three." and said.scenes[2].voiceover == "One two three. Four five six."
     assert sum(1 for w in deps.warnings if "lost its last sentence" in w) == 5
-    one = plan.model_copy(update={"scenes": [Scene(voiceover=" ".join(["word"] * 20), on_screen_text="x",
+    one = plan.model_copy(update={"scenes": [Scene(voiceover=" ".join(["word"] * 9), on_screen_text="x",
                                                    duration=7)] * 3})  # fmt: skip
-    with pytest.raises(VoiceoverError, match="cut to one sentence"):
-        pipeline.voice_and_timing(one, _Notes(), None)  # type: ignore[arg-type]
+    notes = _Notes()
+    said, _, durations = pipeline.voice_and_timing(one, notes, None)  # type: ignore[arg-type]
+    assert sum(durations) == pytest.approx(20, abs=1e-6)  # one sentence a scene, still too long: shortened
+    assert all(len(s.voiceover.split()) < 9 for s in said.scenes)
+    assert any("was shortened to" in w for w in notes.warnings)
+    tiny = plan.model_copy(update={"target_duration": 3, "scenes": [Scene(voiceover="one two three", duration=1,
+                                                                           on_screen_text="x")] * 3})  # fmt: skip
+    with pytest.raises(VoiceoverError, match="cut to a few words a scene"):
+        pipeline.voice_and_timing(tiny, _Notes(), None)  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ Only what changed is re-made: every tool keys its output by the hash of its inpu
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -78,21 +79,46 @@ def voice_and_timing(plan: VideoPlan, deps: Deps, voice: str | None,
         parts = [sentences(s.voiceover) for s in plan.scenes]
         lengths = [s.asset.duration or 0.0 for s in spoken.scenes]
         longest = max((i for i in range(len(parts)) if len(parts[i]) > 1), key=lambda i: lengths[i], default=None)
-        if longest is None:
-            raise VoiceoverError(
-                f"the narration needs {sum(lengths):.1f} s even spoken faster and cut to one sentence a scene, "
-                f"but the video is {plan.target_duration:g} s",
-                "shorten the voiceover or ask for a longer video",
-            )
-        kept = parts[longest][:-1]
         scenes = list(plan.scenes)
-        joined = ("" if plan.language == Language.ZH else " ").join(kept)
-        scenes[longest] = scenes[longest].model_copy(update={"voiceover": joined})
+        if longest is not None:
+            kept = parts[longest][:-1]
+            joined = ("" if plan.language == Language.ZH else " ").join(kept)
+            scenes[longest] = scenes[longest].model_copy(update={"voiceover": joined})
+            deps.warn("voiceover", f"scene {longest + 1} lost its last sentence (“{parts[longest][-1][:60]}”) to "
+                                   f"fit {plan.target_duration:g} s")  # fmt: skip
+        else:  # one sentence a scene and still too long: the longest sentence is shortened (a Russian title
+            # read by the English voice needed 41 s for 30 s), so the brief still ends in a video
+            cuttable = [i for i, s in enumerate(plan.scenes) if _shortened(s.voiceover, plan.language) != s.voiceover]
+            if not cuttable:
+                raise VoiceoverError(
+                    f"the narration needs {sum(lengths):.1f} s even spoken faster and cut to a few words a scene, "
+                    f"but the video is {plan.target_duration:g} s",
+                    "shorten the voiceover or ask for a longer video",
+                )
+            longest = max(cuttable, key=lambda i: lengths[i])
+            shorter = _shortened(plan.scenes[longest].voiceover, plan.language)
+            scenes[longest] = scenes[longest].model_copy(update={"voiceover": shorter})
+            deps.warn("voiceover", f"scene {longest + 1} was shortened to “{shorter[:60]}” to fit "
+                                   f"{plan.target_duration:g} s")  # fmt: skip
         plan = plan.model_copy(update={"scenes": scenes})
-        deps.warn("voiceover", f"scene {longest + 1} lost its last sentence (“{parts[longest][-1][:60]}”) to fit "
-                               f"{plan.target_duration:g} s")  # fmt: skip
         spoken, durations, speed = _voice_and_fit(plan, deps, voice, speed)
     return plan, spoken, durations
+
+
+def _shortened(sentence: str, language: Language) -> str:
+    """A sentence cut to its first clause, else to about two thirds of its words (never under 3 words or 6
+    characters), with a stop; unchanged when it is already that short."""
+    zh = language == Language.ZH
+    core = sentence.strip().rstrip(".!?。！？…")
+    units = list(core) if zh else core.split()
+    least = 6 if zh else 3
+    if len(units) <= least:
+        return sentence
+    clause = re.split(r"[,，;；:：]\s*", core)[0].strip()
+    if least <= (len(clause) if zh else len(clause.split())) < len(units):
+        return clause + ("。" if zh else ".")
+    keep = max(least, len(units) * 2 // 3)
+    return ("".join(units[:keep]) + "。") if zh else (" ".join(units[:keep]).rstrip(",;:") + ".")
 
 
 def _voice_and_fit(plan: VideoPlan, deps: Deps, voice: str | None, start_speed: float = 1.0,
