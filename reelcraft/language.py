@@ -43,6 +43,18 @@ def language_problem(text: str, language: str) -> str | None:
         return f"not written in Chinese: {text[:60]!r}{hint}"
     if language == "en" and CJK_IDEOGRAPH.search(text):
         return f"contains Chinese characters but must be English: {text[:60]!r}"
+    if language == "en" and (script := other_script(text)):
+        return f"written in {script} but the voice reads English; say it in English: {text[:60]!r}"
+    return None
+
+
+def other_script(text: str, share: float = 0.3) -> str | None:
+    """The writing system other than Latin and Han that at least `share` of the letters are in (a Russian
+    title's script copied into an English narration, which the English voice cannot read), or None."""
+    found = letters(text)
+    for name, pattern in _OTHER_SCRIPTS:
+        if found and sum(bool(pattern.match(ch)) for ch in found) / len(found) >= share:
+            return name
     return None
 
 
@@ -58,8 +70,9 @@ _OTHER_SCRIPTS = [
 ]  # fmt: skip
 _SIMPLIFIED_ONLY = re.compile(r"[的个们这说让给为时后里还没视频吗呢吧么讲样]")
 """Characters a Chinese brief is full of and a Japanese one is not: Chinese framing around a Japanese title."""
-_ENGLISH_WORDS = _vocabulary("the of for about and to with my your how what why is are this that make from you it "
-                             "seconds second at by")
+_ENGLISH_WORDS = _vocabulary(
+    "the of for about and to with my your how what why is are this that make from you it seconds second at by"
+)
 _LATIN_WORDS = {
     "Spanish": _vocabulary("el la de los las del que y para con por una sobre mi cómo es segundos vídeo sin muy más"),
     "French": _vocabulary("le la de les des du et pour avec une sur mon est comment pourquoi secondes vidéo très"),
@@ -83,9 +96,8 @@ def unsupported_language(text: str) -> str | None:
     chinese = cjk_share(text) >= 0.2 and bool(_SIMPLIFIED_ONLY.search(text))
     if english or chinese:
         return None
-    for name, pattern in _OTHER_SCRIPTS:
-        if sum(bool(pattern.match(ch)) for ch in found) / len(found) >= 0.25:
-            return name
+    if name := other_script(text, 0.25):
+        return name
     if cjk_share(text) >= 0.2:
         return None  # Han characters without the common simplified ones: a short Chinese brief
     counts = {name: sum(w in vocabulary for w in words) for name, vocabulary in _LATIN_WORDS.items()}

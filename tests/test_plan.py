@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from reelcraft.errors import BriefError
+from reelcraft.language import language_problem
 from reelcraft.plan import (
     Language,
     Platform,
@@ -91,3 +92,14 @@ def test_fitted_durations_sum_to_target_and_keep_proportions() -> None:
 
 def test_safe_box_of_vertical_preset() -> None:
     assert _plan([30]).preset.safe_box() == (65, 288, 1015, 1440)
+
+
+@pytest.mark.parametrize(("text", "language", "flagged"), [
+    ("Вот как выглядит утро студента с бюджетом", "en", True),  # a Russian title's script, copied whole
+    ("The new video by Сергей Лазарев is out, and fans love the chorus", "en", False),  # a name inside English
+    ("Try this 3-step routine before class", "en", False),
+    ("早上七点起床，先喝一杯温水", "zh", False),
+    ("Вот как выглядит утро студента", "zh", True),
+])  # fmt: skip
+def test_a_narration_the_voice_cannot_read_is_named(text: str, language: str, flagged: bool) -> None:
+    assert (language_problem(text, language) is not None) == flagged
