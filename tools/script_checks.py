@@ -362,28 +362,34 @@ def brief_steps(brief: str, language: Language) -> list[str]:
     """The steps a brief names in order, or []: 'from feeding the starter to the first slice', 'bath, pajamas,
     books, lights out', '从融蜡到脱模', '第一天宽窄巷子，第二天大熊猫基地'. A script that takes them in
     another order contradicts the brief."""
+    return list(_brief_steps(brief, language))  # a copy: the cached tuple stays as it was
+
+
+@functools.lru_cache(maxsize=256)
+def _brief_steps(brief: str, language: Language) -> tuple[str, ...]:
+    """Cached: every rewrite pass asks again for the same brief."""
     text = topic_text(brief, language)
     if language == Language.ZH:
         days = [(day + what).strip() for day, what in _ZH_DAYS.findall(text)]
         if len(days) >= 2:
-            return days
+            return tuple(days)
         for chunk in re.split(r"[，,。；;：:]", text) if _ZH_SEQUENCE_CUE.search(brief) else []:
             parts = [p.strip() for p in re.split(r"[、→＋+]|然后", chunk) if p.strip()]
             if len(set(parts)) == len(parts) >= 3 and all(2 <= len(p) <= 8 for p in parts):
-                return parts
+                return tuple(parts)
         if match := _ZH_FROM_TO.search(text):
-            return [match.group(1), match.group(2)]
-        return []
+            return match.group(1), match.group(2)
+        return ()
     for chunk in re.split(r"[:;.]\s+|\s+[-–—]\s+", text):
         parts = [m.group(1).strip(" .") for p in re.split(r",|\s+(?:->|→)\s+|\s+then\s+", chunk)
                  if p.strip() and (m := _EN_LIST_ITEM.match(p.strip()))]  # fmt: skip
         days = all(re.match(r"day\s+\w+\b", p, re.I) for p in parts)
         if (days or _EN_SEQUENCE_CUE.search(brief)) and len({p.lower() for p in parts}) == len(parts) >= 3 and \
                 all(1 <= len(p.split()) <= 4 for p in parts):
-            return parts
+            return tuple(parts)
     if match := _EN_FROM_TO.search(text):
-        return [match.group(1), match.group(2)]
-    return []
+        return match.group(1), match.group(2)
+    return ()
 
 
 def _step_markers(step: str, language: Language) -> list[str]:
