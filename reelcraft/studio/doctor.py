@@ -31,6 +31,7 @@ def run_checks(settings: Settings, *, status: StatusFn = no_status) -> list[Chec
     rows.append(_music_synth())
     rows.append(_music_analysis(settings, status))
     rows.append(_gan(settings))
+    rows.append(_illustrations(settings, status))
     has_llama = importlib.util.find_spec("llama_cpp") is not None
     rows.append(Check("llama-cpp-python", has_llama, "installed" if has_llama else "pip install -e . (make install)"))
     rows.append(_embedded_llm(settings, status))
@@ -97,6 +98,25 @@ def _gan(settings: Settings) -> Check:
     except CheckpointError as exc:
         return Check("background GAN", False, f"{exc} (reinstall the package, or `make gan-default`)")
     return Check("background GAN", True, f"{path.name} ({cfg.arch}, {cfg.width}×{cfg.height})")
+
+
+def _illustrations(settings: Settings, status: StatusFn) -> Check:
+    """The illustration library and its picture index: the index is built here, at install (~2 min), so a
+    new user's first illustrated scene does not wait for it."""
+    from reelcraft.media.illustration_index import ensure_index, load_index
+    from reelcraft.media.illustrations import DEFAULT_SET, library_dir, load_catalog
+    from reelcraft.tools.deps import Deps
+
+    root = library_dir(settings.models_dir)
+    try:
+        pictures = len(load_catalog(root, DEFAULT_SET))
+        embedder = Deps.from_settings(settings).embedder()
+        if load_index(root, embedder) is None:
+            with status("indexing the illustrations' English and Chinese keywords (first time: ~2 min)…"):
+                ensure_index(root, embedder)
+    except ReelcraftError as exc:
+        return Check("illustrations", False, f"{exc.message} ({exc.fix})")
+    return Check("illustrations", True, f"{pictures} pictures in {DEFAULT_SET}, index for {embedder.name}")
 
 
 def _embedded_llm(settings: Settings, status: StatusFn) -> Check:
