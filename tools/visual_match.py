@@ -19,8 +19,12 @@ from functools import lru_cache
 
 import numpy as np
 
+from reelcraft.errors import ReelcraftError
+from reelcraft.language import CJK_IDEOGRAPH
 from reelcraft.media.illustration_index import Concept, IllustrationIndex
+from reelcraft.prompts import load_prompt
 from reelcraft.protocols import Embedder
+from reelcraft.tools.deps import Deps
 
 _EN_STOP_WORDS = (
     "a an the and or but if of to in on at by for with from into onto off up down out over under about as is are was "
@@ -131,29 +135,43 @@ def semantic_scores(line: str, language: str, index: IllustrationIndex, embedder
 
 @dataclass(frozen=True)
 class Calibration:
-    """score = sigmoid(lexical · w_lex + (semantic − the line's median semantic) · w_sem + bias), per language:
-    e5's scores shift from line to line (0.80–0.90), so only how far a picture stands out counts."""
+    """logit = w_lex · lexical(line) + w_sem · semantic(line) + w_terms · lexical(terms) + w_terms_sem ·
+    semantic(terms) + bias, per language, where semantic is how far a picture stands out from the line's median
+    (e5's scores shift from line to line, 0.80–0.90), and terms are the English things the model named."""
 
     w_lex: float
     w_sem: float
+    w_terms: float
+    w_terms_sem: float
     bias: float
 
 
 CALIBRATION = {
-    "en": Calibration(w_lex=0.2, w_sem=10.0, bias=-1.0),
-    "zh": Calibration(w_lex=0.2, w_sem=10.0, bias=-1.0),
+    "en": Calibration(w_lex=0.2, w_sem=10.0, w_terms=0.2, w_terms_sem=10.0, bias=-1.0),
+    "zh": Calibration(w_lex=0.2, w_sem=10.0, w_terms=0.2, w_terms_sem=10.0, bias=-1.0),
 }
 
 
-def rank_concepts(
-    line: str, language: str, index: IllustrationIndex, embedder: Embedder, top: int = 5
-) -> list[tuple[Concept, float]]:
-    """The best pictures for a line, best first, with calibrated scores (0.5: a person would call it a fit)."""
+def _standing(scores: np.ndarray) -> np.ndarray:
+    return scores - np.median(scores)
+
+
+def match_logits(line: str, language: str, index: IllustrationIndex, embedder: Embedder,
+                 terms: list[str] | None = None) -> np.ndarray:
+    """Per concept, the calibrated logit that it shows the line (−inf for signs and symbols)."""
     calibration = CALIBRATION["zh" if language == "zh" else "en"]
-    lexical = lexical_scores(line, language, index)
-    semantic = semantic_scores(line, language, index, embedder)
-    logits = lexical * calibration.w_lex + (semantic - np.median(semantic)) * calibration.w_sem + calibration.bias
-    logits = logits + _priors(index)
+    logits = calibration.w_lex * lexical_scores(line, language, index)
+    logits += calibration.w_sem * _standing(semantic_scores(line, language, index, embedder))
+    if terms:
+        logits += calibration.w_terms * lexical_scores(", ".join(terms), "en", index)
+        logits += calibration.w_terms_sem * _standing(semantic_scores(", ".join(terms), "en", index, embedder))
+    return logits + calibration.bias + _priors(index)
+
+
+def rank_concepts(line: str, language: str, index: IllustrationIndex, embedder: Embedder, top: int = 5,
+                  terms: list[str] | None = None) -> list[tuple[Concept, float]]:
+    """The best pictures for a line, best first, with calibrated scores (0.5: a person would call it a fit)."""
+    logits = match_logits(line, language, index, embedder, terms)
     ranked: list[tuple[Concept, float]] = []
     subgroups: set[str] = set()
     for row in np.argsort(-logits):
@@ -175,3 +193,42 @@ FACE_PENALTY = 0.7
 def _priors(index: IllustrationIndex) -> np.ndarray:
     return np.array([-np.inf if not shown(c) else -FACE_PENALTY if c.group == "smileys-emotion" else 0.0
                      for c in index.concepts])  # fmt: skip
+
+
+def _terms_schema(count: int) -> dict:
+    thing = {"type": "string", "minLength": 2, "maxLength": 24}
+    scene = {"type": "object", "properties": {"things": {"type": "array", "items": thing, "minItems": 1,
+                                                         "maxItems": 3}}, "required": ["things"]}  # fmt: skip
+    return {"type": "object", "properties": {"scenes": {"type": "array", "items": scene, "minItems": count,
+                                                        "maxItems": count}}, "required": ["scenes"]}  # fmt: skip
+
+
+def picture_terms(lines: list[str], language: str, deps: Deps) -> list[list[str]]:
+    """What each line should show, as 1–3 English nouns the model writes ('coffee', 'alarm clock'): the
+    words CLDR's keywords and the stock providers both understand, whatever language the line is in. An
+    answer that cannot be used gives no terms (the line is matched on its own words), never an error."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from reelcraft.tools.llm_json import ask_valid_json
+
+    numbered = "\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1))
+    system, user = load_prompt("visual_terms", "zh" if language == "zh" else "en").render(
+        lines=numbered, count=len(lines))
+
+    def check(parsed: object) -> tuple[list[list[str]] | None, list[str]]:
+        scenes = parsed.get("scenes", []) if isinstance(parsed, dict) else []
+        if len(scenes) != len(lines):
+            return None, [f"give exactly {len(lines)} entries in 'scenes', one per line"]
+        terms = [[t.strip().lower() for t in s.get("things", []) if isinstance(t, str) and t.strip()]
+                 for s in scenes if isinstance(s, dict)]  # fmt: skip
+        if any(CJK_IDEOGRAPH.search(t) for found in terms for t in found):
+            return None, ["write every thing in English"]
+        return terms, []
+
+    try:
+        return ask_valid_json(deps, _terms_schema(len(lines)), [SystemMessage(system), HumanMessage(user)], check,
+                              stage="visuals", what="picture terms", fix="the lines are matched on their own words",
+                              attempts=2)  # fmt: skip
+    except ReelcraftError as exc:
+        deps.warn("visuals", f"no picture terms from the model ({exc.message}); matching the lines' own words")
+        return [[] for _ in lines]
