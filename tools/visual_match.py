@@ -195,12 +195,21 @@ def _priors(index: IllustrationIndex) -> np.ndarray:
                      for c in index.concepts])  # fmt: skip
 
 
-def _terms_schema(count: int) -> dict:
+def _terms_schema(lines: list[str]) -> dict:
+    """One entry per line, each opening with the line's own first words: a small model answering five
+    lines at once otherwise shifts its answers by a line."""
     thing = {"type": "string", "minLength": 2, "maxLength": 24}
-    scene = {"type": "object", "properties": {"things": {"type": "array", "items": thing, "minItems": 1,
-                                                         "maxItems": 3}}, "required": ["things"]}  # fmt: skip
-    return {"type": "object", "properties": {"scenes": {"type": "array", "items": scene, "minItems": count,
-                                                        "maxItems": count}}, "required": ["scenes"]}  # fmt: skip
+    entries = [{"type": "object", "properties": {"line": {"const": _opening(line)},
+                                                 "things": {"type": "array", "items": thing, "minItems": 1,
+                                                            "maxItems": 3}},
+                "required": ["line", "things"]} for line in lines]  # fmt: skip
+    return {"type": "object", "required": ["scenes"],
+            "properties": {"scenes": {"type": "array", "prefixItems": entries, "items": False,
+                                      "minItems": len(lines), "maxItems": len(lines)}}}  # fmt: skip
+
+
+def _opening(line: str) -> str:
+    return line[:8] if CJK_IDEOGRAPH.search(line) else " ".join(line.split()[:4])
 
 
 def picture_terms(lines: list[str], language: str, deps: Deps) -> list[list[str]]:
@@ -226,7 +235,7 @@ def picture_terms(lines: list[str], language: str, deps: Deps) -> list[list[str]
         return terms, []
 
     try:
-        return ask_valid_json(deps, _terms_schema(len(lines)), [SystemMessage(system), HumanMessage(user)], check,
+        return ask_valid_json(deps, _terms_schema(lines), [SystemMessage(system), HumanMessage(user)], check,
                               stage="visuals", what="picture terms", fix="the lines are matched on their own words",
                               attempts=2)  # fmt: skip
     except ReelcraftError as exc:
