@@ -26,6 +26,29 @@ class Motion(StrEnum):
     PAN_RIGHT = "pan_right"
 
 
+class Sprite(BaseModel):
+    """A transparent picture over a clip (an illustration, a kinetic number): where it sits, when it pops in,
+    how it floats. Positions are fractions of the frame, so previews at half size lay out the same."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: Path
+    """An RGBA PNG."""
+    x: float = Field(ge=0, le=1)
+    """Centre, as a fraction of the frame's width."""
+    y: float = Field(ge=0, le=1)
+    width: float = Field(gt=0, le=1)
+    """As a fraction of the frame's width (the height follows the picture's aspect)."""
+    appear: float = Field(default=0.0, ge=0)
+    """Seconds after the clip's start."""
+    motion: Literal["pop", "float", "none"] = "pop"
+    """pop: grows in with a small overshoot, then floats; float: floats from the start; none: still."""
+    bob: float = Field(default=0.01, ge=0, le=0.05)
+    """Float amplitude, as a fraction of the frame's height."""
+    period: float = Field(default=3.0, gt=0.2)
+    phase: float = 0.0
+
+
 class VisualClip(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -47,6 +70,8 @@ class VisualClip(BaseModel):
     """For kind='frames': name of a registered frame generator (numpy frames piped to the encoder)."""
     params: dict[str, Any] = Field(default_factory=dict)
     """Generator parameters (seed, palette, mood…)."""
+    sprites: tuple[Sprite, ...] = ()
+    """Pictures over the clip, drawn in order (the last on top)."""
 
     @field_validator("duration")
     @classmethod

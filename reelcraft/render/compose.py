@@ -96,7 +96,43 @@ def cover_filter(width: int, height: int, scaler: str = "bicubic") -> str:
             f"crop={width}:{height},setsar=1,format=yuv420p")
 
 
-def piece_filter(index: int, piece: Piece, width: int, height: int, fps: int) -> str:
+def sprite_inputs(piece: Piece, fps: int) -> list[str]:
+    """One looped still per sprite, as long as the piece (plus a second, so the overlay never runs dry)."""
+    args: list[str] = []
+    for sprite in piece.clip.sprites:
+        args += ["-loop", "1", "-framerate", str(fps), "-t", f"{piece.seconds + 1:.3f}", "-i", str(sprite.source)]
+    return args
+
+
+POP_SECONDS = 0.35
+
+
+def sprite_filters(index: int, piece: Piece, first_input: int, width: int, height: int) -> list[str]:
+    """Overlay the clip's sprites on [b{index}] into [v{index}]. Times are the clip's own (a piece cut by a
+    segment boundary carries on where it was), so a pop lands on the beat it was placed on."""
+    clock = f"(t+{piece.skip - piece.head:.4f})"
+    filters, current = [], f"b{index}"
+    for j, sprite in enumerate(piece.clip.sprites):
+        size = sprite.width * width
+        if sprite.motion == "pop":
+            grow = f"clip(({clock}-{sprite.appear:.4f})/{POP_SECONDS},0,1)"
+            # ease-out-back: from 0 to 1 with a ~10 % overshoot on the way
+            size_expr = f"max(2,{size:.2f}*(1+2.70158*pow({grow}-1,3)+1.70158*pow({grow}-1,2)))"
+            scale = f"scale=w='{size_expr}':h=-1:eval=frame"
+        else:
+            scale = f"scale=w={max(2, round(size))}:h=-1"
+        bob = 0.0 if sprite.motion == "none" else sprite.bob * height
+        x = f"{sprite.x * width:.2f}-w/2"
+        y = f"{sprite.y * height:.2f}-h/2+{bob:.2f}*sin(2*PI*{clock}/{sprite.period:.3f}+{sprite.phase:.3f})"
+        label = f"v{index}" if j == len(piece.clip.sprites) - 1 else f"o{index}_{j}"
+        filters.append(f"[{first_input + j}:v]format=rgba,{scale}[sp{index}_{j}]")
+        filters.append(f"[{current}][sp{index}_{j}]overlay=x='{x}':y='{y}':eval=frame:"
+                       f"enable='gte({clock},{sprite.appear:.4f})',format=yuv420p[{label}]")  # fmt: skip
+        current = label
+    return filters
+
+
+def piece_filter(index: int, piece: Piece, width: int, height: int, fps: int, source_input: int | None = None) -> str:
     frames = max(1, round(piece.seconds * fps))
     total = max(1, round(piece.total_seconds * fps))
     skip = round(piece.skip * fps)
@@ -119,8 +155,9 @@ def piece_filter(index: int, piece: Piece, width: int, height: int, fps: int) ->
         }.get(clip.motion, "(iw-iw/zoom)/2")
         # one decoded still, every frame made by zoompan (d=frames): decoded and scaled once
         chain = f"{cover},zoompan=z='{zoom}':x='{x}':y='(ih-ih/zoom)/2':d={frames}:s={width}x{height}:fps={fps}"
-    return (f"[{index}:v]{chain},trim=end_frame={frames},setpts=PTS-STARTPTS,format=yuv420p,"
-            f"settb=AVTB[v{index}]")
+    out = f"b{index}" if clip.sprites else f"v{index}"
+    return (f"[{index if source_input is None else source_input}:v]{chain},trim=end_frame={frames},"
+            f"setpts=PTS-STARTPTS,format=yuv420p,settb=AVTB[{out}]")
 
 
 def join_pieces(pieces: list[Piece], fps: int) -> list[str]:

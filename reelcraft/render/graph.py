@@ -30,6 +30,8 @@ from reelcraft.render.compose import (
     piece_inputs,
     pieces_for,
     segment_bounds,
+    sprite_filters,
+    sprite_inputs,
 )
 
 MAX_SOURCE_PIXELS = 80_000_000
@@ -208,8 +210,13 @@ def _render_stretch(
             fifo.unlink(missing_ok=True)
             os.mkfifo(fifo)
             feeders.append((fifo, source, round(piece.skip * fps), max(1, round(piece.seconds * fps))))
+        source_input = inputs.count("-i")
         inputs += piece_inputs(piece, fps, fifo, native)
-        filters.append(piece_filter(i, piece, w, h, fps))
+        filters.append(piece_filter(i, piece, w, h, fps, source_input))
+        if piece.clip.sprites:
+            first_sprite = inputs.count("-i")
+            inputs += sprite_inputs(piece, fps)
+            filters += sprite_filters(i, piece, first_sprite, w, h)
     filters += join_pieces(pieces, fps)
     frames = round((end - start) * fps)
     last = "vcat"
