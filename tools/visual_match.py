@@ -21,7 +21,8 @@ import numpy as np
 
 from reelcraft.errors import ReelcraftError
 from reelcraft.language import CJK_IDEOGRAPH
-from reelcraft.media.illustration_index import Concept, IllustrationIndex
+from reelcraft.media.illustration_index import IllustrationIndex
+from reelcraft.media.illustrations import Illustration
 from reelcraft.prompts import load_prompt
 from reelcraft.protocols import Embedder
 from reelcraft.tools.deps import Deps
@@ -62,7 +63,7 @@ def en_forms(word: str) -> set[str]:
     return forms
 
 
-def _concept_terms(concept: Concept, language: str) -> dict[str, float]:
+def _concept_terms(concept: Illustration, language: str) -> dict[str, float]:
     """term → weight: the label's words weigh more than the tags."""
     terms: dict[str, float] = {}
     if language == "zh":
@@ -99,7 +100,7 @@ def _lexicon(index: IllustrationIndex, language: str) -> _Lexicon:
     return _Lexicon(postings=dict(postings), idf={t: math.log(1 + total / len(p)) for t, p in postings.items()})
 
 
-def shown(concept: Concept) -> bool:
+def shown(concept: Illustration) -> bool:
     """Whether a concept can be a scene's picture (not a sign, a symbol or a clock face)."""
     return concept.group not in _HIDDEN_GROUPS and not (concept.subgroup == "time" and
                                                          _CLOCK_FACE.search(concept.label_en))  # fmt: skip
@@ -163,16 +164,17 @@ def match_logits(line: str, language: str, index: IllustrationIndex, embedder: E
     logits = calibration.w_lex * lexical_scores(line, language, index)
     logits += calibration.w_sem * _standing(semantic_scores(line, language, index, embedder))
     if terms:
-        logits += calibration.w_terms * lexical_scores(", ".join(terms), "en", index)
-        logits += calibration.w_terms_sem * _standing(semantic_scores(", ".join(terms), "en", index, embedder))
+        said = ", ".join(terms)
+        logits += calibration.w_terms * lexical_scores(said, "en", index)
+        logits += calibration.w_terms_sem * _standing(semantic_scores(said, "en", index, embedder))
     return logits + calibration.bias + _priors(index)
 
 
 def rank_concepts(line: str, language: str, index: IllustrationIndex, embedder: Embedder, top: int = 5,
-                  terms: list[str] | None = None) -> list[tuple[Concept, float]]:
+                  terms: list[str] | None = None) -> list[tuple[Illustration, float]]:
     """The best pictures for a line, best first, with calibrated scores (0.5: a person would call it a fit)."""
     logits = match_logits(line, language, index, embedder, terms)
-    ranked: list[tuple[Concept, float]] = []
+    ranked: list[tuple[Illustration, float]] = []
     subgroups: set[str] = set()
     for row in np.argsort(-logits):
         concept = index.concepts[row]
@@ -228,8 +230,8 @@ def picture_terms(lines: list[str], language: str, deps: Deps) -> list[list[str]
         scenes = parsed.get("scenes", []) if isinstance(parsed, dict) else []
         if len(scenes) != len(lines):
             return None, [f"give exactly {len(lines)} entries in 'scenes', one per line"]
-        terms = [[t.strip().lower() for t in s.get("things", []) if isinstance(t, str) and t.strip()]
-                 for s in scenes if isinstance(s, dict)]  # fmt: skip
+        terms = [[t.strip().lower() for t in (s.get("things", []) if isinstance(s, dict) else [])
+                  if isinstance(t, str) and t.strip()] for s in scenes]  # one entry per line, whatever its shape
         if any(CJK_IDEOGRAPH.search(t) for found in terms for t in found):
             return None, ["write every thing in English"]
         return terms, []

@@ -23,48 +23,28 @@ INDEX_VERSION = 1
 BATCH = 64
 
 
-@dataclass(frozen=True)
-class Concept:
-    """One emoji concept: its keywords in both languages (the pictures that draw it live in the catalog)."""
-
-    emoji: str
-    keywords_en: str
-    keywords_zh: str
-    label_en: str
-    tags_en: tuple[str, ...]
-    label_zh: str
-    tags_zh: tuple[str, ...]
-    words_en: tuple[str, ...]
-    words_zh: tuple[str, ...]
-    group: str
-    subgroup: str
-
-
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: it holds arrays
 class IllustrationIndex:
-    concepts: tuple[Concept, ...]
+    concepts: tuple[Illustration, ...]
+    """One picture per concept (its base emoji, no skin tone): what the rows are about."""
     vectors_en: np.ndarray
     """Unit vectors (N × dim) of the English keywords."""
     vectors_zh: np.ndarray
     embedder: str
 
 
-def concepts(root: Path) -> tuple[Concept, ...]:
-    """The base emoji drawn by any set, with the keywords of the base (not of a skin-tone variant)."""
+def concepts(root: Path) -> tuple[Illustration, ...]:
+    """The base emoji drawn by any set, each as its first base picture (its keywords, not a skin tone's)."""
     by_emoji: dict[str, Illustration] = {}
     for set_name in ILLUSTRATION_SETS:
         for item in load_catalog(root, set_name):
             if item.emoji == item.base:
                 by_emoji.setdefault(item.base, item)
-    return tuple(Concept(emoji=e, keywords_en=i.keywords("en"), keywords_zh=i.keywords("zh"), label_en=i.label_en,
-                         tags_en=i.tags_en, label_zh=i.label_zh, tags_zh=i.tags_zh, words_en=i.words_en,
-                         words_zh=i.words_zh, group=i.group,
-                         subgroup=i.subgroup)
-                 for e, i in sorted(by_emoji.items()))  # fmt: skip
+    return tuple(item for _, item in sorted(by_emoji.items()))
 
 
-def _digest(found: tuple[Concept, ...], embedder: str) -> str:
-    text = "\n".join(f"{c.emoji}\t{c.keywords_en}\t{c.keywords_zh}" for c in found)
+def _digest(found: tuple[Illustration, ...], embedder: str) -> str:
+    text = "\n".join(f"{c.emoji}\t{c.keywords('en')}\t{c.keywords('zh')}" for c in found)
     return hashlib.sha256(f"{INDEX_VERSION}|{embedder}|{text}".encode()).hexdigest()[:16]
 
 
@@ -93,7 +73,7 @@ def build_index(
 ) -> IllustrationIndex:
     """Embed every concept's keywords in both languages and save them atomically (float16)."""
     found = concepts(root)
-    texts = [c.keywords_en for c in found] + [c.keywords_zh for c in found]
+    texts = [c.keywords("en") for c in found] + [c.keywords("zh") for c in found]
     vectors: list[np.ndarray] = []
     for start in range(0, len(texts), BATCH):
         vectors.append(embedder.passages(texts[start : start + BATCH]))

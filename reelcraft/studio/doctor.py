@@ -103,7 +103,7 @@ def _gan(settings: Settings) -> Check:
 def _illustrations(settings: Settings, status: StatusFn) -> Check:
     """The illustration library and its picture index: the index is built here, at install (~2 min), so a
     new user's first illustrated scene does not wait for it."""
-    from reelcraft.media.illustration_index import ensure_index, load_index
+    from reelcraft.media.illustration_index import build_index, load_index
     from reelcraft.media.illustrations import DEFAULT_SET, library_dir, load_catalog
     from reelcraft.tools.deps import Deps
 
@@ -113,7 +113,7 @@ def _illustrations(settings: Settings, status: StatusFn) -> Check:
         embedder = Deps.from_settings(settings).embedder()
         if load_index(root, embedder) is None:
             with status("indexing the illustrations' English and Chinese keywords (first time: ~2 min)…"):
-                ensure_index(root, embedder)
+                build_index(root, embedder)
     except ReelcraftError as exc:
         return Check("illustrations", False, f"{exc.message} ({exc.fix})")
     return Check("illustrations", True, f"{pictures} pictures in {DEFAULT_SET}, index for {embedder.name}")
