@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     """Where joined model weights live; defaults to `<home>/models` (tests share one copy)."""
     backgrounds: Literal["gan", "cards"] = "gan"
     """What fills scenes no media matches: GAN latent walks or gradient cards."""
+    illustrations: bool = True
+    """Scenes no media matches show illustrations that fit their line (and their key figure) over the background."""
     gan_checkpoint: Path | None = None
     """A generator trained with `reelcraft gan train` (e.g. on the team's footage); None is the shipped one."""
     trends: TrendsSettings = Field(default_factory=TrendsSettings)

@@ -141,7 +141,10 @@ class Scene(BaseModel):
     duration: float = Field(gt=0, le=MAX_DURATION_S)
     """Seconds this scene lasts."""
     visual_seed: int = Field(default=0, ge=0)
-    """Which of the possible generated backgrounds; 'new visuals for scene 2' moves it on."""
+    """Which of the possible generated backgrounds and lead pictures; 'another picture for scene 2' moves it on."""
+    visual_relevance: float | None = Field(default=None, ge=0, le=1)
+    """How well the rendered scene shows its line (0–1, calibrated: 0.5 means a person would call it a fit);
+    set by the render, None before it or when nothing measured it."""
 
     @field_validator("voiceover", "on_screen_text", "visual")
     @classmethod
@@ -287,6 +290,29 @@ class DraftMusic(BaseModel):
     downbeats: list[float] = Field(default_factory=list)
 
 
+class ScenePicture(BaseModel):
+    """One illustration a scene shows, with how well it fits the scene (calibrated, 0–1)."""
+
+    id: str
+    """'noto:hot-beverage': the set and the picture's name in it."""
+    emoji: str
+    label: str
+    set: str
+    score: float
+
+
+class DraftSceneVisual(BaseModel):
+    """What one scene of a draft shows, so a person (and the review page) can see why."""
+
+    origin: str
+    """'media' or 'generated'."""
+    source: str
+    """The creator's file name, 'GAN latent walk' or 'gradient card'."""
+    pictures: list[ScenePicture] = Field(default_factory=list)
+    figure: str | None = None
+    relevance: float | None = None
+
+
 class Draft(BaseModel):
     """One rendered version of a plan."""
 
@@ -303,6 +329,10 @@ class Draft(BaseModel):
     scene_durations: list[float] = Field(default_factory=list)
     """Rendered length of each scene (fitted to its narration and the music's bars), seconds."""
     music: DraftMusic | None = None
+    visuals: list[DraftSceneVisual] = Field(default_factory=list)
+    """Per scene: its source, pictures and relevance."""
+    credits: list[str] = Field(default_factory=list)
+    """Attribution for third-party art the video shows (licences in docs/visuals.md)."""
     status: DraftStatus = DraftStatus.PLANNED
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     notes: list[str] = Field(default_factory=list)
@@ -317,8 +347,8 @@ class Draft(BaseModel):
 
 def plan_diff(old: VideoPlan, new: VideoPlan) -> list[str]:
     """Paths of what differs between two plans ('scenes[2].voiceover', 'music_mood'), for replies, the
-    review page and tests that assert an edit changed only what was asked. Scene durations are left out:
-    they follow from the narration and the music."""
+    review page and tests that assert an edit changed only what was asked. Scene durations (they follow from
+    the narration and the music) and relevance scores (they come from the render) are left out."""
 
     def walk(a: object, b: object, path: str) -> list[str]:
         if isinstance(a, dict) and isinstance(b, dict):
@@ -328,7 +358,7 @@ def plan_diff(old: VideoPlan, new: VideoPlan) -> list[str]:
             if len(a) != len(b):
                 return [f"scenes ({len(a)} → {len(b)})"]
             return [p for i, (x, y) in enumerate(zip(a, b, strict=True)) for p in walk(x, y, f"scenes[{i + 1}]")]
-        if path.endswith(".duration") and path.startswith("scenes["):
+        if path.endswith((".duration", ".visual_relevance")) and path.startswith("scenes["):
             return []
         return [] if a == b else [path]
 

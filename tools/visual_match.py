@@ -207,11 +207,14 @@ def match_logits(
     return calibrated_logits(match_features(line, language, index, embedder, terms), language, index)
 
 
-def rank_concepts(
-    line: str, language: str, index: IllustrationIndex, embedder: Embedder, top: int = 5, terms: list[str] | None = None
-) -> list[tuple[Illustration, float]]:
+def rank_concepts(line: str, language: str, index: IllustrationIndex, embedder: Embedder, top: int = 5,
+                  terms: list[str] | None = None) -> list[tuple[Illustration, float]]:
     """The best pictures for a line, best first, with calibrated scores (0.5: a person would call it a fit)."""
-    logits = match_logits(line, language, index, embedder, terms)
+    return rank_logits(match_logits(line, language, index, embedder, terms), index, top)
+
+
+def rank_logits(logits: np.ndarray, index: IllustrationIndex, top: int = 5) -> list[tuple[Illustration, float]]:
+    """Concepts by logit, one per subgroup (one cat face, not five: the next pictures show something else)."""
     ranked: list[tuple[Illustration, float]] = []
     subgroups: set[str] = set()
     for row in np.argsort(-logits):
@@ -219,10 +222,19 @@ def rank_concepts(
         if not np.isfinite(logits[row]) or len(ranked) == top:
             break
         if concept.subgroup in subgroups:
-            continue  # one cat face, not five: the next pictures show something else
+            continue
         subgroups.add(concept.subgroup)
         ranked.append((concept, float(1 / (1 + math.exp(-logits[row])))))
     return ranked
+
+
+def scene_logits(texts: list[str], index: IllustrationIndex, embedder: Embedder) -> np.ndarray:
+    """A scene is its narration, its shot description and its on-screen text: a picture fits the scene when it
+    fits any of them (each text read in its own language: a Chinese plan may describe its shots in English)."""
+    said = [text for text in texts if text.strip()]
+    if not said:
+        return np.full(len(index.concepts), -np.inf)
+    return np.max([match_logits(t, "zh" if CJK_IDEOGRAPH.search(t) else "en", index, embedder) for t in said], axis=0)
 
 
 FACE_PENALTY = 0.7

@@ -16,12 +16,19 @@ import numpy as np
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 from pydantic import BaseModel, Field
 
+from reelcraft.edit.layout import picture_slots
+from reelcraft.edit.timeline import Sprite
 from reelcraft.errors import ReelcraftError, VisualsError
 from reelcraft.media.colour import warm_shift
+from reelcraft.media.fonts import find_caption_font
+from reelcraft.media.illustration_index import IllustrationIndex, ensure_index
+from reelcraft.media.illustrations import DEFAULT_SET, Illustration, attribution, library_dir, load_catalog, svg_of
 from reelcraft.media.probe import IMAGE_SUFFIXES, VIDEO_SUFFIXES, probe
-from reelcraft.plan import AssetRef, OutputPreset, VideoPlan, VisualStyle
+from reelcraft.media.stickers import SHADOW_MARGIN, picture_sprite, text_sticker
+from reelcraft.plan import AssetRef, OutputPreset, ScenePicture, VideoPlan, VisualStyle
 from reelcraft.storage.cache import hash_file
 from reelcraft.tools.deps import Deps
+from reelcraft.tools.visual_match import rank_logits, scene_logits
 
 _WORD = re.compile(r"[a-z0-9]+|[\u4e00-\u9fff]", re.IGNORECASE)
 _STOP = {"the", "a", "an", "of", "and", "with", "in", "on", "at", "to", "for", "img", "image", "video", "clip",
@@ -48,7 +55,11 @@ class SceneVisualSpec(BaseModel):
     """Extra words to match media on (e.g. the on-screen text)."""
     duration: float
     variant: int = 0
-    """Another generated background for the same description (0: the first)."""
+    """Another background and another lead picture for the same scene (0: the first)."""
+    narration: str = ""
+    """What the voice says: the pictures show it."""
+    word_times: list[tuple[str, float]] = Field(default_factory=list)
+    """Spoken words with their start in seconds after the scene's start: a key figure pops in as it is said."""
 
 
 class VisualsInput(BaseModel):
@@ -68,6 +79,12 @@ class VisualsInput(BaseModel):
     energy_rate_hz: float = 10.0
     style: VisualStyle = Field(default_factory=VisualStyle)
     """Colour temperature, abstraction and motion of generated backgrounds (media is left as shot)."""
+    illustrate: bool = True
+    """Scenes no media fits show illustrations (and their key figure) over the background."""
+    illustration_set: str = DEFAULT_SET
+    """One set for the whole video, so every picture is drawn the same way."""
+    beats: list[float] = Field(default_factory=list)
+    """The music's beat times over the whole video: pictures pop in on them."""
 
 
 class SceneVisual(BaseModel):
@@ -80,12 +97,22 @@ class SceneVisual(BaseModel):
     generator: str | None = None
     """For kind='frames': the frame generator and its parameters."""
     params: dict[str, object] = Field(default_factory=dict)
+    pictures: list[ScenePicture] = Field(default_factory=list)
+    """The illustrations over the background, the lead one first."""
+    figure: str | None = None
+    """The scene's key number or time, shown as a sticker ("$2", "7:00")."""
+    sprites: tuple[Sprite, ...] = ()
+    """What the renderer lays over the background: the pictures, then the figure."""
+    relevance: float | None = None
+    """How well the scene shows its line (0–1; 0.5: a person would call it a fit); None when nothing measured it."""
 
 
 class VisualsOutput(BaseModel):
     scenes: list[SceneVisual]
     skipped: list[str]
     """Media files that could not be used, with the reason."""
+    credits: list[str] = Field(default_factory=list)
+    """Attribution lines for the illustration art the video uses."""
 
 
 class _Media(BaseModel):
@@ -244,7 +271,187 @@ def pick_visuals(inp: VisualsInput, deps: Deps) -> VisualsOutput:
         )  # fmt: skip
         out.append(SceneVisual(asset=AssetRef(kind="visual", key=key, path=folder / "frame.jpg"),
                                kind="image", origin="generated", source_name="gradient card"))
-    return VisualsOutput(scenes=out, skipped=skipped)
+    credits: list[str] = []
+    if inp.illustrate and any(v.origin == "generated" for v in out):
+        out, credits = _illustrate(inp, out, deps)
+    return VisualsOutput(scenes=out, skipped=skipped, credits=credits)
+
+
+RELEVANCE_FLOOR = 0.5
+"""The calibrated score at which a person would call a picture a fit (tests/bench/visual_calibration.py)."""
+EXTRA_FLOOR = RELEVANCE_FLOOR
+"""A second or third picture joins the lead only when a person would call it a fit on its own."""
+REPEAT_PENALTY = 0.2
+"""A picture an earlier scene showed ranks as if this much less fitting: the next scene shows something new."""
+MAX_ITEMS = 3
+SPRITE_VERSION = 1
+
+
+def _illustrate(inp: VisualsInput, scenes: list[SceneVisual], deps: Deps) -> tuple[list[SceneVisual], list[str]]:
+    """Pictures (and the key figure) over every generated background; the backgrounds alone, with a warning
+    that names the fix, when the illustration library is not installed."""
+    try:
+        index, catalog = _library(inp.illustration_set, deps)
+    except ReelcraftError as exc:
+        deps.warn("visuals", f"no illustrations ({exc.message}); {exc.fix}")
+        return scenes, []
+    deps.progress("visuals", "choosing pictures for each scene")
+    embedder = deps.embedder()
+    shown_before: set[str] = set()
+    out, offset = [], 0.0
+    for number, (spec, visual) in enumerate(zip(inp.scenes, scenes, strict=True)):
+        if visual.origin == "generated":
+            texts = [spec.narration, spec.description, spec.keywords]
+            ranked = rank_logits(scene_logits(texts, index, embedder), index, top=8)
+            picks = choose_pictures(ranked, catalog, shown_before, spec.variant)
+            figure = key_figure(spec.keywords) or key_figure(spec.narration)
+            visual = _lay_out(inp, spec, visual, picks, figure, offset, deps)
+            shown_before |= {p.emoji for p in visual.pictures}
+            if visual.relevance is not None and visual.relevance < RELEVANCE_FLOOR:
+                deps.warn("visuals", f"scene {number + 1}'s best picture is a weak fit ({visual.relevance:.2f}, "
+                                     f"{visual.pictures[0].label}): add your own media for it or describe the "
+                                     "shot in plainer words")  # fmt: skip
+        out.append(visual)
+        offset += spec.duration
+    used_sets = {p.set for v in out for p in v.pictures}
+    return out, attribution(used_sets)
+
+
+def _library(set_name: str, deps: Deps) -> tuple[IllustrationIndex, dict[str, Illustration]]:
+    root = library_dir(deps.settings.models_dir)
+    catalog = {c.emoji: c for c in load_catalog(root, set_name)}
+    index = ensure_index(root, deps.embedder(), on_rebuild=lambda message: deps.warn("visuals", message),
+                         on_progress=lambda done, total: deps.progress("visuals", f"indexing pictures {done}/{total}"))
+    return index, catalog
+
+
+def choose_pictures(ranked: list[tuple[Illustration, float]], catalog: dict[str, Illustration],
+                    shown_before: set[str], variant: int = 0) -> list[ScenePicture]:  # fmt: skip
+    """The lead picture and up to two more that fit on their own, from the video's one illustration set.
+    Pictures earlier scenes showed rank lower; `variant` k makes the k-th best the lead ('another picture')."""
+    drawable = [(catalog[c.emoji], score) for c, score in ranked if c.emoji in catalog]
+    if not drawable:
+        return []
+    order = sorted(drawable, key=lambda item: -(item[1] - (REPEAT_PENALTY if item[0].emoji in shown_before else 0)))
+    lead = variant % len(order)
+    order = [order[lead], *order[:lead], *order[lead + 1 :]]
+    picks = [order[0]] + [item for item in order[1:] if item[1] >= EXTRA_FLOOR and item[0].emoji not in shown_before]
+    return [ScenePicture(id=c.id, emoji=c.emoji, label=c.label_en, set=c.set, score=round(score, 3))
+            for c, score in picks[:MAX_ITEMS]]  # fmt: skip
+
+
+_FIGURES = [
+    re.compile(r"[$€£¥]\s?\d[\d,]*(?:\.\d+)?[kKmM]?"),
+    re.compile(r"\d+(?:\.\d+)?\s?(?:元|块钱|块|美元|万|¢|cents?\b)", re.IGNORECASE),
+    re.compile(r"\b\d{1,2}:\d{2}(?:\s?[ap]\.?m\.?)?", re.IGNORECASE),
+    re.compile(r"\b\d{1,2}\s?[ap]\.?m\b\.?", re.IGNORECASE),
+    re.compile(r"\d{1,2}点(?:半|\d{1,2}分)?"),
+    re.compile(r"[一二两三四五六七八九十百千万]+\s?(?:块钱|块|元|毛)"),
+    re.compile(r"(?<![早晚快慢多少好差])[一二两三四五六七八九十]+\s?(?:分钟|小时|点半|点(?!点))"),
+    re.compile(r"\d+(?:\.\d+)?\s?%"),
+    re.compile(r"\d+(?:\.\d+)?\s?(?:minutes?|mins?|hours?|hrs?|seconds?|secs?|km|miles?|kg|lbs?|days?|steps|reps|"
+               r"calories|kcal|分钟|小时|秒|公里|千米|天|步|次|杯|斤|公斤|折)", re.IGNORECASE),
+    re.compile(r"(?:\bday|第)\s?\d+(?:天)?|#\d+", re.IGNORECASE),
+]  # fmt: skip
+_SHORT_UNITS = [(re.compile(r"\s?(?:minutes?|mins?)$", re.I), " min"), (re.compile(r"\s?(?:hours?|hrs?)$", re.I), " h"),
+                (re.compile(r"\s?(?:seconds?|secs?)$", re.I), " s")]  # fmt: skip
+
+
+def key_figure(text: str) -> str | None:
+    """The number a viewer should see big, when the text has one: money first, then a time, a percentage, an
+    amount with its unit, a day ('$2', '7:00', '50%', '10 min', '20分钟', 'Day 3'); None for plain text."""
+    for pattern in _FIGURES:
+        if found := pattern.search(text):
+            figure = found.group(0).strip()
+            for unit, short in _SHORT_UNITS:
+                figure = unit.sub(short, figure)
+            return figure[:12]
+    return None
+
+
+def _lay_out(inp: VisualsInput, spec: SceneVisualSpec, visual: SceneVisual, picks: list[ScenePicture],
+             figure: str | None, offset: float, deps: Deps) -> SceneVisual:  # fmt: skip
+    """Render the scene's stickers, place them in the picture zone and time them to the beats."""
+    preset = inp.preset
+    root = library_dir(deps.settings.models_dir)
+    catalog = {c.id: c for c in load_catalog(root, inp.illustration_set)}
+    sources: list[tuple[Path, float]] = []  # (png, aspect)
+    kept: list[ScenePicture] = []
+    for pick in picks:
+        if len(kept) + (1 if figure else 0) >= MAX_ITEMS and kept:
+            break
+        try:
+            sources.append((_picture_png(catalog[pick.id], root, preset, len(kept), deps), 1.0))
+            kept.append(pick)
+        except ReelcraftError as exc:
+            deps.warn("visuals", f"picture {pick.emoji} ({pick.label}) skipped: {exc.message}")
+    figure_png = _figure_png(figure, inp, deps) if figure else None
+    figure_shape = None
+    if figure_png is not None:
+        with Image.open(figure_png) as img:
+            figure_shape = (img.width / preset.width, img.height / img.width)
+    slots = picture_slots(len(kept), preset.safe_box(), preset.width, preset.height,
+                          figure_aspect=figure_shape[1] if figure_shape else None, bob=0.012)  # fmt: skip
+    times = _pop_times(spec, inp.beats, offset, len(kept), figure)
+    sprites = [Sprite(source=png, x=slot.x, y=slot.y, width=slot.width, appear=times[i], motion="pop",
+                      bob=0.006 if i == 0 else 0.011, period=3.4 - 0.5 * i, phase=1.7 * i)
+               for i, ((png, _), slot) in enumerate(zip(sources, slots, strict=False))]  # fmt: skip
+    if figure_png is not None and figure_shape is not None:
+        slot = slots[-1]
+        sprites.append(Sprite(source=figure_png, x=slot.x, y=slot.y, width=min(slot.width, figure_shape[0]),
+                              appear=times[-1], motion="pop", bob=0.004, period=2.8, phase=0.5))  # fmt: skip
+    relevance = max((p.score for p in kept), default=None)
+    return visual.model_copy(update={"pictures": kept, "figure": figure if figure_png else None,
+                                     "sprites": tuple(sprites), "relevance": relevance})  # fmt: skip
+
+
+def _picture_png(illustration: Illustration, root: Path, preset: OutputPreset, rank: int, deps: Deps) -> Path:
+    size = round(preset.width * (0.44 if rank == 0 else 0.3) / (1 + 2 * SHADOW_MARGIN))
+    key = {"id": illustration.id, "size": size, "v": SPRITE_VERSION}
+    _, folder = deps.cache.get_or_make(
+        "picture_sprite", key, lambda f: picture_sprite(svg_of(root, illustration), size, f / "picture.png")
+    )
+    return folder / "picture.png"
+
+
+def _figure_png(figure: str, inp: VisualsInput, deps: Deps) -> Path | None:
+    font = find_caption_font(deps.settings.font_cjk)
+    colours = palette_for(inp.mood)
+    accent = tuple(int(c * 0.78) for c in warm_shift(np.array(colours[0], dtype=np.uint8), inp.style.warmth))
+    height = round(inp.preset.height * 0.085)
+    key = {"text": figure, "font": str(font.path), "height": height, "colour": accent, "v": SPRITE_VERSION}
+    try:
+        _, folder = deps.cache.get_or_make(
+            "figure_sprite", key, lambda f: text_sticker(figure, font, height, accent, f / "figure.png")  # type: ignore[arg-type]
+        )
+    except OSError as exc:
+        deps.warn("visuals", f"the key figure {figure!r} could not be drawn ({exc}); the scene shows its pictures")
+        return None
+    return folder / "figure.png"
+
+
+def _pop_times(spec: SceneVisualSpec, beats: list[float], offset: float, pictures: int,
+               figure: str | None) -> list[float]:  # fmt: skip
+    """When each sticker pops in, in seconds after the scene's start: the pictures on successive beats after the
+    crossfade, the figure as its number is said (on the nearest beat when one is close). The opening scene's
+    lead picture is there from the first frames: the first second decides whether a viewer stays."""
+    earliest, latest = 0.3, max(0.35, spec.duration - 0.8)
+    local = [round(b - offset, 4) for b in beats if earliest <= b - offset <= latest]
+    grid = local or [round(earliest + 0.5 * k, 4) for k in range(int((latest - earliest) / 0.5) + 1)]
+    times: list[float] = [0.05] if offset == 0 and pictures else []
+    for _ in range(pictures - len(times)):
+        after = times[-1] + 0.45 if times else earliest
+        times.append(next((t for t in grid if t >= after - 1e-6), times[-1] if times else earliest))
+    if figure:
+        digits = re.sub(r"\D", "", figure)
+        said = next((start for word, start in spec.word_times if digits and digits in re.sub(r"\D", "", word)), None)
+        if said is not None:
+            near = min(grid, key=lambda t: abs(t - said))
+            times.append(min(latest, max(earliest, near if abs(near - said) <= 0.2 else said)))
+        else:
+            after = times[-1] + 0.45 if times else earliest
+            times.append(next((t for t in grid if t >= after - 1e-6), times[-1] if times else earliest))
+    return times
 
 
 def _usable_gan(inp: VisualsInput, deps: Deps) -> Path | None:

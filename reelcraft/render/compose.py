@@ -96,40 +96,56 @@ def cover_filter(width: int, height: int, scaler: str = "bicubic") -> str:
             f"crop={width}:{height},setsar=1,format=yuv420p")
 
 
-def sprite_inputs(piece: Piece, fps: int) -> list[str]:
-    """One looped still per sprite, as long as the piece (plus a second, so the overlay never runs dry)."""
-    args: list[str] = []
-    for sprite in piece.clip.sprites:
-        args += ["-loop", "1", "-framerate", str(fps), "-t", f"{piece.seconds + 1:.3f}", "-i", str(sprite.source)]
-    return args
+def escape_filter_path(path: Path) -> str:
+    """A path inside a quoted filter option (ass=filename='…', movie=filename='…')."""
+    return str(path).replace("\\", "\\\\").replace(":", "\\:").replace("'", "\\'").replace(",", "\\,")
 
 
 POP_SECONDS = 0.35
 
 
-def sprite_filters(index: int, piece: Piece, first_input: int, width: int, height: int) -> list[str]:
-    """Overlay the clip's sprites on [b{index}] into [v{index}]. Times are the clip's own (a piece cut by a
-    segment boundary carries on where it was), so a pop lands on the beat it was placed on."""
-    clock = f"(t+{piece.skip - piece.head:.4f})"
-    filters, current = [], f"b{index}"
-    for j, sprite in enumerate(piece.clip.sprites):
-        size = sprite.width * width
-        if sprite.motion == "pop":
-            grow = f"clip(({clock}-{sprite.appear:.4f})/{POP_SECONDS},0,1)"
-            # ease-out-back: from 0 to 1 with a ~10 % overshoot on the way
-            size_expr = f"max(2,{size:.2f}*(1+2.70158*pow({grow}-1,3)+1.70158*pow({grow}-1,2)))"
-            scale = f"scale=w='{size_expr}':h=-1:eval=frame"
-        else:
-            scale = f"scale=w={max(2, round(size))}:h=-1"
-        bob = 0.0 if sprite.motion == "none" else sprite.bob * height
-        x = f"{sprite.x * width:.2f}-w/2"
-        y = f"{sprite.y * height:.2f}-h/2+{bob:.2f}*sin(2*PI*{clock}/{sprite.period:.3f}+{sprite.phase:.3f})"
-        label = f"v{index}" if j == len(piece.clip.sprites) - 1 else f"o{index}_{j}"
-        filters.append(f"[{first_input + j}:v]format=rgba,{scale}[sp{index}_{j}]")
-        filters.append(f"[{current}][sp{index}_{j}]overlay=x='{x}':y='{y}':eval=frame:"
-                       f"enable='gte({clock},{sprite.appear:.4f})',format=yuv420p[{label}]")  # fmt: skip
-        current = label
-    return filters
+def sprite_filters(pieces: list[Piece], width: int, height: int, fps: int,
+                   label: str = "vcat") -> tuple[list[str], str]:  # fmt: skip
+    """Overlay every piece's sprites on the joined stream [label]; returns the filters and the new label.
+
+    Sprites go on after the pieces are joined, above the crossfades (a sprite on a piece that is split for
+    its crossfade deadlocked ffmpeg 5.1). Each sprite is a `movie` source in the graph, one decoded still
+    looped; it fades out with its piece over the outgoing crossfade. Times are the clip's own (a piece cut
+    by a segment boundary carries on where it was), so a pop lands on the beat it was placed on."""
+    frames = [max(1, round(p.seconds * fps)) for p in pieces]
+    fades = [0] + [round(p.crossfade * fps) for p in pieces[1:]]
+    filters, current, starts, at = [], label, [], 0
+    for count, fade in zip(frames, fades, strict=True):
+        at -= fade  # a piece's first frame is blended with the previous piece's last `fade` frames
+        starts.append(at)
+        at += count
+    for i, piece in enumerate(pieces):
+        begin = starts[i] / fps
+        tail = fades[i + 1] if i + 1 < len(pieces) else 0
+        end = (starts[i] + frames[i]) / fps
+        clock = f"(t-{begin:.4f}+{piece.skip - piece.head:.4f})"
+        for j, sprite in enumerate(piece.clip.sprites):
+            size = sprite.width * width
+            if sprite.motion == "pop":
+                grow = f"clip(({clock}-{sprite.appear:.4f})/{POP_SECONDS},0,1)"
+                # ease-out-back: from 0 to 1 with a ~10 % overshoot on the way
+                size_expr = f"max(2,{size:.2f}*(1+2.70158*pow({grow}-1,3)+1.70158*pow({grow}-1,2)))"
+                scale = f"scale=w='{size_expr}':h=-1:eval=frame"
+            else:
+                scale = f"scale=w={max(2, round(size))}:h=-1"
+            fade_out = f",fade=t=out:st={end - tail / fps:.4f}:d={tail / fps:.4f}:alpha=1" if tail else ""
+            bob = 0.0 if sprite.motion == "none" else sprite.bob * height
+            x = f"{sprite.x * width:.2f}-w/2"
+            y = f"{sprite.y * height:.2f}-h/2+{bob:.2f}*sin(2*PI*{clock}/{sprite.period:.3f}+{sprite.phase:.3f})"
+            name, out = f"sp{i}_{j}", f"o{i}_{j}"
+            filters.append(f"movie=filename='{escape_filter_path(sprite.source)}',loop=loop=-1:size=1:start=0,"
+                           f"setpts=N/{fps}/TB,trim=end_frame={starts[i] + frames[i] + 1},format=rgba,{scale}"
+                           f"{fade_out}[{name}]")  # fmt: skip
+            filters.append(f"[{current}][{name}]overlay=x='{x}':y='{y}':eval=frame:eof_action=pass:"
+                           f"enable='between(t,{max(0.0, begin):.4f},{end:.4f})*gte({clock},{sprite.appear:.4f})',"
+                           f"format=yuv420p[{out}]")  # fmt: skip
+            current = out
+    return filters, current
 
 
 def piece_filter(index: int, piece: Piece, width: int, height: int, fps: int, source_input: int | None = None) -> str:
@@ -155,9 +171,8 @@ def piece_filter(index: int, piece: Piece, width: int, height: int, fps: int, so
         }.get(clip.motion, "(iw-iw/zoom)/2")
         # one decoded still, every frame made by zoompan (d=frames): decoded and scaled once
         chain = f"{cover},zoompan=z='{zoom}':x='{x}':y='(ih-ih/zoom)/2':d={frames}:s={width}x{height}:fps={fps}"
-    out = f"b{index}" if clip.sprites else f"v{index}"
     return (f"[{index if source_input is None else source_input}:v]{chain},trim=end_frame={frames},"
-            f"setpts=PTS-STARTPTS,format=yuv420p,settb=AVTB[{out}]")
+            f"setpts=PTS-STARTPTS,format=yuv420p,settb=AVTB[v{index}]")
 
 
 def join_pieces(pieces: list[Piece], fps: int) -> list[str]:

@@ -24,6 +24,7 @@ from reelcraft.media.probe import ffmpeg_binary, run_ffmpeg
 from reelcraft.render.audio import encode_audio, mix_audio
 from reelcraft.render.compose import (
     Piece,
+    escape_filter_path,
     feed_frames,
     join_pieces,
     piece_filter,
@@ -31,15 +32,10 @@ from reelcraft.render.compose import (
     pieces_for,
     segment_bounds,
     sprite_filters,
-    sprite_inputs,
 )
 
 MAX_SOURCE_PIXELS = 80_000_000
 MAX_SOURCE_SIDE = 16_384
-
-
-def _escape_filter_path(path: Path) -> str:
-    return str(path).replace("\\", "\\\\").replace(":", "\\:").replace("'", "\\'").replace(",", "\\,")
 
 
 class RenderProfile(BaseModel):
@@ -213,19 +209,16 @@ def _render_stretch(
         source_input = inputs.count("-i")
         inputs += piece_inputs(piece, fps, fifo, native)
         filters.append(piece_filter(i, piece, w, h, fps, source_input))
-        if piece.clip.sprites:
-            first_sprite = inputs.count("-i")
-            inputs += sprite_inputs(piece, fps)
-            filters += sprite_filters(i, piece, first_sprite, w, h)
     filters += join_pieces(pieces, fps)
+    overlays, last = sprite_filters(pieces, w, h, fps)
+    filters += overlays
     frames = round((end - start) * fps)
-    last = "vcat"
     if timeline.captions is not None:
-        ass = f"ass=filename='{_escape_filter_path(timeline.captions.ass)}'"
+        ass = f"ass=filename='{escape_filter_path(timeline.captions.ass)}'"
         if timeline.captions.fonts_dir:
-            ass += f":fontsdir='{_escape_filter_path(timeline.captions.fonts_dir)}'"
+            ass += f":fontsdir='{escape_filter_path(timeline.captions.fonts_dir)}'"
         shift = f"setpts=PTS+{start:.6f}/TB," if start else ""
-        filters.append(f"[vcat]{shift}{ass},setpts=PTS-STARTPTS[vsub]")
+        filters.append(f"[{last}]{shift}{ass},setpts=PTS-STARTPTS[vsub]")
         last = "vsub"
     filters.append(f"[{last}]tpad=stop_mode=clone:stop_duration=1,trim=end_frame={frames}[vout]")
     script = work_dir / f"graph-{start:.3f}.txt"

@@ -19,6 +19,7 @@ from reelcraft.plan import (
     Draft,
     DraftMusic,
     DraftOutputs,
+    DraftSceneVisual,
     DraftStatus,
     Language,
     VideoPlan,
@@ -181,7 +182,7 @@ def build_timeline(
             source=None if frames else visual.asset.path, kind=visual.kind, start=round(start, 4), duration=duration,
             source_duration=visual.source_duration, motion=Motion.NONE if frames else MOTIONS[index % len(MOTIONS)],
             scene_index=index, crossfade_in=CROSSFADE_S if index else 0.0, generator=visual.generator,
-            params=visual.params,
+            params=visual.params, sprites=visual.sprites,
         ))  # fmt: skip
         audio.append(AudioClip(source=voice.asset.path, start=round(start + VOICE_LEAD_S, 4), role="voice"))
         start += duration
@@ -221,15 +222,21 @@ def render_plan(
     music, durations = score_the_edit(plan, spoken, durations, deps)
     visuals = pick_visuals(
         VisualsInput(
-            scenes=[SceneVisualSpec(description=s.visual, keywords=s.on_screen_text, duration=d, variant=s.visual_seed)
-                    for s, d in zip(plan.scenes, durations, strict=True)],
+            scenes=[SceneVisualSpec(description=s.visual, keywords=s.on_screen_text, duration=d, variant=s.visual_seed,
+                                    narration=s.voiceover,
+                                    word_times=[(w.text, round(VOICE_LEAD_S + w.start, 3)) for w in v.words])
+                    for s, d, v in zip(plan.scenes, durations, spoken.scenes, strict=True)],
             media_dir=media_dir, preset=plan.preset, mood=plan.music_mood,
             backgrounds=deps.settings.backgrounds, gan_checkpoint=deps.settings.gan_checkpoint,
             energy=music.analysis.energy if music else None,
             energy_rate_hz=music.analysis.energy_rate_hz if music else 10.0, style=plan.visual_style,
+            illustrate=deps.settings.illustrations, beats=music.analysis.beats if music else [],
         ),
         deps,
     )  # fmt: skip
+    plan = plan.model_copy(update={"scenes": [
+        scene.model_copy(update={"visual_relevance": visual.relevance})
+        for scene, visual in zip(plan.scenes, visuals.scenes, strict=True)]})  # fmt: skip
     deps.progress("captions", "laying out captions")
     scene_sources, start = [], 0.0
     for index, (scene, duration, voice_scene) in enumerate(zip(plan.scenes, durations, spoken.scenes, strict=True)):
@@ -281,7 +288,9 @@ def render_plan(
     ]  # fmt: skip
     draft = draft.model_copy(update={
         "assets": assets, "outputs": outputs, "status": DraftStatus.RENDERED, "notes": list(deps.warnings),
-        "scene_durations": durations, "music": _music_summary(music),
+        "scene_durations": durations, "music": _music_summary(music), "credits": visuals.credits,
+        "visuals": [DraftSceneVisual(origin=v.origin, source=v.source_name, pictures=v.pictures, figure=v.figure,
+                                     relevance=v.relevance) for v in visuals.scenes],
     })  # fmt: skip
     store.save(draft)
     return draft

@@ -7,19 +7,24 @@ the video are fast and exact.
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 import srt
+from PIL import Image
 
 from helpers import EN_BRIEF, EN_PLAN, ZH_BRIEF, ZH_PLAN, plan_turns
 from media_checks import ink_box, loudness_figures, render_ass_frames
 from reelcraft import Studio
 from reelcraft.config import Settings
+from reelcraft.edit.timeline import Sprite, Timeline
 from reelcraft.media.fonts import find_caption_font, missing_glyphs
 from reelcraft.media.probe import probe
 from reelcraft.models.llm import ScriptedChatModel
 from reelcraft.plan import Draft, Language
+from reelcraft.tools.visuals import RELEVANCE_FLOOR
 
 CASES = {"en": (EN_BRIEF, EN_PLAN), "zh": (ZH_BRIEF, ZH_PLAN)}
 
@@ -131,3 +136,60 @@ def test_preview_profile_is_half_size_and_reuses_every_asset(drafts: dict[str, D
     stats = studio.cache_stats()
     assert stats["render"] == {"hits": 0, "misses": 1}
     assert stats["voiceover"]["misses"] == 0 and stats["captions"]["misses"] == 0
+
+
+def _frame(video: Path, seconds: float) -> np.ndarray:
+    """One decoded RGB frame at full size."""
+    out = subprocess.run(["ffmpeg", "-v", "error", "-ss", f"{seconds:.3f}", "-i", str(video), "-frames:v", "1",
+                          "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
+    return np.frombuffer(out, dtype=np.uint8).reshape(1920, 1080, 3).astype(np.int16)
+
+
+def _where_drawn(frame: np.ndarray, sprite: Sprite, search_px: int) -> tuple[int, float]:
+    """The vertical offset (pixels, from the sprite's resting place) where its picture matches the frame best,
+    and how well (mean absolute difference over the picture's opaque pixels, 0–255)."""
+    with Image.open(sprite.source) as img:
+        width = round(sprite.width * 1080)
+        picture = img.convert("RGBA").resize((width, round(width * img.height / img.width)))
+    rgba = np.asarray(picture).astype(np.int16)
+    opaque = rgba[..., 3] > 250
+    h, w = opaque.shape
+    x0, y0 = round(sprite.x * 1080 - w / 2), round(sprite.y * 1920 - h / 2)
+    fits = []
+    for dy in range(-search_px, search_px + 1):
+        patch = frame[y0 + dy : y0 + dy + h, x0 : x0 + w]
+        fits.append((float(np.abs(patch - rgba[..., :3])[opaque].mean()), dy))
+    best, dy = min(fits)
+    return dy, best
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_scene_shows_fitting_pictures_that_move_inside_the_safe_area(drafts: dict[str, Draft],
+                                                                          lang: str) -> None:  # fmt: skip
+    draft = drafts[lang]
+    assert draft.outputs is not None and draft.outputs.timeline_json is not None
+    assert any("Noto Emoji" in line and "Apache-2.0" in line for line in draft.credits)
+    timeline = Timeline.model_validate_json(draft.outputs.timeline_json.read_text(encoding="utf-8"))
+    left, top, right, bottom = draft.plan.preset.safe_box()
+    clips = sorted(timeline.visuals, key=lambda c: c.start)
+    for number, (scene, shown, clip) in enumerate(zip(draft.plan.scenes, draft.visuals, clips, strict=True), 1):
+        assert shown.pictures, f"scene {number} shows no picture"
+        assert max(p.score for p in shown.pictures) >= RELEVANCE_FLOOR, (number, shown.pictures)
+        assert scene.visual_relevance == shown.relevance
+        assert len(clip.sprites) >= len(shown.pictures)
+        for sprite in clip.sprites:  # the whole picture, floating included, stays in the safe area
+            with Image.open(sprite.source) as img:
+                w, h = sprite.width * 1080, sprite.width * 1080 * img.height / img.width
+            reach = sprite.bob * 1920 + h / 2
+            assert left <= sprite.x * 1080 - w / 2 and sprite.x * 1080 + w / 2 <= right, (number, sprite)
+            assert top <= sprite.y * 1920 - reach and sprite.y * 1920 + reach <= bottom, (number, sprite)
+        lead = clip.sprites[0]
+        # drawn where the timeline says, whole; then floated: its offset changes a quarter period later
+        at = clip.start + lead.appear + 0.6
+        first_dy, first_fit = _where_drawn(_frame(draft.outputs.video, at), lead, 24)
+        later_dy, later_fit = _where_drawn(_frame(draft.outputs.video, at + lead.period / 4), lead, 24)
+        assert first_fit < 30 and later_fit < 30, (number, first_fit, later_fit)
+        assert abs(first_dy - later_dy) >= 3, (number, first_dy, later_dy)
+        # it popped in: just after it appears it is much smaller than its resting size
+        _, early_fit = _where_drawn(_frame(draft.outputs.video, clip.start + lead.appear + 0.04), lead, 24)
+        assert early_fit > first_fit + 10, (number, early_fit, first_fit)

@@ -14,6 +14,8 @@ import reelcraft.render.graph as render
 from reelcraft.edit.timeline import AudioClip, Sprite, Timeline, VisualClip
 
 W, H, FPS = 270, 480, 30
+COOL = [(30, 60, 200), (40, 160, 80)]
+"""Background colours nothing red is mixed from, so only the sprite counts as red."""
 
 
 def _frames(video: Path) -> np.ndarray:
@@ -68,3 +70,23 @@ def test_a_sprite_cut_by_a_segment_boundary_carries_on(timeline: Timeline, tmp_p
     for t in (2.6, 3.2, 3.9):
         a, b = _red(one[round(t * FPS)]), _red(seg[round(t * FPS)])
         assert abs(int(a.sum()) - int(b.sum())) < 0.05 * a.sum() + 20
+
+
+@pytest.mark.timeout(120)
+def test_sprites_on_crossfading_generated_clips_render_and_leave_with_their_clip(timeline: Timeline,
+                                                                               tmp_path: Path) -> None:  # fmt: skip
+    """Generated frames come through pipes; with a sprite on a crossfaded piece ffmpeg 5.1 once waited forever."""
+    sprite = timeline.visuals[1].sprites[0]
+    first = VisualClip(kind="frames", generator="drift", params={"seed": 1, "colours": COOL}, start=0, duration=2.0,
+                       sprites=(sprite.model_copy(update={"appear": 0.2}),))  # fmt: skip
+    second = VisualClip(kind="frames", generator="drift", params={"seed": 2, "colours": COOL}, start=2.0, duration=2.0,
+                        crossfade_in=0.6, sprites=(sprite,))  # fmt: skip
+    piped = timeline.model_copy(update={"visuals": [first, second]})
+    render.render_timeline(piped, tmp_path / "out.mp4", tmp_path / "work", encoder="libx264")
+    frames = _frames(tmp_path / "out.mp4")
+    assert len(frames) == 4 * FPS
+    full = _red(frames[round(1.2 * FPS)]).sum()
+    assert full > 0
+    assert 0 < _red(frames[round(1.9 * FPS)]).sum() < full  # fading out with its clip over the crossfade
+    assert not _red(frames[round(2.4 * FPS)]).any()  # gone; the second clip's sprite has not popped in yet
+    assert _red(frames[round(3.2 * FPS)]).sum() > 0.5 * full
