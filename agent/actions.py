@@ -95,6 +95,14 @@ class RegenerateVisuals(BaseModel):
     scene: int = Field(ge=1)
 
 
+class UseMedia(BaseModel):
+    """Show one of the creator's own photos or clips in one scene: 'use my photo beach.jpg in scene 2'."""
+
+    action: Literal["use_media"] = "use_media"
+    scene: int = Field(ge=1)
+    file: str = Field(min_length=3, max_length=260)
+
+
 class ChangePlatform(BaseModel):
     """Reformat for another platform or aspect ratio."""
 
@@ -138,14 +146,14 @@ class Reply(BaseModel):
 
 Action = Annotated[
     CreateVideo | RewriteScene | AddScene | RemoveScene | ReorderScenes | ChangeLength | ChangeLanguage
-    | ChangeVoice | ChangeMusic | ChangeVisualStyle | RegenerateVisuals | ChangePlatform | FixWeakest
+    | ChangeVoice | ChangeMusic | ChangeVisualStyle | RegenerateVisuals | UseMedia | ChangePlatform | FixWeakest
     | ChangeFormat | RenderFinal | AskClarification | Reply,
     Field(discriminator="action"),
 ]  # fmt: skip
 ACTION_TYPES: tuple[type[BaseModel], ...] = (
     CreateVideo, RewriteScene, AddScene, RemoveScene, ReorderScenes, ChangeLength, ChangeLanguage, ChangeVoice,
-    ChangeMusic, ChangeVisualStyle, RegenerateVisuals, ChangePlatform, FixWeakest, ChangeFormat, RenderFinal,
-    AskClarification, Reply,
+    ChangeMusic, ChangeVisualStyle, RegenerateVisuals, UseMedia, ChangePlatform, FixWeakest, ChangeFormat,
+    RenderFinal, AskClarification, Reply,
 )  # fmt: skip
 ACTION_NAMES = [t.model_fields["action"].default for t in ACTION_TYPES]
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(Action)
@@ -182,6 +190,8 @@ def to_action(choice: dict[str, Any]) -> tuple[BaseModel | None, list[str]]:
             fields |= {"after": scene, "instruction": text}
         case "remove_scene" | "regenerate_visuals":
             fields |= {"scene": scene}
+        case "use_media":
+            fields |= {"scene": scene, "file": text}
         case "reorder_scenes":
             fields |= {"order": list(choice.get("order") or [])}
         case "change_length":

@@ -21,6 +21,7 @@ from reelcraft.agent.actions import (
     RenderFinal,
     ReorderScenes,
     RewriteScene,
+    UseMedia,
 )
 from reelcraft.plan import Language, Platform, VideoPlan
 from reelcraft.tools.deps import Deps
@@ -42,7 +43,7 @@ def edited_plan(action: BaseModel, plan: VideoPlan, deps: Deps, brief: str = "")
         edit_scene,
         translate_plan,
     )
-    from reelcraft.tools.visuals import style_revision
+    from reelcraft.tools.visuals import scene_visual_revision, style_revision
 
     scenes = list(plan.scenes)
     match action:
@@ -62,9 +63,10 @@ def edited_plan(action: BaseModel, plan: VideoPlan, deps: Deps, brief: str = "")
             return music_revision(plan, request)
         case ChangeVisualStyle(request=request):
             return style_revision(plan, request)
-        case RegenerateVisuals(scene=n):
-            scenes[n - 1] = scenes[n - 1].model_copy(update={"visual_seed": scenes[n - 1].visual_seed + 1})
-            return plan.model_copy(update={"scenes": scenes})
+        case RegenerateVisuals(scene=n):  # another picture: the creator's chosen file gives way to the next one
+            return scene_visual_revision(plan, n)
+        case UseMedia(scene=n, file=file):
+            return scene_visual_revision(plan, n, file)
         case ChangePlatform(platform=platform):
             return plan.model_copy(update={"platform": Platform(platform)})
         case FixWeakest():

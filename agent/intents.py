@@ -23,6 +23,7 @@ from reelcraft.agent.actions import (
     FixWeakest,
     RegenerateVisuals,
     ReorderScenes,
+    UseMedia,
 )
 
 _SCENE = r"(?:scene|shot|镜头)"
@@ -32,8 +33,15 @@ _TO_ENGLISH = re.compile(r"\b(?:in|into|to)\s+english\b|(?:换成|改成|翻译�
 _SECONDS = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*(?:s\b|secs?\b|seconds?\b|秒)", re.I)
 _SWAP = re.compile(rf"\bswap\s+{_SCENE}s?\s+(\d)\s+(?:and|&|with)\s+(\d)\b"
                    r"|交换(?:第)?(\d)(?:个)?(?:和|与)(?:第)?(\d)个?镜头", re.I)  # fmt: skip
-_NEW_VISUAL = re.compile(r"(?:new|another|different)\s+(?:background|visuals?|image|picture|footage)\s+(?:for|in|on)\s+"
-                         rf"{_SCENE}\s+(\d)|(?:第)?(\d)个镜头换(?:一个|个)?(?:背景|画面)", re.I)  # fmt: skip
+_NEW_VISUAL = re.compile(r"(?:new|another|different|other)\s+(?:background|visuals?|image|picture|illustration|"
+                         rf"footage)s?\s+(?:for|in|on)\s+{_SCENE}\s+(\d)"
+                         r"|(?:第)?([\d一二三四五六七八九])个?(?:镜头|场景)(?:换|换一?个|换一?张|重新选)"
+                         r"(?:一个|个|一张|张)?(?:背景|画面|图|图片|插图)", re.I)  # fmt: skip
+_CHINESE_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
+_MEDIA_FILE = r"[\"“']?([^\s\"”']+\.(?:jpe?g|png|webp|heic|mp4|mov|m4v|webm|mkv))[\"”']?"
+_USE_MEDIA = re.compile(rf"\buse\s+(?:my\s+)?(?:own\s+)?(?:photo|picture|image|video|clip|file)?\s*{_MEDIA_FILE}\s+"
+                        rf"(?:in|for|on|as)\s+{_SCENE}\s+(\d)|(?:第)?([\d一二三四五六七八九])个?(?:镜头|场景)"
+                        rf"(?:用|换成|改用)(?:我的)?(?:照片|图片|视频|图)?\s*{_MEDIA_FILE}", re.I)  # fmt: skip
 SHORT_REQUEST_CHARS = 60
 """A length or platform is only read from a short request; a longer message (a new brief) goes to the model."""
 _PLATFORMS = [(re.compile(r"youtube\s*shorts|\bshorts\b", re.I), "shorts"),
@@ -141,7 +149,7 @@ def match_intent(message: str, scene_count: int) -> BaseModel | None:
     """The one action an unambiguous edit asks for, or None (let the model decide)."""
     text = " ".join(message.split())
     if not text or len(text) > 200 or re.search(rf"{_SCENE}\s*\d|第\s*\d", text, re.I) and not (
-            _SWAP.search(text) or _NEW_VISUAL.search(text)):
+            _SWAP.search(text) or _NEW_VISUAL.search(text) or _USE_MEDIA.search(text)):
         return None  # long messages and ones about a particular scene need the model
     if swap := _SWAP.search(text):
         a, b = (int(x) for x in swap.groups() if x)
@@ -156,8 +164,13 @@ def match_intent(message: str, scene_count: int) -> BaseModel | None:
         return ChangeFormat(format=changed_format)
     if voice := _VOICE.search(text):
         return ChangeVoice(voice=next(x for x in voice.groups() if x))
+    if chosen := _USE_MEDIA.search(text):
+        file, scene, zh_scene, zh_file = chosen.groups()
+        number = zh_scene or scene
+        return UseMedia(scene=_CHINESE_DIGITS.get(number) or int(number), file=file or zh_file)
     if visual := _NEW_VISUAL.search(text):
-        return RegenerateVisuals(scene=int(next(x for x in visual.groups() if x)))
+        number = next(x for x in visual.groups() if x)
+        return RegenerateVisuals(scene=_CHINESE_DIGITS.get(number) or int(number))
     to_zh, to_en = bool(_TO_CHINESE.search(text)), bool(_TO_ENGLISH.search(text))
     if to_zh != to_en:
         return ChangeLanguage(language="zh" if to_zh else "en")

@@ -30,6 +30,7 @@ from reelcraft.agent.actions import (
     ReorderScenes,
     Reply,
     RewriteScene,
+    UseMedia,
     to_action,
     validate_action,
 )
@@ -89,7 +90,7 @@ def check_against(action: BaseModel, plan: VideoPlan | None, language: Language)
         return None
     count = len(plan.scenes)
     scene = getattr(action, "scene", None)
-    if isinstance(action, RewriteScene | RemoveScene | RegenerateVisuals) and not 1 <= (scene or 0) <= count:
+    if isinstance(action, RewriteScene | RemoveScene | RegenerateVisuals | UseMedia) and not 1 <= (scene or 0) <= count:
         return Reply(text=say("no_scene", language, scene=scene, count=count))
     if isinstance(action, AddScene) and action.after > count:
         return Reply(text=say("add_after", language, count=count))

@@ -141,7 +141,7 @@ _FIELDS: dict[str, dict[Language, str]] = {
     "voiceover": {Language.EN: "narration", Language.ZH: "旁白"},
     "on_screen_text": {Language.EN: "on-screen text", Language.ZH: "屏幕文字"},
     "visual": {Language.EN: "shot", Language.ZH: "画面"},
-    "visual_seed": {Language.EN: "background", Language.ZH: "背景画面"},
+    "visual_seed": {Language.EN: "pictures and background", Language.ZH: "插图和背景"},
 }
 
 

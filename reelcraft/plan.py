@@ -142,6 +142,9 @@ class Scene(BaseModel):
     """Seconds this scene lasts."""
     visual_seed: int = Field(default=0, ge=0)
     """Which of the possible generated backgrounds and lead pictures; 'another picture for scene 2' moves it on."""
+    visual_media: str | None = None
+    """The creator's photo or clip this scene shows, when they chose one ('use my photo beach.jpg in scene 2'):
+    a path, or a file name in the media folder."""
     visual_relevance: float | None = Field(default=None, ge=0, le=1)
     """How well the rendered scene shows its line (0–1, calibrated: 0.5 means a person would call it a fit);
     set by the render, None before it or when nothing measured it."""

@@ -17,6 +17,7 @@ from reelcraft.agent.actions import (
     ReorderScenes,
     Reply,
     RewriteScene,
+    UseMedia,
 )
 from reelcraft.agent.intents import match_intent
 from reelcraft.agent.planner import choose_action, describe
@@ -148,6 +149,10 @@ def test_what_the_tools_can_do_is_not_refused(settings: Settings, message: str) 
     ("shorter: 20 seconds", ChangeLength(seconds=20)), ("改成15秒", ChangeLength(seconds=15)),
     ("swap scenes 1 and 3", ReorderScenes(order=[3, 2, 1, 4])),
     ("new background for scene 2", RegenerateVisuals(scene=2)),
+    ("another picture for scene 3", RegenerateVisuals(scene=3)), ("第三个场景换个画面", RegenerateVisuals(scene=3)),
+    ("第2个镜头换张图", RegenerateVisuals(scene=2)),
+    ("use my photo beach.jpg in scene 2", UseMedia(scene=2, file="beach.jpg")),
+    ("第三个场景用我的照片 cat.png", UseMedia(scene=3, file="cat.png")),
     ("make it for YouTube Shorts", ChangePlatform(platform="shorts")),
     ("use a deeper male voice: en_US-ryan-high", ChangeVoice(voice="en_US-ryan-high")),
     ("square version for Instagram", ChangePlatform(platform="square")),

@@ -9,6 +9,7 @@ import pytest
 
 from reelcraft.config import Settings
 from reelcraft.edit.layout import picture_slots
+from reelcraft.errors import VisualsError
 from reelcraft.media.illustration_index import IllustrationIndex, ensure_index
 from reelcraft.media.illustrations import DEFAULT_SET, library_dir, load_catalog
 from reelcraft.models.embeddings import E5Embedder
@@ -100,3 +101,19 @@ def test_without_the_library_a_draft_keeps_its_backgrounds_and_says_how_to_fix_i
                                     preset=PRESETS[Platform.TIKTOK]), deps)  # fmt: skip
     assert out.scenes[0].pictures == [] and out.scenes[0].relevance is None and out.credits == []
     assert any("make install" in w or "setup_illustrations" in w for w in deps.warnings), deps.warnings
+
+
+def test_a_scene_shows_the_creators_chosen_file_and_a_missing_one_names_the_scene(tmp_path: Path) -> None:
+    from PIL import Image
+
+    settings = Settings(home=tmp_path / "home", models_home=tmp_path / "empty-models", backgrounds="cards")
+    deps = Deps.from_settings(settings)
+    photo = tmp_path / "beach.jpg"
+    Image.new("RGB", (64, 48), (200, 180, 90)).save(photo)
+    scenes = [SceneVisualSpec(description="coffee", duration=3), SceneVisualSpec(description="sea", duration=3,
+                                                                                 media=photo)]  # fmt: skip
+    out = pick_visuals(VisualsInput(scenes=scenes, preset=PRESETS[Platform.TIKTOK], illustrate=False), deps)
+    assert [v.origin for v in out.scenes] == ["generated", "media"] and out.scenes[1].source_name == "beach.jpg"
+    scenes[1] = scenes[1].model_copy(update={"media": tmp_path / "nope.jpg"})
+    with pytest.raises(VisualsError, match="scene 2 should show nope.jpg"):
+        pick_visuals(VisualsInput(scenes=scenes, preset=PRESETS[Platform.TIKTOK], illustrate=False), deps)

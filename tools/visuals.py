@@ -25,7 +25,7 @@ from reelcraft.media.illustration_index import IllustrationIndex, ensure_index
 from reelcraft.media.illustrations import DEFAULT_SET, Illustration, attribution, library_dir, load_catalog, svg_of
 from reelcraft.media.probe import IMAGE_SUFFIXES, VIDEO_SUFFIXES, probe
 from reelcraft.media.stickers import SHADOW_MARGIN, picture_sprite, text_sticker
-from reelcraft.plan import AssetRef, OutputPreset, ScenePicture, VideoPlan, VisualStyle
+from reelcraft.plan import AssetRef, Language, OutputPreset, ScenePicture, VideoPlan, VisualStyle
 from reelcraft.storage.cache import hash_file
 from reelcraft.tools.deps import Deps
 from reelcraft.tools.visual_match import rank_logits, scene_logits
@@ -60,6 +60,8 @@ class SceneVisualSpec(BaseModel):
     """What the voice says: the pictures show it."""
     word_times: list[tuple[str, float]] = Field(default_factory=list)
     """Spoken words with their start in seconds after the scene's start: a key figure pops in as it is said."""
+    media: Path | None = None
+    """The creator's file this scene must show ('use my photo beach.jpg in scene 2')."""
 
 
 class VisualsInput(BaseModel):
@@ -133,36 +135,45 @@ def scan_media(media_dir: Path, deps: Deps) -> tuple[list[_Media], list[str]]:
     found: list[_Media] = []
     skipped: list[str] = []
     for path in sorted(p for p in media_dir.iterdir() if p.is_file() and not p.name.startswith(".")):
-        suffix = path.suffix.lower()
-        if suffix not in IMAGE_SUFFIXES | VIDEO_SUFFIXES:
+        if path.suffix.lower() not in IMAGE_SUFFIXES | VIDEO_SUFFIXES:
             continue
-        reason = None
-        duration = None
-        if path.stat().st_size == 0:
-            reason = "empty file (0 bytes)"
-        elif suffix in IMAGE_SUFFIXES:
-            try:
-                with Image.open(path) as img:
-                    img.load()
-                    if min(img.size) < 16:
-                        reason = f"too small ({img.size[0]}×{img.size[1]})"
-            except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-                reason = f"not a readable image ({type(exc).__name__})"
-        else:
-            try:
-                info = probe(path)
-                if not info.has_video or info.duration <= 0:
-                    reason = "no video stream"
-                duration = info.duration
-            except ReelcraftError as exc:
-                reason = f"not a readable video ({exc.message[:80]})"
-        if reason:
+        item, reason = read_media(path)
+        if item is None:
             skipped.append(f"{path.name}: {reason}")
             deps.warn("visuals", f"skipping {path.name}: {reason}")
             continue
-        kind: Literal["image", "video"] = "image" if suffix in IMAGE_SUFFIXES else "video"
-        found.append(_Media(path=path, kind=kind, digest=hash_file(path), duration=duration))
+        found.append(item)
     return found, skipped
+
+
+def read_media(path: Path) -> tuple[_Media | None, str]:
+    """One photo or clip, checked: (the media, '') or (None, why it cannot be used)."""
+    suffix = path.suffix.lower()
+    if suffix not in IMAGE_SUFFIXES | VIDEO_SUFFIXES:
+        return None, f"not a photo or video ({suffix or 'no extension'})"
+    if not path.is_file():
+        return None, "no such file"
+    duration = None
+    if path.stat().st_size == 0:
+        return None, "empty file (0 bytes)"
+    if suffix in IMAGE_SUFFIXES:
+        try:
+            with Image.open(path) as img:
+                img.load()
+                if min(img.size) < 16:
+                    return None, f"too small ({img.size[0]}×{img.size[1]})"
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            return None, f"not a readable image ({type(exc).__name__})"
+    else:
+        try:
+            info = probe(path)
+        except ReelcraftError as exc:
+            return None, f"not a readable video ({exc.message[:80]})"
+        if not info.has_video or info.duration <= 0:
+            return None, "no video stream"
+        duration = info.duration
+    kind: Literal["image", "video"] = "image" if suffix in IMAGE_SUFFIXES else "video"
+    return _Media(path=path, kind=kind, digest=hash_file(path), duration=duration), ""
 
 
 def match_media(scenes: list[SceneVisualSpec], media: list[_Media]) -> list[int | None]:
@@ -237,7 +248,26 @@ def pick_visuals(inp: VisualsInput, deps: Deps) -> VisualsOutput:
     otherwise a generated gradient card in the video's mood."""
     deps.progress("visuals", "matching media to scenes")
     media, skipped = scan_media(inp.media_dir, deps) if inp.media_dir else ([], [])
-    assignment = match_media(inp.scenes, media)
+    pinned: dict[int, int] = {}
+    for number, spec in enumerate(inp.scenes):
+        if spec.media is not None:
+            item, reason = read_media(spec.media)
+            if item is None:
+                raise VisualsError(f"scene {number + 1} should show {spec.media.name}, but it {reason}",
+                                   "give the path of a photo or clip that opens, or ask for another picture")
+            known = next((i for i, m in enumerate(media) if m.digest == item.digest), None)
+            if known is None:
+                media.append(item)
+                known = len(media) - 1
+            pinned[number] = known
+    free = [i for i in range(len(media)) if i not in pinned.values()]
+    rest = [n for n in range(len(inp.scenes)) if n not in pinned]
+    matched = match_media([inp.scenes[n] for n in rest], [media[i] for i in free])
+    assignment: list[int | None] = [None] * len(inp.scenes)
+    for number, choice in zip(rest, matched, strict=True):
+        assignment[number] = None if choice is None else free[choice]
+    for number, choice in pinned.items():
+        assignment[number] = choice
     width, height = inp.preset.width, inp.preset.height
     gan = _usable_gan(inp, deps) if inp.backgrounds == "gan" and None in assignment else None
     out: list[SceneVisual] = []
@@ -315,6 +345,49 @@ def _illustrate(inp: VisualsInput, scenes: list[SceneVisual], deps: Deps) -> tup
         offset += spec.duration
     used_sets = {p.set for v in out for p in v.pictures}
     return out, attribution(used_sets)
+
+
+class SuggestInput(BaseModel):
+    """One scene line to find pictures for (the CLI's `visuals suggest`, the UI's picture picker)."""
+
+    line: str = Field(min_length=1)
+    language: Language
+    top: int = Field(default=5, ge=1, le=20)
+    illustration_set: str = DEFAULT_SET
+
+
+class VisualCandidate(BaseModel):
+    kind: Literal["illustration", "media", "stock", "generated"]
+    id: str
+    emoji: str | None = None
+    """The Unicode character, when the picture is an emoji."""
+    label: str = ""
+    path: Path | None = None
+    """A rendered preview (a cached PNG for an illustration; the file for media)."""
+    score: float
+    """Calibrated: 0.5 means a person would call it a fit."""
+
+
+def suggest_visuals(inp: SuggestInput, deps: Deps) -> list[VisualCandidate]:
+    """The pictures that would show a line, best first, each with its calibrated score and a preview."""
+    index, catalog = _library(inp.illustration_set, deps)
+    root = library_dir(deps.settings.models_dir)
+    language = "zh" if inp.language == Language.ZH else "en"
+    ranked = rank_logits(scene_logits([inp.line], index, deps.embedder()), index, top=inp.top * 2)
+    found: list[VisualCandidate] = []
+    for concept, score in ranked:
+        if concept.emoji not in catalog or len(found) == inp.top:
+            continue
+        picture = catalog[concept.emoji]
+        try:
+            path: Path | None = _picture_png(picture, root, OutputPreset(width=540, height=960), 0, deps)
+        except ReelcraftError as exc:
+            deps.warn("visuals", f"no preview for {picture.emoji}: {exc.message}")
+            path = None
+        found.append(VisualCandidate(kind="illustration", id=picture.id, emoji=picture.emoji, path=path,
+                                     label=picture.label_zh if language == "zh" else picture.label_en,
+                                     score=round(score, 3)))  # fmt: skip
+    return found
 
 
 def _library(set_name: str, deps: Deps) -> tuple[IllustrationIndex, dict[str, Illustration]]:
@@ -487,6 +560,19 @@ def _gan_visual(inp: VisualsInput, checkpoint: Path, index: int, seed: int, offs
     return SceneVisual(asset=AssetRef(kind="visual", key=key, path=checkpoint), kind="frames", origin="generated",
                        source_name="GAN latent walk", generator="gan", params=params)
 
+
+
+def scene_visual_revision(plan: VideoPlan, scene: int, media: str | None = None) -> VideoPlan:
+    """The plan with one scene's picture changed: its next-best lead picture and background, or the creator's
+    file (`media`, a path or a name in the media folder)."""
+    if not 1 <= scene <= len(plan.scenes):
+        raise VisualsError(f"there is no scene {scene} (the video has {len(plan.scenes)})",
+                           f"pick a scene from 1 to {len(plan.scenes)}")  # fmt: skip
+    scenes = list(plan.scenes)
+    current = scenes[scene - 1]
+    update = ({"visual_media": media} if media else {"visual_seed": current.visual_seed + 1, "visual_media": None})
+    scenes[scene - 1] = current.model_copy(update=update)
+    return plan.model_copy(update={"scenes": scenes})
 
 
 WARMER = ("warm", "golden", "orange", "sunset", "暖")

@@ -18,14 +18,17 @@ from reelcraft.cli.gan import gan_app
 from reelcraft.cli.output import StageProgress, fail, fail_with
 from reelcraft.cli.review import review_app
 from reelcraft.cli.trends import trends_app
+from reelcraft.cli.visuals import visuals_app
 from reelcraft.config import Settings
 from reelcraft.errors import ReelcraftError
+from reelcraft.plan import DraftSceneVisual
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Turn a short-video idea into a video.")
 console = Console(stderr=True)
 app.add_typer(gan_app, name="gan")
 app.add_typer(trends_app, name="trends")
 app.add_typer(review_app, name="review")
+app.add_typer(visuals_app, name="visuals")
 
 
 def _settings(llm: str | None) -> Settings:
@@ -72,6 +75,8 @@ def make(
     table = Table(show_header=False, box=None)
     table.add_row("title", draft.plan.title)
     table.add_row("scenes", ", ".join(f"{d:.1f}s" for d in draft.scene_durations))
+    for number, shown in enumerate(draft.visuals, start=1):
+        table.add_row(f"scene {number}", _shown(shown))
     if draft.music is not None:
         table.add_row("music", f"{draft.music.mood or draft.music.origin}, {draft.music.tempo:.1f} BPM"
                                f"{', ' + draft.music.key if draft.music.key else ''}")
@@ -80,11 +85,27 @@ def make(
     for backing in draft.plan.trend_backing:
         table.add_row("", f"{backing.hashtag}: used by {backing.items} trending item(s) near the idea, "
                           f"+{backing.growth_per_day:,.0f} views/day ({', '.join(backing.evidence[:3])})")
+    for credit in draft.credits:
+        table.add_row("credits", credit)
     table.add_row("draft", f"{draft.id} v{draft.version}")
     table.add_row("time", f"{time.perf_counter() - started:.1f} s")
     table.add_row("video", str(output.resolve()))
     console.print(table)
     print(output.resolve())
+
+
+def _shown(shown: DraftSceneVisual) -> str:
+    """'☕ hot beverage 0.97 + 💰 … · $5 · relevance 0.97' or 'beach.jpg (your media)'."""
+    if shown.origin == "media":
+        what = f"{shown.source} (your media)"
+    else:
+        what = " + ".join(f"{p.emoji} {p.label} {p.score:.2f}" for p in shown.pictures) or shown.source
+    if shown.figure:
+        what += f" · {shown.figure}"
+    if shown.relevance is not None:
+        weak = " (weak: add your own media or change the shot)" if shown.relevance < 0.5 else ""
+        what += f" · relevance {shown.relevance:.2f}{weak}"
+    return what
 
 
 @app.command("music")

@@ -196,6 +196,17 @@ def build_timeline(
     )  # fmt: skip
 
 
+def _chosen_media(name: str | None, media_dir: Path | None) -> Path | None:
+    """A scene's chosen file: a path as given, else the name inside the media folder (checked by the visuals
+    tool, which names the scene when the file is missing)."""
+    if not name:
+        return None
+    path = Path(name).expanduser()
+    if not path.is_absolute() and not path.exists() and media_dir is not None:
+        return media_dir / name
+    return path
+
+
 def _link_or_copy(src: Path, dst: Path) -> None:
     dst.unlink(missing_ok=True)
     try:
@@ -223,7 +234,7 @@ def render_plan(
     visuals = pick_visuals(
         VisualsInput(
             scenes=[SceneVisualSpec(description=s.visual, keywords=s.on_screen_text, duration=d, variant=s.visual_seed,
-                                    narration=s.voiceover,
+                                    narration=s.voiceover, media=_chosen_media(s.visual_media, media_dir),
                                     word_times=[(w.text, round(VOICE_LEAD_S + w.start, 3)) for w in v.words])
                     for s, d, v in zip(plan.scenes, durations, spoken.scenes, strict=True)],
             media_dir=media_dir, preset=plan.preset, mood=plan.music_mood,

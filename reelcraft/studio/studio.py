@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from reelcraft.tools.music import MusicOutput
     from reelcraft.tools.score import DraftScore
     from reelcraft.tools.trends import TrendsOutput
+    from reelcraft.tools.visuals import VisualCandidate
 
 
 TREND_NEIGHBOURS = 10
@@ -203,6 +204,24 @@ class Studio:
 
         revised = style_revision(current.plan, request)
         return self.render(revised, brief=current.brief, draft_id=draft_id, profile=profile)
+
+    def revise_scene_visual(self, draft_id: str, scene: int, *, media: Path | str | None = None,
+                            media_dir: Path | str | None = None, profile: str = "final") -> Draft:  # fmt: skip
+        """Another picture for one scene ('another picture for scene 3', '第三个场景换个画面'), or the creator's
+        own photo or clip in it (`media`: a path, or a file name in `media_dir`). A new draft version in which
+        only that scene is re-made: the voice and music come from the cache."""
+        from reelcraft.tools.visuals import scene_visual_revision
+
+        current = self.store.load(draft_id)
+        revised = scene_visual_revision(current.plan, scene, None if media is None else str(media))
+        return self.render(revised, brief=current.brief, draft_id=draft_id, media_dir=media_dir, profile=profile)
+
+    def suggest_visuals(self, line: str, language: str | Language = Language.EN, *, top: int = 5,
+                        ) -> list[VisualCandidate]:  # fmt: skip
+        """The pictures that would show a scene line, best first, with calibrated scores (0.5: a fit)."""
+        from reelcraft.tools.visuals import SuggestInput, suggest_visuals
+
+        return suggest_visuals(SuggestInput(line=line, language=parse_language(language), top=top), self.deps)
 
     def chat(self, session_id: str, message: str) -> ChatTurn:
         """One chat turn, headless: the message becomes one action on the session's video (a new preview

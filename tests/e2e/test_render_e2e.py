@@ -193,3 +193,24 @@ def test_every_scene_shows_fitting_pictures_that_move_inside_the_safe_area(draft
         # it popped in: just after it appears it is much smaller than its resting size
         _, early_fit = _where_drawn(_frame(draft.outputs.video, clip.start + lead.appear + 0.04), lead, 24)
         assert early_fit > first_fit + 10, (number, early_fit, first_fit)
+
+
+def test_another_picture_or_my_photo_remakes_only_that_scene(drafts: dict[str, Draft], home: Path,
+                                                             models_home: Path, tmp_path: Path) -> None:  # fmt: skip
+    from skimage import data  # sample photos shipped with scikit-image (BSD; the coffee cup is public domain)
+
+    studio = Studio(Settings(home=home, models_home=models_home), llm=ScriptedChatModel(turns=[]))
+    first = drafts["en"]
+    another = studio.revise_scene_visual(first.id, 3, profile="preview")
+    stats = studio.cache_stats()
+    assert stats["voiceover"] == {"hits": stats["voiceover"]["hits"], "misses": 0} and stats["voiceover"]["hits"]
+    assert stats["music"]["misses"] == 0 and stats["music"]["hits"], stats
+    assert another.visuals[2].pictures[0].emoji != first.visuals[2].pictures[0].emoji
+    assert [v.pictures for i, v in enumerate(another.visuals) if i != 2] == \
+        [v.pictures for i, v in enumerate(first.visuals) if i != 2]  # fmt: skip
+    Image.fromarray(data.coffee()).save(tmp_path / "my coffee.jpg")
+    mine = studio.revise_scene_visual(first.id, 2, media="my coffee.jpg", media_dir=tmp_path, profile="preview")
+    assert mine.version == another.version + 1
+    assert (mine.visuals[1].origin, mine.visuals[1].source) == ("media", "my coffee.jpg")
+    assert mine.plan.scenes[1].visual_media == "my coffee.jpg" and mine.visuals[1].pictures == []
+    assert studio.cache_stats()["voiceover"]["misses"] == 0
