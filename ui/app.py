@@ -17,7 +17,7 @@ import streamlit as st
 from reelcraft.config import Settings
 from reelcraft.plan import Draft
 from reelcraft.studio import Studio
-from reelcraft.ui.components import scene_flags, show_score
+from reelcraft.ui.components import picture_fit, scene_flags, show_score
 
 PROVIDERS = ["local", "openai", "ollama"]
 PLATFORMS = ["tiktok", "reels", "shorts", "square", "landscape"]
@@ -112,6 +112,8 @@ def show_draft(draft: Draft, studio: Studio) -> None:
                     st.image(str(frame.image), width="stretch")
                     st.markdown(f"**{frame.number}.** {frame.scene.on_screen_text}")
                     st.caption(f"{frame.duration:.1f} s · {frame.scene.voiceover}")
+                    if frame.number <= len(draft.visuals):
+                        st.caption(picture_fit(draft.visuals[frame.number - 1], frame.number))
                     for flag in scene_flags(score, frame.number):
                         st.caption(f"⚠️ {flag}")
         show_score(score, key=f"score-{draft.id}-{draft.version}")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import streamlit.components.v1 as components
 
 if TYPE_CHECKING:
+    from reelcraft.plan import DraftSceneVisual
     from reelcraft.studio import DraftScore
 
 review_player = components.declare_component("review_player", path=str(Path(__file__).parent / "player"))
@@ -32,3 +33,15 @@ def show_score(score: DraftScore, *, key: str) -> None:
 def scene_flags(score: DraftScore, scene: int) -> list[str]:
     """The score's reasons that concern one scene, for its storyboard frame."""
     return [f"{p.name}: {p.reason}" for p in score.parts if p.scene == scene and (p.score or 0) < 100]
+
+
+def picture_fit(shown: DraftSceneVisual, scene: int) -> str:
+    """What a storyboard frame shows and how well it fits its line, with the chat words that change it."""
+    if shown.origin == "media":
+        return f"📷 your media: {shown.source}"
+    pictures = " ".join(f"{p.emoji} {p.label}" for p in shown.pictures) or shown.source
+    if shown.relevance is None:
+        return f"🖼️ {pictures}"
+    if shown.relevance >= 0.5:
+        return f"🖼️ {pictures} · fit {shown.relevance:.2f}"
+    return f"⚠️ {pictures} · weak fit {shown.relevance:.2f}: say “another picture for scene {scene}”"

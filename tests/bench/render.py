@@ -7,7 +7,11 @@ plus a 180 s `final` render for peak memory. Each case runs in its own process s
 (the Python process plus its ffmpeg child) is its own. Prints a table, the ratios a/b and b/d, and a
 last line of JSON: {"final_rtf", "preview_rtf", "naive_over_final", "final_over_encode", "peak_rss_gib_180s"}.
 
-    python tests/bench/render.py [--seconds 30] [--skip-naive] [--work DIR]
+Scenes are illustrated as drafts are: two pictures from the offline library and a key-figure sticker per
+scene, popping in and floating (`--plain` leaves them out). The naive baseline draws no sprites, so with
+them a/b understates the gap.
+
+    python tests/bench/render.py [--seconds 30] [--skip-naive] [--plain] [--work DIR]
 """
 
 from __future__ import annotations
@@ -69,12 +73,48 @@ def _spawn(case: str, timeline_json: Path, out: Path) -> dict[str, float]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def illustrated(timeline, folder: Path):  # noqa: ANN001, ANN201 - reelcraft is imported late, in the parent only
+    """Every scene with two library pictures and a key-figure sticker, laid out and timed as drafts are."""
+    from reelcraft.config import Settings
+    from reelcraft.edit.layout import picture_slots
+    from reelcraft.edit.timeline import Sprite
+    from reelcraft.media.fonts import find_caption_font
+    from reelcraft.media.illustrations import library_dir, load_catalog, svg_of
+    from reelcraft.media.stickers import picture_sprite, text_sticker
+    from reelcraft.plan import OutputPreset
+
+    folder.mkdir(parents=True, exist_ok=True)
+    root = library_dir(Settings().models_dir)
+    catalog = {c.emoji: c for c in load_catalog(root)}
+    emoji = ["☕", "💰", "🚌", "📚", "🥣", "⏰", "💧", "📱", "🐈", "🌧"]
+    width, height = timeline.width, timeline.height
+    preset = OutputPreset(width=width, height=height, fps=timeline.fps)
+    figure = text_sticker("$5", find_caption_font(), round(height * 0.085), (200, 70, 80), folder / "figure.png")
+    clips = []
+    for i, clip in enumerate(sorted(timeline.visuals, key=lambda c: c.start)):
+        pngs = []
+        for k, size in enumerate((0.44, 0.3)):
+            name = emoji[(2 * i + k) % len(emoji)]
+            png = folder / f"{ord(name[0]):x}-{k}.png"
+            if not png.exists():
+                picture_sprite(svg_of(root, catalog[name]), round(width * size / 1.24), png)
+            pngs.append(png)
+        slots = picture_slots(2, preset.safe_box(), width, height, figure_aspect=0.5, bob=0.012)
+        sprites = [Sprite(source=png, x=slot.x, y=slot.y, width=slot.width, appear=0.3 + 0.5 * k,
+                          bob=0.006 + 0.005 * k, period=3.4 - 0.5 * k, phase=1.7 * k)
+                   for k, (png, slot) in enumerate(zip(pngs, slots, strict=False))]
+        sprites.append(Sprite(source=figure, x=slots[2].x, y=slots[2].y, width=0.2, appear=1.3, bob=0.004))
+        clips.append(clip.model_copy(update={"sprites": tuple(sprites)}))
+    return timeline.model_copy(update={"visuals": clips})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--long-seconds", type=float, default=180.0)
     parser.add_argument("--skip-naive", action="store_true", help="leave out (a): it takes minutes")
     parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--plain", action="store_true", help="no illustrations over the scenes")
     parser.add_argument("--case", help=argparse.SUPPRESS)
     parser.add_argument("--timeline", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -88,9 +128,12 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="reelcraft-bench-"))
     short = sample_timeline(work / "t30", duration=args.seconds, clips=5)
     long = sample_timeline(work / "t180", duration=args.long_seconds, clips=max(5, round(args.long_seconds / 6)))
+    if not args.plain:
+        short, long = illustrated(short, work / "sprites"), illustrated(long, work / "sprites")
     (work / "t30.json").write_text(short.model_dump_json())
     (work / "t180.json").write_text(long.model_dump_json())
-    print(f"timeline: {args.seconds:g} s, 5 stills with moves, 0.5 s crossfades, captions, voice + ducked music; "
+    print(f"timeline: {args.seconds:g} s, 5 stills with moves{'' if args.plain else ' and 3 sprites each'}, "
+          "0.5 s crossfades, captions, voice + ducked music; "
           f"{short.width}×{short.height} @ {short.fps} fps; work dir {work}", flush=True)
     cases = [("encode", "t30"), ("final", "t30"), ("preview", "t30"), ("final", "t180")]
     if not args.skip_naive:

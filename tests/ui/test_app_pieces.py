@@ -5,6 +5,7 @@ message gets an answer, not a traceback. The browser test (test_browser.py) driv
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,8 @@ def test_a_brief_then_an_edit_in_the_chat_page(app_env: Path) -> None:
     assert [b.label for b in app.get("download_button")] == ["⬇️ MP4", "⬇️ SRT captions", "⬇️ plan JSON"]
     storyboard = list((app_env / "drafts").glob("*/v1/storyboard/scene*.jpg"))
     assert len(storyboard) == 4 and all(p.stat().st_size > 1000 for p in storyboard)
+    fits = [c.value for c in app.caption if "fit " in c.value]
+    assert len(fits) == 4 and all(re.search(r"fit \d\.\d\d", f) for f in fits), fits  # a score per scene
     assert any(EN_PLAN["title"] in h.value for h in app.subheader)
     assert "shorts" in texts[-1]  # the new video took the sidebar's platform
 
