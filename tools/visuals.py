@@ -96,6 +96,8 @@ class SceneVisual(BaseModel):
     source_name: str
     """The user's file name, 'GAN latent walk' or 'gradient card'."""
     source_duration: float | None = None
+    source_in: float = 0.0
+    """Where a clip starts: its moment that fits the scene best."""
     generator: str | None = None
     """For kind='frames': the frame generator and its parameters."""
     params: dict[str, object] = Field(default_factory=dict)
@@ -176,26 +178,32 @@ def read_media(path: Path) -> tuple[_Media | None, str]:
     return _Media(path=path, kind=kind, digest=hash_file(path), duration=duration), ""
 
 
-def match_media(scenes: list[SceneVisualSpec], media: list[_Media]) -> list[int | None]:
-    """Best keyword overlap first; then leftover media fill leftover scenes in order."""
-    scores = []
-    for si, scene in enumerate(scenes):
-        want = _tokens(scene.description + " " + scene.keywords)
-        for mi, item in enumerate(media):
-            overlap = len(want & _tokens(item.path.stem))
-            if overlap:
-                scores.append((overlap, -si, -mi, si, mi))
-    assigned: list[int | None] = [None] * len(scenes)
-    used: set[int] = set()
-    for _, _, _, si, mi in sorted(scores, reverse=True):
-        if assigned[si] is None and mi not in used:
-            assigned[si] = mi
-            used.add(mi)
-    leftovers = [mi for mi in range(len(media)) if mi not in used]
-    for si in range(len(scenes)):
-        if assigned[si] is None and leftovers:
-            assigned[si] = leftovers.pop(0)
-    return assigned
+MEDIA_FLOOR = 0.5
+"""A file shows a scene when a person would call it a fit (tests/bench/media_relevance.py)."""
+
+
+def _rank_media(scenes: list[SceneVisualSpec], media: list[_Media],
+                deps: Deps) -> list[tuple[int | None, float, float]]:  # fmt: skip
+    """Per scene: (the file that shows it, its score, where a clip starts), by what the files show, their names
+    and the scene's words; each file once, best pairs first. Files that fit no scene fill the scenes left, in
+    order (the creator gave them to be used), with their low score as the scene's relevance."""
+    from reelcraft.tools.media_match import assign_media, best_start, media_scores, profile_media
+
+    profiles = profile_media([(m.path, m.digest, m.kind, m.duration) for m in media], deps)
+    try:
+        index: IllustrationIndex | None = _library(DEFAULT_SET, deps)[0]
+    except ReelcraftError:
+        index = None  # Chinese lines are then read against the English labels only
+    scores, views = media_scores([[s.narration, s.description, s.keywords] for s in scenes], profiles,
+                                 [m.path.name for m in media], deps.embedder(), index)  # fmt: skip
+    assigned = assign_media(scores, MEDIA_FLOOR)
+    leftovers = [m for m in range(len(media)) if m not in assigned]
+    for s in range(len(scenes)):
+        if assigned[s] is None and leftovers:
+            assigned[s] = leftovers.pop(0)
+    return [(None, 0.0, 0.0) if m is None else
+            (m, round(float(scores[s, m]), 3), best_start(profiles[m], int(views[s, m]), scenes[s].duration))
+            for s, m in enumerate(assigned)]  # fmt: skip
 
 
 ZH_MOODS = {"轻快": "upbeat", "欢快": "upbeat", "活力": "energetic", "动感": "energetic", "舒缓": "calm",
@@ -262,21 +270,27 @@ def pick_visuals(inp: VisualsInput, deps: Deps) -> VisualsOutput:
             pinned[number] = known
     free = [i for i in range(len(media)) if i not in pinned.values()]
     rest = [n for n in range(len(inp.scenes)) if n not in pinned]
-    matched = match_media([inp.scenes[n] for n in rest], [media[i] for i in free])
     assignment: list[int | None] = [None] * len(inp.scenes)
-    for number, choice in zip(rest, matched, strict=True):
-        assignment[number] = None if choice is None else free[choice]
+    fit: dict[int, tuple[float, float]] = {}  # scene → (relevance, where a clip starts)
+    if free and rest:
+        for number, (choice, relevance, start) in zip(rest, _rank_media([inp.scenes[n] for n in rest],
+                                                                        [media[i] for i in free], deps), strict=True):
+            if choice is not None:
+                assignment[number] = free[choice]
+                fit[number] = (relevance, start)
     for number, choice in pinned.items():
         assignment[number] = choice
     width, height = inp.preset.width, inp.preset.height
     gan = _usable_gan(inp, deps) if inp.backgrounds == "gan" and None in assignment else None
     out: list[SceneVisual] = []
     for index, (scene, choice) in enumerate(zip(inp.scenes, assignment, strict=True)):
+        relevance, start = fit.get(index, (None, 0.0))
         if choice is not None and media[choice].kind == "video":
             item = media[choice]
             out.append(SceneVisual(
                 asset=AssetRef(kind="visual", key=item.digest, path=item.path, duration=item.duration),
                 kind="video", origin="media", source_name=item.path.name, source_duration=item.duration,
+                source_in=start, relevance=relevance,
             ))  # fmt: skip
             continue
         if choice is not None:
@@ -286,7 +300,7 @@ def pick_visuals(inp: VisualsInput, deps: Deps) -> VisualsOutput:
                 lambda f, src=item.path: _prepare_image(src, f / "frame.jpg", width, height),
             )  # fmt: skip
             out.append(SceneVisual(asset=AssetRef(kind="visual", key=key, path=folder / "frame.jpg"),
-                                   kind="image", origin="media", source_name=item.path.name))
+                                   kind="image", origin="media", source_name=item.path.name, relevance=relevance))
             continue
         variant = f"|{scene.variant}" if scene.variant else ""  # 0 keeps the keys drafts were cached under
         seed = int(hashlib.sha256(f"{scene.description}|{index}{variant}".encode()).hexdigest()[:8], 16)

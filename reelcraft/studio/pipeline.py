@@ -180,7 +180,8 @@ def build_timeline(
         frames = visual.kind == "frames"
         clips.append(VisualClip(
             source=None if frames else visual.asset.path, kind=visual.kind, start=round(start, 4), duration=duration,
-            source_duration=visual.source_duration, motion=Motion.NONE if frames else MOTIONS[index % len(MOTIONS)],
+            source_duration=visual.source_duration, source_in=visual.source_in,
+            motion=Motion.NONE if frames else MOTIONS[index % len(MOTIONS)],
             scene_index=index, crossfade_in=CROSSFADE_S if index else 0.0, generator=visual.generator,
             params=visual.params, sprites=visual.sprites,
         ))  # fmt: skip
