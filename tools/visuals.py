@@ -368,6 +368,8 @@ class SuggestInput(BaseModel):
     language: Language
     top: int = Field(default=5, ge=1, le=20)
     illustration_set: str = DEFAULT_SET
+    media_dir: Path | None = None
+    """The creator's folder: its files are ranked too, by what they show."""
 
 
 class VisualCandidate(BaseModel):
@@ -383,15 +385,27 @@ class VisualCandidate(BaseModel):
 
 
 def suggest_visuals(inp: SuggestInput, deps: Deps) -> list[VisualCandidate]:
-    """The pictures that would show a line, best first, each with its calibrated score and a preview."""
+    """The pictures that would show a line, best first, each with its calibrated score and a preview: the
+    creator's files (when a folder is given) and the illustrations, in one list."""
+    from reelcraft.tools.media_match import media_scores, profile_media
+
     index, catalog = _library(inp.illustration_set, deps)
+    found: list[VisualCandidate] = []
+    if inp.media_dir is not None:
+        media, _ = scan_media(inp.media_dir, deps)
+        if media:
+            profiles = profile_media([(m.path, m.digest, m.kind, m.duration) for m in media], deps)
+            scores, _ = media_scores([[inp.line]], profiles, [m.path.name for m in media], deps.embedder(), index)
+            found += [VisualCandidate(kind="media", id=m.path.name, label=m.path.name, path=m.path,
+                                      score=round(float(score), 3)) for m, score in zip(media, scores[0], strict=True)]
     root = library_dir(deps.settings.models_dir)
     language = "zh" if inp.language == Language.ZH else "en"
     ranked = rank_logits(scene_logits([inp.line], index, deps.embedder()), index, top=inp.top * 2)
-    found: list[VisualCandidate] = []
+    pictures = 0
     for concept, score in ranked:
-        if concept.emoji not in catalog or len(found) == inp.top:
+        if concept.emoji not in catalog or pictures == inp.top:
             continue
+        pictures += 1
         picture = catalog[concept.emoji]
         try:
             path: Path | None = _picture_png(picture, root, OutputPreset(width=540, height=960), 0, deps)
@@ -401,7 +415,7 @@ def suggest_visuals(inp: SuggestInput, deps: Deps) -> list[VisualCandidate]:
         found.append(VisualCandidate(kind="illustration", id=picture.id, emoji=picture.emoji, path=path,
                                      label=picture.label_zh if language == "zh" else picture.label_en,
                                      score=round(score, 3)))  # fmt: skip
-    return found
+    return sorted(found, key=lambda c: -c.score)[: inp.top]
 
 
 def _library(set_name: str, deps: Deps) -> tuple[IllustrationIndex, dict[str, Illustration]]:

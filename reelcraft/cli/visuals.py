@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -23,6 +24,7 @@ def suggest_command(
     line: Annotated[str, typer.Argument(help="A scene's narration, e.g. 'I grab a coffee before class'")],
     language: Annotated[str, typer.Option(help="en or zh")] = "en",
     top: Annotated[int, typer.Option(help="How many candidates")] = 5,
+    media: Annotated[Path | None, typer.Option(help="Your folder of photos and clips, ranked too")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list instead of a table")] = False,
 ) -> None:
     """Rank the pictures that would show LINE, best first. A score of 0.5 means a person would call it a fit."""
@@ -30,7 +32,7 @@ def suggest_command(
 
     try:
         with console.status("loading the picture index…"):
-            found = Studio(Settings()).suggest_visuals(line, language, top=top)
+            found = Studio(Settings()).suggest_visuals(line, language, top=top, media_dir=media)
     except ReelcraftError as exc:
         fail_with(exc)
     if as_json:
@@ -40,6 +42,6 @@ def suggest_command(
         return
     table = Table("", "picture", "score", "fit", "id")
     for candidate in found:
-        table.add_row(candidate.emoji or "", candidate.label, f"{candidate.score:.2f}",
+        table.add_row(candidate.emoji or "📷", candidate.label, f"{candidate.score:.2f}",
                       "yes" if candidate.score >= 0.5 else "weak", candidate.id)  # fmt: skip
     Console().print(table)

@@ -217,11 +217,13 @@ class Studio:
         return self.render(revised, brief=current.brief, draft_id=draft_id, media_dir=media_dir, profile=profile)
 
     def suggest_visuals(self, line: str, language: str | Language = Language.EN, *, top: int = 5,
-                        ) -> list[VisualCandidate]:  # fmt: skip
-        """The pictures that would show a scene line, best first, with calibrated scores (0.5: a fit)."""
+                        media_dir: Path | str | None = None) -> list[VisualCandidate]:  # fmt: skip
+        """The pictures that would show a scene line, best first, with calibrated scores (0.5: a fit): the
+        creator's files in `media_dir` and the illustrations."""
         from reelcraft.tools.visuals import SuggestInput, suggest_visuals
 
-        return suggest_visuals(SuggestInput(line=line, language=parse_language(language), top=top), self.deps)
+        return suggest_visuals(SuggestInput(line=line, language=parse_language(language), top=top,
+                                            media_dir=Path(media_dir) if media_dir else None), self.deps)  # fmt: skip
 
     def chat(self, session_id: str, message: str) -> ChatTurn:
         """One chat turn, headless: the message becomes one action on the session's video (a new preview
