@@ -117,3 +117,19 @@ def test_a_scene_shows_the_creators_chosen_file_and_a_missing_one_names_the_scen
     scenes[1] = scenes[1].model_copy(update={"media": tmp_path / "nope.jpg"})
     with pytest.raises(VisualsError, match="scene 2 should show nope.jpg"):
         pick_visuals(VisualsInput(scenes=scenes, preset=PRESETS[Platform.TIKTOK], illustrate=False), deps)
+
+
+def test_a_picture_that_fails_to_render_is_skipped_and_the_scene_keeps_the_others(
+    tmp_path: Path, models_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reelcraft.tools.visuals as visuals
+
+    real = visuals.svg_of
+    monkeypatch.setattr(visuals, "svg_of", lambda root, picture: "<svg><broken" if picture.emoji == "☕" else
+                        real(root, picture))  # fmt: skip
+    deps = Deps.from_settings(Settings(home=tmp_path / "home", models_home=models_home, backgrounds="cards"))
+    spec = SceneVisualSpec(description="", duration=4, narration="Brew coffee and count your savings in the jar")
+    out = pick_visuals(VisualsInput(scenes=[spec], preset=PRESETS[Platform.TIKTOK]), deps)
+    shown = out.scenes[0]
+    assert "☕" not in [p.emoji for p in shown.pictures] and shown.pictures and shown.sprites
+    assert any("skipped" in w and "☕" in w and "failed to render" in w for w in deps.warnings), deps.warnings

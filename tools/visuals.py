@@ -348,8 +348,12 @@ def _illustrate(inp: VisualsInput, scenes: list[SceneVisual], deps: Deps) -> tup
             texts = [spec.narration, spec.description, spec.keywords]
             ranked = rank_logits(scene_logits(texts, index, embedder), index, top=8)
             picks = choose_pictures(ranked, catalog, shown_before, spec.variant)
+            chosen = {p.emoji for p in picks}
+            spares = [ScenePicture(id=catalog[c.emoji].id, emoji=c.emoji, label=c.label_en, set=catalog[c.emoji].set,
+                                   score=round(score, 3))
+                      for c, score in ranked if c.emoji in catalog and c.emoji not in chosen]  # fmt: skip
             figure = key_figure(spec.keywords) or key_figure(spec.narration)
-            visual = _lay_out(inp, spec, visual, picks, figure, offset, deps)
+            visual = _lay_out(inp, spec, visual, picks, figure, offset, deps, spares)
             shown_before |= {p.emoji for p in visual.pictures}
             if visual.relevance is not None and visual.relevance < RELEVANCE_FLOOR:
                 deps.warn("visuals", f"scene {number + 1}'s best picture is a weak fit ({visual.relevance:.2f}, "
@@ -471,14 +475,18 @@ def key_figure(text: str) -> str | None:
 
 
 def _lay_out(inp: VisualsInput, spec: SceneVisualSpec, visual: SceneVisual, picks: list[ScenePicture],
-             figure: str | None, offset: float, deps: Deps) -> SceneVisual:  # fmt: skip
-    """Render the scene's stickers, place them in the picture zone and time them to the beats."""
+             figure: str | None, offset: float, deps: Deps, spares: list[ScenePicture] | None = None,
+             ) -> SceneVisual:  # fmt: skip
+    """Render the scene's stickers, place them in the picture zone and time them to the beats. A lead picture
+    that fails to render gives way to the next-best (`spares`); others are just left out."""
     preset = inp.preset
     root = library_dir(deps.settings.models_dir)
     catalog = {c.id: c for c in load_catalog(root, inp.illustration_set)}
     sources: list[tuple[Path, float]] = []  # (png, aspect)
     kept: list[ScenePicture] = []
-    for pick in picks:
+    queue, spare = list(picks), list(spares or [])
+    while queue:
+        pick = queue.pop(0)
         if len(kept) + (1 if figure else 0) >= MAX_ITEMS and kept:
             break
         try:
@@ -486,6 +494,8 @@ def _lay_out(inp: VisualsInput, spec: SceneVisualSpec, visual: SceneVisual, pick
             kept.append(pick)
         except ReelcraftError as exc:
             deps.warn("visuals", f"picture {pick.emoji} ({pick.label}) skipped: {exc.message}")
+            if not kept and spare:
+                queue.insert(0, spare.pop(0))
     figure_png = _figure_png(figure, inp, deps) if figure else None
     figure_shape = None
     if figure_png is not None:
