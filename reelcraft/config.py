@@ -64,6 +64,27 @@ class TrendsSettings(BaseSettings):
     which copies them into its lines and then fails its language checks (docs/trends.md)."""
 
 
+class StockSettings(BaseSettings):
+    """Online picture sources, each used only when its key (or URL) is set: with none set, nothing is called."""
+
+    pexels_key: SecretStr = SecretStr("")
+    pexels_url: str = "https://api.pexels.com"
+    pixabay_key: SecretStr = SecretStr("")
+    pixabay_url: str = "https://pixabay.com"
+    image_url: str = ""
+    """An OpenAI-compatible endpoint for /v1/images/generations (OpenAI, a local Stable Diffusion server)."""
+    image_key: SecretStr = SecretStr("")
+    image_model: str = "gpt-image-1"
+    timeout_s: float = Field(default=15.0, gt=0, le=300)
+    per_search: int = Field(default=6, ge=1, le=30)
+
+    def configured(self) -> list[str]:
+        """The providers that will be called, in order."""
+        return [name for name, on in (("pexels", bool(self.pexels_key.get_secret_value())),
+                                      ("pixabay", bool(self.pixabay_key.get_secret_value())),
+                                      ("image generation", bool(self.image_url))) if on]  # fmt: skip
+
+
 class ReviewSettings(BaseSettings):
     db_url: str | None = None
     """SQLAlchemy URL of the team-review store (postgresql://user@host/db for a team server); None is a
@@ -100,6 +121,7 @@ class Settings(BaseSettings):
     gan_checkpoint: Path | None = None
     """A generator trained with `reelcraft gan train` (e.g. on the team's footage); None is the shipped one."""
     trends: TrendsSettings = Field(default_factory=TrendsSettings)
+    stock: StockSettings = Field(default_factory=StockSettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
 
     @classmethod
