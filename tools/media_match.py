@@ -152,20 +152,22 @@ MEDIA_CALIBRATION = MediaCalibration(scale=39.053, lead=44.073, bias=-1.723)
 
 
 def media_scores(scenes: list[list[str]], profiles: list[MediaProfile | None], names: list[str],
-                 embedder: Embedder, index: IllustrationIndex | None = None,
+                 embedder: Embedder, index: IllustrationIndex | None = None, notes: list[str] | None = None,
                  ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Per scene and file: the calibrated score that the file shows the scene, and the view (frame) that
     fits best. A file nobody could look inside is described by its name alone. Chinese scene texts are read
-    against Chinese descriptions (`chinese_descriptions`, through the picture `index`) when there is one."""
+    against Chinese descriptions (`chinese_descriptions`, through the picture `index`) when there is one.
+    `notes`: more words per file (a stock site's alt text or tags)."""
     passages: list[str] = []
     owner: list[tuple[int, int]] = []
     for m, (profile, name) in enumerate(zip(profiles, names, strict=True)):
         if profile is None:
-            passages.append(f"a photo of {name_words(name) or 'something'}")
+            extra = f"; {notes[m]}" if notes and notes[m] else ""
+            passages.append(f"a photo of {name_words(name) or 'something'}{extra}")
             owner.append((m, 0))
             continue
         for v, view in enumerate(profile.views):
-            passages.append(profile.description(view))
+            passages.append(profile.description(view) + (f"; {notes[m]}" if notes and notes[m] else ""))
             owner.append((m, v))
     vectors = embedder.passages(passages)
     reference = embedder.passages(_reference_descriptions())

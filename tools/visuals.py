@@ -92,7 +92,8 @@ class VisualsInput(BaseModel):
 class SceneVisual(BaseModel):
     asset: AssetRef
     kind: Literal["image", "video", "frames"]
-    origin: Literal["media", "generated"]
+    origin: Literal["media", "stock", "ai_image", "generated"]
+    """The creator's file, a stock site's, an image-generation endpoint's, or our own background."""
     source_name: str
     """The user's file name, 'GAN latent walk' or 'gradient card'."""
     source_duration: float | None = None
@@ -280,6 +281,18 @@ def pick_visuals(inp: VisualsInput, deps: Deps) -> VisualsOutput:
                 fit[number] = (relevance, start)
     for number, choice in pinned.items():
         assignment[number] = choice
+    stock_credits: list[str] = []
+    origins: dict[int, Literal["stock", "ai_image"]] = {}
+    if None in assignment and (providers := deps.settings.stock.configured()):
+        from reelcraft.tools.stock_search import find_stock
+
+        found = find_stock([n for n, a in enumerate(assignment) if a is None], inp, providers, deps)
+        for number, (item, relevance, start, credit, origin) in found.items():
+            media.append(item)
+            assignment[number] = len(media) - 1
+            fit[number] = (relevance, start)
+            origins[number] = origin
+            stock_credits.append(credit)
     width, height = inp.preset.width, inp.preset.height
     gan = _usable_gan(inp, deps) if inp.backgrounds == "gan" and None in assignment else None
     out: list[SceneVisual] = []
@@ -289,8 +302,8 @@ def pick_visuals(inp: VisualsInput, deps: Deps) -> VisualsOutput:
             item = media[choice]
             out.append(SceneVisual(
                 asset=AssetRef(kind="visual", key=item.digest, path=item.path, duration=item.duration),
-                kind="video", origin="media", source_name=item.path.name, source_duration=item.duration,
-                source_in=start, relevance=relevance,
+                kind="video", origin=origins.get(index, "media"), source_name=item.path.name,
+                source_duration=item.duration, source_in=start, relevance=relevance,
             ))  # fmt: skip
             continue
         if choice is not None:
@@ -299,8 +312,9 @@ def pick_visuals(inp: VisualsInput, deps: Deps) -> VisualsOutput:
                 "visual_image", {"digest": item.digest, "size": [width, height], "v": 1},
                 lambda f, src=item.path: _prepare_image(src, f / "frame.jpg", width, height),
             )  # fmt: skip
-            out.append(SceneVisual(asset=AssetRef(kind="visual", key=key, path=folder / "frame.jpg"),
-                                   kind="image", origin="media", source_name=item.path.name, relevance=relevance))
+            out.append(SceneVisual(asset=AssetRef(kind="visual", key=key, path=folder / "frame.jpg"), kind="image",
+                                   origin=origins.get(index, "media"), relevance=relevance,
+                                   source_name=item.path.name))  # fmt: skip
             continue
         variant = f"|{scene.variant}" if scene.variant else ""  # 0 keeps the keys drafts were cached under
         seed = int(hashlib.sha256(f"{scene.description}|{index}{variant}".encode()).hexdigest()[:8], 16)
@@ -315,9 +329,10 @@ def pick_visuals(inp: VisualsInput, deps: Deps) -> VisualsOutput:
         )  # fmt: skip
         out.append(SceneVisual(asset=AssetRef(kind="visual", key=key, path=folder / "frame.jpg"),
                                kind="image", origin="generated", source_name="gradient card"))
-    credits: list[str] = []
+    credits: list[str] = [credit for credit in stock_credits if credit]
     if inp.illustrate and any(v.origin == "generated" for v in out):
-        out, credits = _illustrate(inp, out, deps)
+        out, more = _illustrate(inp, out, deps)
+        credits += more
     return VisualsOutput(scenes=out, skipped=skipped, credits=credits)
 
 

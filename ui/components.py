@@ -37,8 +37,10 @@ def scene_flags(score: DraftScore, scene: int) -> list[str]:
 
 def picture_fit(shown: DraftSceneVisual, scene: int) -> str:
     """What a storyboard frame shows and how well it fits its line, with the chat words that change it."""
-    if shown.origin == "media":
-        return f"📷 your media: {shown.source}"
+    if shown.origin in ("media", "stock", "ai_image"):
+        kind = {"media": "your media", "stock": "stock", "ai_image": "generated image"}[shown.origin]
+        score = "" if shown.relevance is None else f" · fit {shown.relevance:.2f}"
+        return f"📷 {kind}: {shown.source}{score}"
     pictures = " ".join(f"{p.emoji} {p.label}" for p in shown.pictures) or shown.source
     if shown.relevance is None:
         return f"🖼️ {pictures}"

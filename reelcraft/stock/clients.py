@@ -70,6 +70,12 @@ def _get_json(provider: str, client: httpx.Client, url: str, **kwargs: Any) -> d
     return body
 
 
+def _slug_words(page_url: str) -> str:
+    """Pexels names a video in its page address: '/video/a-cup-of-coffee-857195/' → 'a cup of coffee'."""
+    slug = page_url.rstrip("/").rsplit("/", 1)[-1]
+    return " ".join(word for word in slug.split("-") if word and not word.isdigit())
+
+
 def _portrait_file(files: list[dict]) -> dict | None:
     """The video file to fetch: the tallest that is at most 1920 high, portrait first."""
     usable = [f for f in files if isinstance(f, dict) and f.get("link") and int(f.get("height") or 0) <= 1920]
@@ -94,7 +100,8 @@ def search_pexels(query: str, kind: Literal["video", "image"], api_key: str, *, 
                 items.append(StockItem(provider="pexels", id=str(hit["id"]), kind="video", url=chosen["link"],
                                        width=int(chosen.get("width") or 0), height=int(chosen.get("height") or 0),
                                        duration=float(hit.get("duration") or 0) or None,
-                                       description=" ".join(str(t) for t in hit.get("tags", []) if isinstance(t, str)),
+                                       description=_slug_words(str(hit.get("url", ""))) or " ".join(
+                                           str(t) for t in hit.get("tags", []) if isinstance(t, str)),
                                        author=str((hit.get("user") or {}).get("name", "")),
                                        page_url=str(hit.get("url", "")), licence=PEXELS_LICENCE))  # fmt: skip
             else:
