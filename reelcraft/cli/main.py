@@ -97,7 +97,8 @@ def make(
 def _shown(shown: DraftSceneVisual) -> str:
     """'☕ hot beverage 0.97 + 💰 … · $5 · relevance 0.97' or 'beach.jpg (your media)'."""
     if shown.origin in ("media", "stock", "ai_image"):
-        what = f"{shown.source} ({ {'media': 'your media', 'stock': 'stock', 'ai_image': 'generated image'}[shown.origin]})"
+        kind = {"media": "your media", "stock": "stock", "ai_image": "generated image"}[shown.origin]
+        what = f"{shown.source} ({kind})"
     else:
         what = " + ".join(f"{p.emoji} {p.label} {p.score:.2f}" for p in shown.pictures) or shown.source
     if shown.figure:
