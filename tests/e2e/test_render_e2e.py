@@ -214,3 +214,22 @@ def test_another_picture_or_my_photo_remakes_only_that_scene(drafts: dict[str, D
     assert (mine.visuals[1].origin, mine.visuals[1].source) == ("media", "my coffee.jpg")
     assert mine.plan.scenes[1].visual_media == "my coffee.jpg" and mine.visuals[1].pictures == []
     assert studio.cache_stats()["voiceover"]["misses"] == 0
+
+
+def test_a_rate_limited_stock_provider_still_gives_a_draft_with_a_warning(drafts: dict[str, Draft], home: Path,
+                                                                           models_home: Path) -> None:  # fmt: skip
+    from fake_providers import Route, fake_providers
+
+    from reelcraft.config import StockSettings
+
+    with fake_providers() as fake:
+        fake.add("/videos/search", Route(status=429, body={"error": "slow down"}))
+        stock = StockSettings(pexels_key="K", pexels_url=fake.url)  # type: ignore[arg-type]
+        settings = Settings(home=home, models_home=models_home, stock=stock)
+        terms = {"scenes": [{"things": ["money"]}, {"things": ["water"]}, {"things": ["oats"]}, {"things": ["coffee"]}]}
+        studio = Studio(settings, llm=ScriptedChatModel(turns=[terms]))
+        draft = studio.render(drafts["en"].plan, profile="preview")
+    assert draft.outputs is not None and draft.outputs.video.stat().st_size > 0
+    assert any("pexels: rate limited (429)" in note for note in draft.notes), draft.notes
+    assert [v.origin for v in draft.visuals] == ["generated"] * 4 and all(v.pictures for v in draft.visuals)
+    assert sum(r["path"] == "/videos/search" for r in fake.requests) == 1
