@@ -138,9 +138,9 @@ def sprite_filters(pieces: list[Piece], width: int, height: int, fps: int,
             x = f"{sprite.x * width:.2f}-w/2"
             y = f"{sprite.y * height:.2f}-h/2+{bob:.2f}*sin(2*PI*{clock}/{sprite.period:.3f}+{sprite.phase:.3f})"
             name, out = f"sp{i}_{j}", f"o{i}_{j}"
-            filters.append(f"movie=filename='{escape_filter_path(sprite.source)}',loop=loop=-1:size=1:start=0,"
-                           f"setpts=N/{fps}/TB,trim=end_frame={starts[i] + frames[i] + 1},format=rgba,{scale}"
-                           f"{fade_out}[{name}]")  # fmt: skip
+            # only the piece's own frames: before it the overlay passes the picture through untouched
+            filters.append(f"movie=filename='{escape_filter_path(sprite.source)}',loop=loop={frames[i]}:size=1:start=0,"
+                           f"setpts=N/{fps}/TB+{begin:.6f}/TB,format=rgba,{scale}{fade_out}[{name}]")  # fmt: skip
             filters.append(f"[{current}][{name}]overlay=x='{x}':y='{y}':eval=frame:eof_action=pass:"
                            f"enable='between(t,{max(0.0, begin):.4f},{end:.4f})*gte({clock},{sprite.appear:.4f})',"
                            f"format=yuv420p[{out}]")  # fmt: skip
