@@ -125,22 +125,24 @@ def sprite_filters(pieces: list[Piece], width: int, height: int, fps: int,
         end = (starts[i] + frames[i]) / fps
         clock = f"(t-{begin:.4f}+{piece.skip - piece.head:.4f})"
         for j, sprite in enumerate(piece.clip.sprites):
-            size = sprite.width * width
+            size = max(2, round(sprite.width * width))
+            # the still is scaled once to its resting size; while it pops it is scaled from there each frame,
+            # and after that the scaler passes it through (same size in and out)
+            grow = "1"
             if sprite.motion == "pop":
-                grow = f"clip(({clock}-{sprite.appear:.4f})/{POP_SECONDS},0,1)"
-                # ease-out-back: from 0 to 1 with a ~10 % overshoot on the way
-                size_expr = f"max(2,{size:.2f}*(1+2.70158*pow({grow}-1,3)+1.70158*pow({grow}-1,2)))"
-                scale = f"scale=w='{size_expr}':h=-1:eval=frame"
-            else:
-                scale = f"scale=w={max(2, round(size))}:h=-1"
+                phase = f"clip(({clock}-{sprite.appear:.4f})/{POP_SECONDS},0,1)"
+                grow = f"(1+2.70158*pow({phase}-1,3)+1.70158*pow({phase}-1,2))"  # ease-out-back, ~10 % overshoot
             fade_out = f",fade=t=out:st={end - tail / fps:.4f}:d={tail / fps:.4f}:alpha=1" if tail else ""
             bob = 0.0 if sprite.motion == "none" else sprite.bob * height
             x = f"{sprite.x * width:.2f}-w/2"
             y = f"{sprite.y * height:.2f}-h/2+{bob:.2f}*sin(2*PI*{clock}/{sprite.period:.3f}+{sprite.phase:.3f})"
             name, out = f"sp{i}_{j}", f"o{i}_{j}"
-            # only the piece's own frames: before it the overlay passes the picture through untouched
-            filters.append(f"movie=filename='{escape_filter_path(sprite.source)}',loop=loop={frames[i]}:size=1:start=0,"
-                           f"setpts=N/{fps}/TB+{begin:.6f}/TB,format=rgba,{scale}{fade_out}[{name}]")  # fmt: skip
+            # fed from the moment it appears to the piece's end: before that the overlay passes the picture through
+            shown_from = max(begin, begin + sprite.appear - (piece.skip - piece.head))
+            count = max(1, round((end - shown_from) * fps) + 1)
+            filters.append(f"movie=filename='{escape_filter_path(sprite.source)}',scale=w={size}:h=-1,format=rgba,"
+                           f"loop=loop={count - 1}:size=1:start=0,setpts=N/{fps}/TB+{shown_from:.6f}/TB,"
+                           f"scale=w='max(2,iw*{grow})':h=-1:eval=frame{fade_out}[{name}]")  # fmt: skip
             filters.append(f"[{current}][{name}]overlay=x='{x}':y='{y}':eval=frame:eof_action=pass:"
                            f"enable='between(t,{max(0.0, begin):.4f},{end:.4f})*gte({clock},{sprite.appear:.4f})',"
                            f"format=yuv420p[{out}]")  # fmt: skip
