@@ -56,6 +56,9 @@ def test_an_approved_version_exports_a_bundle_an_nle_can_open(rendered: Draft, t
     assert len(webvtt.read(str(folder / "captions.vtt"))) == len(cues)
     meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
     assert meta["title"] == EN_PLAN["title"] and meta["hashtags"] and meta["language"] == "en"
+    assert any("Noto Emoji" in c and "Apache-2.0" in c for c in meta["credits"])  # the art's licence travels
+    assert [s["pictures"][0]["emoji"] for s in meta["scene_visuals"]] == \
+        [v.pictures[0].emoji for v in rendered.visuals]  # fmt: skip
 
     timeline = otio.adapters.read_from_file(str(folder / "timeline.otio"))
     rendered_edit = Timeline.model_validate_json(version.file("timeline.json").read_text(encoding="utf-8"))

@@ -68,7 +68,16 @@ def metadata(version: VersionInfo, timeline: Timeline) -> dict[str, object]:
     return {"title": plan.title, "description": description, "hashtags": plan.hashtags,
             "language": plan.language.value, "platform": plan.platform.value, "duration": timeline.duration,
             "width": timeline.width, "height": timeline.height, "draft": version.draft_id,
-            "version": version.number, "scenes": len(plan.scenes)}  # fmt: skip
+            "version": version.number, "scenes": len(plan.scenes), **_shown(version)}  # fmt: skip
+
+
+def _shown(version: VersionInfo) -> dict[str, object]:
+    """The art credits and what each scene shows, for versions saved with them (older ones have none)."""
+    path = version.file("visuals.json")
+    if not path.is_file():
+        return {}
+    shown = json.loads(path.read_text(encoding="utf-8"))
+    return {"credits": shown.get("credits", []), "scene_visuals": shown.get("scenes", [])}
 
 
 def write_bundle(version: VersionInfo, out_dir: Path) -> Path:

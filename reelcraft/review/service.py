@@ -11,6 +11,7 @@ write sits in one class so the rules can be read (and reviewed) together.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -308,6 +309,9 @@ class ReviewService:
                    "plan.json": draft.outputs.plan_json}  # fmt: skip
         if draft.outputs.timeline_json is not None:
             sources["timeline.json"] = draft.outputs.timeline_json
+        # what each scene shows and the credits its art needs travel with the version, to the export
+        shown = json.dumps({"credits": draft.credits, "scenes": [v.model_dump(mode="json") for v in draft.visuals]},
+                           ensure_ascii=False, indent=2).encode()  # fmt: skip
         digest = hashlib.sha256()
         for name, path in sorted(sources.items()):
             try:
@@ -317,6 +321,7 @@ class ReviewService:
                                   "re-render the draft, then save it again") from exc  # fmt: skip
             digest.update(name.encode())
             digest.update(hashlib.sha256(data).digest())
+        digest.update(b"visuals.json" + hashlib.sha256(shown).digest())
         relative = f"{project_id}/{digest.hexdigest()[:24]}"
         final = safe_child(self.media_root, relative)
         if final.is_dir():
@@ -324,8 +329,10 @@ class ReviewService:
         staging = safe_child(self.media_root, f"{project_id}/.staging-{uuid.uuid4().hex[:8]}")
         staging.mkdir(parents=True)
         try:
+            (staging / "visuals.json").write_bytes(shown)
             for name, path in sources.items():
                 shutil.copyfile(path, staging / name)
+            for name in (*sources, "visuals.json"):
                 with (staging / name).open("rb") as handle:
                     os.fsync(handle.fileno())
             os.replace(staging, final)
