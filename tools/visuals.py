@@ -1,5 +1,8 @@
-"""Visuals tool, v1: the creator's photos and clips matched to scenes, with generated gradient cards
-for scenes nothing fits (the GAN takes over that role in a later issue).
+"""Visuals tool: what every scene shows, and how well (a calibrated relevance, 0.5 = a person would call it
+a fit). Sources in order: the file the creator chose for a scene; the creator's photos and clips, ranked by
+what they show (tools/media_match.py); stock or a generated image when a provider is configured
+(tools/stock_search.py); then our own background (GAN latent walk or gradient card) with 1–3 illustrations
+matched to the line (tools/visual_match.py), its key figure as a sticker, timed to the music's beats.
 
 Broken files never stop a video: they are skipped with a warning that names them.
 """
@@ -253,8 +256,8 @@ def _prepare_image(src: Path, dst: Path, width: int, height: int) -> None:
 
 
 def pick_visuals(inp: VisualsInput, deps: Deps) -> VisualsOutput:
-    """Choose a visual for every scene: the creator's matching photo or clip when there is one,
-    otherwise a generated gradient card in the video's mood."""
+    """Choose a visual for every scene: the creator's chosen or best-fitting photo or clip, else stock or a
+    generated image (when configured), else our background with illustrations that show the line."""
     deps.progress("visuals", "matching media to scenes")
     media, skipped = scan_media(inp.media_dir, deps) if inp.media_dir else ([], [])
     pinned: dict[int, int] = {}
