@@ -476,6 +476,7 @@ _FIGURES = [
                r"calories|kcal|分钟|小时|秒|公里|千米|天|步|次|杯|斤|公斤|折)", re.IGNORECASE),
     re.compile(r"(?:\bday|第)\s?\d+(?:天)?|#\d+", re.IGNORECASE),
 ]  # fmt: skip
+_MERIDIEM = re.compile(r"\s?([ap])\.?m\.?$", re.IGNORECASE)
 _SHORT_UNITS = [(re.compile(r"\s?(?:minutes?|mins?)$", re.I), " min"), (re.compile(r"\s?(?:hours?|hrs?)$", re.I), " h"),
                 (re.compile(r"\s?(?:seconds?|secs?)$", re.I), " s")]  # fmt: skip
 
@@ -488,6 +489,8 @@ def key_figure(text: str) -> str | None:
             figure = found.group(0).strip()
             for unit, short in _SHORT_UNITS:
                 figure = unit.sub(short, figure)
+            figure = _MERIDIEM.sub(lambda m: f" {m.group(1).upper()}M", figure)  # '8 a.m' → '8 AM'
+
             return figure[:12]
     return None
 
