@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 from typing import Literal
@@ -125,6 +126,14 @@ def _reference_descriptions() -> list[str]:
     return [f"a photo of {n.split(',')[0]}" for n in class_names()[::_REFERENCE_CLASSES]]
 
 
+@lru_cache(maxsize=4)
+def _reference(embedder: Embedder, index: IllustrationIndex | None = None) -> np.ndarray:
+    """The reference things embedded once per embedder (in Chinese words too, given the picture index): every
+    scene of every search is read against the same spread."""
+    descriptions = _reference_descriptions()
+    return embedder.passages(descriptions if index is None else chinese_descriptions(descriptions, index, embedder))
+
+
 def chinese_descriptions(descriptions: list[str], index: IllustrationIndex | None, embedder: Embedder) -> list[str]:
     """The same descriptions in Chinese words, through the picture library: ImageNet names are English only,
     and e5 matches '猫' to 'tabby' poorly across languages, but 'tabby, Egyptian cat' ranks 🐈 first, and 🐈's
@@ -170,11 +179,11 @@ def media_scores(scenes: list[list[str]], profiles: list[MediaProfile | None], n
             passages.append(profile.description(view) + (f"; {notes[m]}" if notes and notes[m] else ""))
             owner.append((m, v))
     vectors = embedder.passages(passages)
-    reference = embedder.passages(_reference_descriptions())
+    reference = _reference(embedder)
     zh_vectors = zh_reference = None
     if index is not None and any(CJK_IDEOGRAPH.search(t) for texts in scenes for t in texts):
         zh_vectors = embedder.passages(chinese_descriptions(passages, index, embedder))
-        zh_reference = embedder.passages(chinese_descriptions(_reference_descriptions(), index, embedder))
+        zh_reference = _reference(embedder, index)
     best = np.full((len(scenes), len(names)), -np.inf)
     view = np.zeros((len(scenes), len(names)), dtype=int)
     for s, texts in enumerate(scenes):

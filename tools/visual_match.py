@@ -214,18 +214,23 @@ def rank_concepts(line: str, language: str, index: IllustrationIndex, embedder: 
 
 
 def rank_logits(logits: np.ndarray, index: IllustrationIndex, top: int = 5) -> list[tuple[Illustration, float]]:
-    """Concepts by logit, one per subgroup (one cat face, not five: the next pictures show something else)."""
-    ranked: list[tuple[Illustration, float]] = []
+    """Concepts by logit, one per subgroup, with their calibrated scores."""
+    return [(index.concepts[row], float(1 / (1 + math.exp(-logits[row])))) for row in ranked_rows(logits, index, top)]
+
+
+def ranked_rows(logits: np.ndarray, index: IllustrationIndex, top: int = 5) -> list[int]:
+    """Index rows by logit, one per subgroup (one cat face, not five: the next pictures show something else)."""
+    rows: list[int] = []
     subgroups: set[str] = set()
     for row in np.argsort(-logits):
         concept = index.concepts[row]
-        if not np.isfinite(logits[row]) or len(ranked) == top:
+        if not np.isfinite(logits[row]) or len(rows) == top:
             break
         if concept.subgroup in subgroups:
             continue
         subgroups.add(concept.subgroup)
-        ranked.append((concept, float(1 / (1 + math.exp(-logits[row])))))
-    return ranked
+        rows.append(int(row))
+    return rows
 
 
 def scene_logits(texts: list[str], index: IllustrationIndex, embedder: Embedder) -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -502,7 +503,7 @@ def _lay_out(inp: VisualsInput, spec: SceneVisualSpec, visual: SceneVisual, pick
     that fails to render gives way to the next-best (`spares`); others are just left out."""
     preset = inp.preset
     root = library_dir(deps.settings.models_dir)
-    catalog = {c.id: c for c in load_catalog(root, inp.illustration_set)}
+    catalog = _catalog_by_id(root, inp.illustration_set)
     sources: list[tuple[Path, float]] = []  # (png, aspect)
     kept: list[ScenePicture] = []
     queue, spare = list(picks), list(spares or [])
@@ -535,6 +536,11 @@ def _lay_out(inp: VisualsInput, spec: SceneVisualSpec, visual: SceneVisual, pick
     relevance = max((p.score for p in kept), default=None)
     return visual.model_copy(update={"pictures": kept, "figure": figure if figure_png else None,
                                      "sprites": tuple(sprites), "relevance": relevance})  # fmt: skip
+
+
+@lru_cache(maxsize=2)
+def _catalog_by_id(root: Path, set_name: str) -> dict[str, Illustration]:
+    return {c.id: c for c in load_catalog(root, set_name)}
 
 
 def _picture_png(illustration: Illustration, root: Path, preset: OutputPreset, rank: int, deps: Deps) -> Path:

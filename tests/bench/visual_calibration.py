@@ -27,7 +27,7 @@ from reelcraft.config import Settings
 from reelcraft.media.illustration_index import ensure_index
 from reelcraft.media.illustrations import library_dir
 from reelcraft.tools.deps import Deps
-from reelcraft.tools.visual_match import _priors, calibrated_logits, match_features, rank_values
+from reelcraft.tools.visual_match import _priors, calibrated_logits, match_features, rank_values, ranked_rows
 
 CANDIDATES = 10
 
@@ -45,14 +45,8 @@ def candidates(rows: list[dict], index, embedder) -> dict[str, list[tuple[float,
         logits = calibrated_logits(features, row["language"], index)
         values = rank_values(features)
         best = float(np.max(values + priors))
-        subgroups: set[str] = set()
-        for position in np.argsort(-logits):
+        for position in ranked_rows(logits, index, CANDIDATES):
             concept = index.concepts[position]
-            if not np.isfinite(logits[position]) or len(subgroups) == CANDIDATES:
-                break
-            if concept.subgroup in subgroups:
-                continue
-            subgroups.add(concept.subgroup)
             out[row["language"]].append((float(values[position]), float(values[position] - best),
                                          float(priors[position]), float(logits[position]),
                                          int(accepted(concept.emoji, row["accept"])), number))  # fmt: skip
