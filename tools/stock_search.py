@@ -42,7 +42,7 @@ def find_stock(numbers: list[int], inp: VisualsInput, providers: list[str], deps
                     items = _search(provider, query, kind, deps)  # type: ignore[arg-type]
                     fresh = [i for i in items if hash_inputs("stock_file", _file_key(i)) not in used]
                     fresh = fresh[:DOWNLOADS_PER_SEARCH]
-                    candidates += [(item, path) for item in fresh if (path := _fetch(item, deps)) is not None]
+                    candidates += [(item, media) for item in fresh if (media := _fetch(item, deps)) is not None]
                 except ProviderError as exc:
                     failed.add(provider)
                     deps.warn("visuals", f"{exc.message}; {exc.fix}")
@@ -103,8 +103,8 @@ def _search(provider: Literal["pexels", "pixabay"], query: str, kind: Literal["v
                           per_page=cfg.per_search, timeout_s=cfg.timeout_s)  # fmt: skip
 
 
-def _fetch(item: StockItem, deps: Deps) -> Path | None:
-    """The item's file, downloaded once (cached by URL); None when it will not download or open."""
+def _fetch(item: StockItem, deps: Deps) -> _Media | None:
+    """The item's file, downloaded once (cached by URL) and checked; None when it will not download or open."""
     from reelcraft.tools.visuals import read_media
 
     suffix = Path(urlparse(item.url).path).suffix.lower() or (".mp4" if item.kind == "video" else ".jpg")
@@ -118,18 +118,17 @@ def _fetch(item: StockItem, deps: Deps) -> Path | None:
     if checked is None:
         deps.warn("visuals", f"{item.provider} file {item.id} is unusable ({reason}); skipping it")
         return None
-    return folder / name
+    return checked
 
 
 def _file_key(item: StockItem) -> dict[str, object]:
     return {"url": item.url, "v": 1}
 
 
-def _best(spec: SceneVisualSpec, candidates: list[tuple[StockItem, Path]], deps: Deps) -> Found | None:
+def _best(spec: SceneVisualSpec, checked: list[tuple[StockItem, _Media]], deps: Deps) -> Found | None:
     from reelcraft.tools.media_match import best_start, media_scores, profile_media
-    from reelcraft.tools.visuals import MEDIA_FLOOR, read_media
+    from reelcraft.tools.visuals import MEDIA_FLOOR
 
-    checked = [(item, media) for item, path in candidates if (media := read_media(path)[0]) is not None]
     if not checked:
         return None
     profiles = profile_media([(m.path, m.digest, m.kind, m.duration) for _, m in checked], deps)
