@@ -150,7 +150,7 @@ def sprite_filters(pieces: list[Piece], width: int, height: int, fps: int,
     return filters, current
 
 
-def piece_filter(index: int, piece: Piece, width: int, height: int, fps: int, source_input: int | None = None) -> str:
+def piece_filter(index: int, piece: Piece, width: int, height: int, fps: int) -> str:
     frames = max(1, round(piece.seconds * fps))
     total = max(1, round(piece.total_seconds * fps))
     skip = round(piece.skip * fps)
@@ -173,8 +173,8 @@ def piece_filter(index: int, piece: Piece, width: int, height: int, fps: int, so
         }.get(clip.motion, "(iw-iw/zoom)/2")
         # one decoded still, every frame made by zoompan (d=frames): decoded and scaled once
         chain = f"{cover},zoompan=z='{zoom}':x='{x}':y='(ih-ih/zoom)/2':d={frames}:s={width}x{height}:fps={fps}"
-    return (f"[{index if source_input is None else source_input}:v]{chain},trim=end_frame={frames},"
-            f"setpts=PTS-STARTPTS,format=yuv420p,settb=AVTB[v{index}]")
+    return (f"[{index}:v]{chain},trim=end_frame={frames},setpts=PTS-STARTPTS,format=yuv420p,"
+            f"settb=AVTB[v{index}]")
 
 
 def join_pieces(pieces: list[Piece], fps: int) -> list[str]:

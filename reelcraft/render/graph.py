@@ -206,9 +206,8 @@ def _render_stretch(
             fifo.unlink(missing_ok=True)
             os.mkfifo(fifo)
             feeders.append((fifo, source, round(piece.skip * fps), max(1, round(piece.seconds * fps))))
-        source_input = inputs.count("-i")
         inputs += piece_inputs(piece, fps, fifo, native)
-        filters.append(piece_filter(i, piece, w, h, fps, source_input))
+        filters.append(piece_filter(i, piece, w, h, fps))  # one input per piece: input i is piece i
     filters += join_pieces(pieces, fps)
     overlays, last = sprite_filters(pieces, w, h, fps)
     filters += overlays
