@@ -110,6 +110,23 @@ class ChangePlatform(BaseModel):
     platform: Literal["tiktok", "reels", "shorts", "square", "landscape"]
 
 
+class ChangeLook(BaseModel):
+    """Change how the video looks, not what it says: caption style, size and colour, the logo, the frame shape
+    ('bigger captions', 'captions in yellow', 'style: boxed', '字幕大一点', 'remove the logo', 'make it 4:5').
+    Recognised from the creator's words (agent/intents.py), not offered to the model: only the render is re-done."""
+
+    action: Literal["change_look"] = "change_look"
+    request: str = Field(min_length=2, max_length=200)
+
+
+class AddAspectVersion(BaseModel):
+    """'also make a 16:9 version': a second video in another frame shape from the same voice, music and pictures;
+    the first one stays as it is."""
+
+    action: Literal["add_aspect_version"] = "add_aspect_version"
+    aspect: Literal["9:16", "4:5", "1:1", "16:9"]
+
+
 class FixWeakest(BaseModel):
     """Fix the weakest part of the draft's score (the hook, a scene off the brief, a rushed scene…)."""
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from reelcraft.agent import replies
 from reelcraft.agent.actions import (
+    AddAspectVersion,
     AskClarification,
     ChangeVoice,
     CreateVideo,
@@ -141,8 +142,9 @@ class Conversation:
             else:
                 plan, fixed = edited_plan(action, draft.plan, self.studio.deps, brief=draft.brief), None
             profile = "final" if isinstance(action, RenderFinal) else "preview"
-            new = self.studio.render(plan, brief=draft.brief, draft_id=draft.id, voice=session.voice,
-                                     profile=profile)  # fmt: skip
+            sibling = isinstance(action, AddAspectVersion)  # a second video: the first one stays as it is
+            new = self.studio.render(plan, brief=draft.brief, draft_id=None if sibling else draft.id,
+                                     voice=session.voice, profile=profile)  # fmt: skip
         except ReelcraftError as exc:
             if isinstance(action, ChangeVoice):
                 session.voice = None
@@ -166,6 +168,12 @@ class Conversation:
             preset = new.plan.preset
             return {"reply": replies.say("final", language, width=preset.width, height=preset.height,
                                          version=new.version)}  # fmt: skip
+        if isinstance(action, AddAspectVersion):
+            hits = sum(v.get("hits", 0) for v in _delta(self._stats_before, self.studio.cache_stats()).values())
+            preset, old = new.plan.preset, state["draft"]
+            return {"reply": replies.say("aspect_version", language, aspect=action.aspect, width=preset.width,
+                                         height=preset.height, hits=hits,
+                                         old=old.plan.aspect.value if old else "")}  # fmt: skip
         if not state.get("changed"):
             return {"reply": replies.say("unchanged", language, version=new.version)}
         if (fixed := state.get("fixed")) is not None:

@@ -7,10 +7,12 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from reelcraft.agent.actions import (
+    AddAspectVersion,
     AddScene,
     ChangeFormat,
     ChangeLanguage,
     ChangeLength,
+    ChangeLook,
     ChangeMusic,
     ChangePlatform,
     ChangeVisualStyle,
@@ -23,7 +25,7 @@ from reelcraft.agent.actions import (
     RewriteScene,
     UseMedia,
 )
-from reelcraft.plan import Language, Platform, VideoPlan
+from reelcraft.plan import Aspect, Language, Platform, VideoPlan
 from reelcraft.tools.deps import Deps
 from reelcraft.tools.score import ScorePart
 
@@ -34,6 +36,7 @@ FOLLOW = {Language.EN: "Follow for more.", Language.ZH: "关注我，看更多�
 def edited_plan(action: BaseModel, plan: VideoPlan, deps: Deps, brief: str = "") -> VideoPlan:
     """The plan after one edit action, made through the tools' typed interfaces (script edits are cached).
     `brief` is the draft's brief: a new format is written from it, and the score is measured against it."""
+    from reelcraft.tools.look import look_revision
     from reelcraft.tools.music import music_revision
     from reelcraft.tools.script_edit import (
         LengthInput,
@@ -67,8 +70,13 @@ def edited_plan(action: BaseModel, plan: VideoPlan, deps: Deps, brief: str = "")
             return scene_visual_revision(plan, n)
         case UseMedia(scene=n, file=file):
             return scene_visual_revision(plan, n, file)
-        case ChangePlatform(platform=platform):
-            return plan.model_copy(update={"platform": Platform(platform)})
+        case ChangePlatform(platform=platform):  # the platform's own frame shape, unless one was chosen since
+            return plan.model_copy(update={"platform": Platform(platform),
+                                           "look": plan.look.model_copy(update={"aspect": None})})
+        case ChangeLook(request=request):
+            return look_revision(plan, request)
+        case AddAspectVersion(aspect=aspect):
+            return plan.model_copy(update={"look": plan.look.model_copy(update={"aspect": Aspect(aspect)})})
         case FixWeakest():
             return fix_weakest(plan, brief, deps)[0]
         case ChangeFormat(format=name):

@@ -15,9 +15,11 @@ import re
 from pydantic import BaseModel
 
 from reelcraft.agent.actions import (
+    AddAspectVersion,
     ChangeFormat,
     ChangeLanguage,
     ChangeLength,
+    ChangeLook,
     ChangePlatform,
     ChangeVoice,
     FixWeakest,
@@ -70,6 +72,9 @@ _VOICE = re.compile(r"\bvoice\b.*?\b([a-z]{2,3}_[A-Z]{2}-[A-Za-z0-9_-]+)"
 
 
 _BEYOND: list[tuple[str, re.Pattern[str]]] = [
+    # a logo is the brand kit's: say how to make one (removing it is a look edit)
+    ("brand_logo", re.compile(r"\b(?:add|put|place|use|show|insert)\b.{0,20}\b(?:logo|watermark)\b"
+                              r"|(?:加|放|打)(?:上|个)?(?:我的|我们的)?(?:logo|标志|水印)", re.I)),
     # posting needs the creator's accounts; the app exports files
     ("beyond_publish", re.compile(r"\b(?:post|upload|publish|schedule)\b.{0,30}\b(?:to|on)\s+(?:tiktok|instagram|insta"
                                   r"|youtube|facebook|twitter|reels|shorts|my (?:account|channel|page))"
@@ -80,10 +85,10 @@ _BEYOND: list[tuple[str, re.Pattern[str]]] = [
                                  r"|数字人|虚拟人|换脸|我的脸|克隆.{0,4}声音", re.I)),
     # objects drawn into the picture: the pictures are generated motion backgrounds or the creator's media
     ("beyond_picture", re.compile(r"\b3-?d\b(?!\s*print)|\bcgi\b|\bvfx\b|hologram|green ?screen|special effects?"
-                                  r"|explosions?|fireworks?|particle effects?|\blogo\b|watermark|\bstickers?\b"
+                                  r"|explosions?|fireworks?|particle effects?|\bstickers?\b"
                                   r"|\b(?:a|an|some|the)\s+(?:animated|cartoon|flying|dancing|talking|realistic)\s+"
                                   r"(?!text|captions?|titles?|subtitles?|words?|fonts?|lettering|backgrounds?)\w+"
-                                  r"|3D|特效|动画(?:人物|角色|形象)|卡通(?:人物|角色|形象)|水印|爆炸|烟花", re.I)),
+                                  r"|3D|特效|动画(?:人物|角色|形象)|卡通(?:人物|角色|形象)|爆炸|烟花", re.I)),
 ]
 _ABOUT = re.compile(r"\b(?:scene|shot)s?\s+(?:about|on|explaining|where (?:i|we|you) (?:talk|explain))\b"
                     r"|(?:讲|介绍|说说)", re.I)  # fmt: skip
@@ -171,6 +176,8 @@ def match_intent(message: str, scene_count: int) -> BaseModel | None:
     if visual := _NEW_VISUAL.search(text):
         number = next(x for x in visual.groups() if x)
         return RegenerateVisuals(scene=_CHINESE_DIGITS.get(number) or int(number))
+    if (look := _look(text)) is not None:
+        return look
     to_zh, to_en = bool(_TO_CHINESE.search(text)), bool(_TO_ENGLISH.search(text))
     if to_zh != to_en:
         return ChangeLanguage(language="zh" if to_zh else "en")
@@ -186,6 +193,29 @@ def match_intent(message: str, scene_count: int) -> BaseModel | None:
         if len(found) == 1 or len(shapes) == 1:
             return ChangePlatform(platform=(shapes or found).pop())  # type: ignore[arg-type]
     return None
+
+
+def _look(text: str) -> BaseModel | None:
+    """A look edit ('bigger captions', 'style: boxed', '字幕大一点', 'remove the logo', 'also make a 16:9 version'),
+    from a short message only: a long one may be a new brief that mentions captions."""
+    from reelcraft.errors import CaptionError
+    from reelcraft.tools.look import read_look_request
+
+    if len(text) > SHORT_REQUEST_CHARS:
+        return None
+    try:
+        asked = read_look_request(text)
+    except CaptionError:  # 'style: fancy': the edit answers with the list of styles
+        return ChangeLook(request=text)
+    if asked is None:
+        return None
+    if asked.also and asked.aspect is not None:
+        return AddAspectVersion(aspect=asked.aspect.value)
+    if asked.aspect is not None and asked.model_dump(exclude={"aspect", "also"}) == dict.fromkeys(
+            ("scale", "colour", "style", "logo", "emoji")) and _PLATFORM_ASK.search(text) and any(
+            pattern.search(text) for pattern, name in _PLATFORMS if name not in ("square", "landscape")):
+        return None  # 'a 9:16 version for Reels': a platform change, below
+    return ChangeLook(request=text)
 
 
 def brief_facts(message: str) -> tuple[float | None, str | None]:

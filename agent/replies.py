@@ -55,6 +55,12 @@ _TEXT: dict[str, dict[Language, str]] = {
         Language.EN: "Done: version {version} changes {changed}. Everything else was reused ({hits} cached parts).",
         Language.ZH: "改好了：第 {version} 版修改了{changed}。其余部分直接复用（{hits} 个缓存素材）。",
     },
+    "aspect_version": {
+        Language.EN: "Done: a {aspect} version ({width}×{height}), made from the same voice, music and pictures "
+                     "({hits} cached parts). The {old} video stays as it was.",
+        Language.ZH: "好了：做了一个 {aspect} 版本（{width}×{height}），配音、音乐和画面都直接复用"
+                     "（{hits} 个缓存素材）。原来的 {old} 版本保持不变。",
+    },
     "edited_all": {
         Language.EN: "Done: version {version} changes {changed}.",
         Language.ZH: "改好了：第 {version} 版修改了{changed}。",
@@ -89,6 +95,13 @@ _TEXT: dict[str, dict[Language, str]] = {
         Language.ZH: "我能把一个创意做成带旁白、字幕和音乐的竖版短视频。先告诉我创意（比如“30秒抖音：大学生的省钱早餐，"
                      "轻快”），然后直接说要怎么改：重写、添加、删除或调整镜头顺序；修改时长、语言（中文或英文）、配音、"
                      "音乐、画面风格、平台或形式（“做成辟谣形式”）；“第2个镜头换个背景”；“修一下最弱的部分”；满意了说“导出高清版”。",
+    },
+    "brand_logo": {
+        Language.EN: "Logos come from a brand kit: `reelcraft brand create NAME --logo logo.png` (with your fonts, "
+                     "colours and an outro if you like), then say “use our brand” or make with `--brand NAME`. "
+                     "The logo sits in a corner inside the safe area.",
+        Language.ZH: "标志来自品牌套件：先运行 `reelcraft brand create 名字 --logo logo.png`"
+                     "（还可以加字体、配色和片尾），然后说“用我们的品牌”或用 `--brand 名字` 生成。标志会放在安全区内的角落。",
     },
     "beyond_picture": {
         Language.EN: "I can't draw that into the video: the pictures are generated motion backgrounds, or your own "
@@ -136,6 +149,10 @@ _TOP: dict[str, dict[Language, str]] = {
     "platform": {Language.EN: "the format", Language.ZH: "平台格式"},
     "visual_style": {Language.EN: "the look", Language.ZH: "画面风格"},
     "trend_backing": {Language.EN: "the trend evidence", Language.ZH: "热点依据"},
+    "look.captions": {Language.EN: "the captions", Language.ZH: "字幕样式"},
+    "look.aspect": {Language.EN: "the frame shape", Language.ZH: "画面比例"},
+    "look.logo": {Language.EN: "the logo", Language.ZH: "品牌标志"},
+    "look.brand": {Language.EN: "the brand", Language.ZH: "品牌"},
 }
 _FIELDS: dict[str, dict[Language, str]] = {
     "voiceover": {Language.EN: "narration", Language.ZH: "旁白"},
@@ -166,7 +183,7 @@ def describe_changes(changed: list[str], language: Language) -> str:
         elif path.startswith("scenes ("):
             parts.append(("镜头数量" if zh else "the scene count") + path[len("scenes"):])
         else:
-            top = path.split(".")[0]
+            top = ".".join(path.split(".")[:2]) if path.startswith("look.") else path.split(".")[0]
             part = _TOP.get(top, {}).get(language, top.replace("_", " "))
             if part not in parts:
                 parts.append(part)

@@ -5,6 +5,7 @@ Field docstrings double as the schema the LLM sees, so they are written for both
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -62,13 +63,31 @@ class OutputPreset(BaseModel):
         )
 
 
-PRESETS: dict[Platform, OutputPreset] = {
-    Platform.TIKTOK: OutputPreset(width=1080, height=1920),
-    Platform.REELS: OutputPreset(width=1080, height=1920),
-    Platform.SHORTS: OutputPreset(width=1080, height=1920),
-    Platform.SQUARE: OutputPreset(width=1080, height=1080, safe_top=0.08, safe_bottom=0.15),
-    Platform.LANDSCAPE: OutputPreset(width=1920, height=1080, safe_top=0.06, safe_bottom=0.12, safe_side=0.05),
+class Aspect(StrEnum):
+    """Frame shapes, chosen apart from the platform (a TikTok plan can be rendered 4:5 for a feed post)."""
+
+    PORTRAIT = "9:16"
+    TALL = "4:5"
+    SQUARE = "1:1"
+    LANDSCAPE = "16:9"
+
+
+ASPECT_PRESETS: dict[Aspect, OutputPreset] = {
+    # the platforms' own buttons and descriptions cover the top 15 % and bottom quarter of a full-screen 9:16 post
+    Aspect.PORTRAIT: OutputPreset(width=1080, height=1920),
+    # feed posts: the app's header and the like bar sit outside the picture, so less is kept clear
+    Aspect.TALL: OutputPreset(width=1080, height=1350, safe_top=0.08, safe_bottom=0.14),
+    Aspect.SQUARE: OutputPreset(width=1080, height=1080, safe_top=0.08, safe_bottom=0.15),
+    # YouTube's player controls and title bar
+    Aspect.LANDSCAPE: OutputPreset(width=1920, height=1080, safe_top=0.06, safe_bottom=0.12, safe_side=0.05),
 }
+"""Every shape's short side is 1080 px, so pictures prepared for one shape serve all of them."""
+
+PLATFORM_ASPECTS: dict[Platform, Aspect] = {
+    Platform.TIKTOK: Aspect.PORTRAIT, Platform.REELS: Aspect.PORTRAIT, Platform.SHORTS: Aspect.PORTRAIT,
+    Platform.SQUARE: Aspect.SQUARE, Platform.LANDSCAPE: Aspect.LANDSCAPE,
+}  # fmt: skip
+PRESETS: dict[Platform, OutputPreset] = {platform: ASPECT_PRESETS[a] for platform, a in PLATFORM_ASPECTS.items()}
 
 
 _Choice = TypeVar("_Choice", bound=StrEnum)
@@ -88,6 +107,17 @@ def parse_language(value: str | Language) -> Language:
 
 def parse_platform(value: str | Platform) -> Platform:
     return _parse_choice(Platform, value, "unknown platform")
+
+
+_ASPECT_NAMES = {"portrait": Aspect.PORTRAIT, "vertical": Aspect.PORTRAIT, "9x16": Aspect.PORTRAIT,
+                 "4x5": Aspect.TALL, "square": Aspect.SQUARE, "1x1": Aspect.SQUARE,
+                 "landscape": Aspect.LANDSCAPE, "horizontal": Aspect.LANDSCAPE, "16x9": Aspect.LANDSCAPE}  # fmt: skip
+
+
+def parse_aspect(value: str | Aspect) -> Aspect:
+    """'16:9', '16x9' and 'landscape' alike."""
+    text = str(value).lower().replace(" ", "").replace("/", ":")
+    return _ASPECT_NAMES.get(text) or _parse_choice(Aspect, text, "unknown aspect ratio")
 
 
 def check_duration(seconds: float) -> float:
@@ -167,6 +197,40 @@ class VisualStyle(BaseModel):
     """Speed of the backgrounds' movement, relative to the default."""
 
 
+class CaptionLook(BaseModel):
+    """How the spoken captions look. Chat edits ('bigger captions', 'captions in yellow', 'style: boxed', '字幕大一点')
+    move these, and only the render is re-done."""
+
+    style: str = "pop"
+    """A caption style by name (reelcraft/media/data/caption_styles.toml; `reelcraft styles` lists them)."""
+    scale: float = Field(default=1.0, ge=0.7, le=1.6)
+    """Size relative to the style's own (which already reads on a phone)."""
+    colour: str | None = None
+    """'#RRGGBB' for the highlighted and emphasised words, instead of the style's (or brand's) accent."""
+    emoji: bool | None = None
+    """An emoji after key words; None keeps the style's default."""
+
+    @field_validator("colour")
+    @classmethod
+    def _hex(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+            raise ValueError(f"colour {value!r} is not #RRGGBB")
+        return value.upper() if value else None
+
+
+class Look(BaseModel):
+    """The draft's look, apart from its content: frame shape, captions and brand. Changing it re-renders without
+    re-making the voice, music or pictures."""
+
+    aspect: Aspect | None = None
+    """Frame shape; None is the platform's own (9:16 for TikTok, Reels and Shorts)."""
+    captions: CaptionLook = Field(default_factory=CaptionLook)
+    brand: str | None = None
+    """The brand kit the draft is made with (its fonts, colours, logo, intro/outro), by name in the project."""
+    logo: bool = True
+    """Show the brand's logo ('remove the logo' turns it off for this draft)."""
+
+
 class TrendBacking(BaseModel):
     """Why one of the plan's hashtags is there: the trending items near the brief that use it."""
 
@@ -224,10 +288,16 @@ class VideoPlan(BaseModel):
     """The short-video format it was written in (prompts/formats: list, how_to, myth_fact…); '' for older plans."""
     checks: list[PlanCheck] = Field(default_factory=list)
     """The script critic's checks as the writer left them: which passed, and what still fails."""
+    look: Look = Field(default_factory=Look)
+    """Frame shape, caption style and brand: how the video looks, set by the creator, not the writer."""
+
+    @property
+    def aspect(self) -> Aspect:
+        return self.look.aspect or PLATFORM_ASPECTS[self.platform]
 
     @property
     def preset(self) -> OutputPreset:
-        return PRESETS[self.platform]
+        return ASPECT_PRESETS[self.aspect]
 
     @property
     def scenes_duration(self) -> float:

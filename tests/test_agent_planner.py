@@ -124,7 +124,7 @@ def test_what_can_you_do_lists_the_chat_s_abilities_without_the_model(settings: 
 
 
 @pytest.mark.parametrize(("message", "key"), [
-    ("add a 3D dragon", "draw that"), ("put my logo in the corner", "draw that"),
+    ("add a 3D dragon", "draw that"), ("put my logo in the corner", "brand create"),
     ("post it to TikTok for me", "post for you"), ("use my face as a talking avatar", "avatar on screen"),
     ("加一只3D的恐龙", "画面我做不出来"),
 ])  # fmt: skip

@@ -9,7 +9,7 @@ from reelcraft.config import Settings
 from reelcraft.media.fonts import find_caption_font
 from reelcraft.plan import PRESETS, Language, Platform
 from reelcraft.tools.captions import (
-    OVERLAY_SIZES,
+    OVERLAY_SHARES,
     CaptionInput,
     SceneCaptionSource,
     TimedWord,
@@ -36,9 +36,9 @@ def test_long_overlay_shrinks_instead_of_losing_words() -> None:
     font = find_caption_font()
     text = "Start your day with a smooth routine that's budget-friendly, simple and enjoyable for every student."
     lines, size = fit_overlay(text, font, Language.EN, 900)
-    assert " ".join(lines) == text and len(lines) <= 3 and size < OVERLAY_SIZES[0]
+    assert " ".join(lines) == text and len(lines) <= 3 and size < round(OVERLAY_SHARES[0] * 1920)
     short_lines, short_size = fit_overlay("Water first", font, Language.EN, 900)
-    assert short_lines == ["Water first"] and short_size == OVERLAY_SIZES[0]
+    assert short_lines == ["Water first"] and short_size == round(OVERLAY_SHARES[0] * 1920)
 
 
 def test_captions_keep_every_word_and_leave_no_orphans(tmp_path: Path) -> None:
@@ -48,7 +48,7 @@ def test_captions_keep_every_word_and_leave_no_orphans(tmp_path: Path) -> None:
     assert caption_lines_text(events, Language.EN) == text
     spoken = [e for e in events if e.style == "Caption"]
     assert all(len(e.lines) <= 2 for e in spoken)
-    assert min(len(" ".join(e.lines).split()) for e in spoken) >= 3  # no two-word leftovers
+    assert all(len(line.split()) >= 2 for e in spoken for line in e.lines)  # no word alone on a line
     starts = [e.start for e in spoken]
     assert starts == sorted(starts) and all(a.end <= b.start + 1e-9 for a, b in itertools.pairwise(spoken))
 

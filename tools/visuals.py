@@ -91,6 +91,9 @@ class VisualsInput(BaseModel):
     """One set for the whole video, so every picture is drawn the same way."""
     beats: list[float] = Field(default_factory=list)
     """The music's beat times over the whole video: pictures pop in on them."""
+    picture_zone: tuple[float, float] | None = None
+    """(top, bottom) pixels the pictures may use, between the headline and the caption style's block; None is the
+    default zone of the safe area."""
 
 
 class SceneVisual(BaseModel):
@@ -249,11 +252,19 @@ def gradient_card(width: int, height: int, colours: tuple[tuple[int, int, int], 
     return card.resize((width, height), Image.Resampling.BICUBIC)
 
 
-def _prepare_image(src: Path, dst: Path, width: int, height: int) -> None:
-    """Orient by EXIF and crop to cover the frame, so the renderer gets exactly what it shows."""
+PREPARED_SHORT_SIDE = 1188
+"""Photos are kept whole, their short side at every frame shape's short side (1080) plus the moves' 8 % zoom: the
+render re-frames them for 9:16, 4:5, 1:1 or 16:9 from the same file (never stretched)."""
+
+
+def _prepare_image(src: Path, dst: Path) -> None:
+    """Orient by EXIF and scale (never up past the original, never cropped): one file serves every frame shape."""
     with Image.open(src) as img:
         img = ImageOps.exif_transpose(img).convert("RGB")
-        ImageOps.fit(img, (width, height), Image.Resampling.LANCZOS).save(dst, quality=92)
+        factor = min(1.0, PREPARED_SHORT_SIDE / min(img.size))
+        if factor < 1.0:
+            img = img.resize((round(img.width * factor), round(img.height * factor)), Image.Resampling.LANCZOS)
+        img.save(dst, quality=92)
 
 
 def pick_visuals(inp: VisualsInput, deps: Deps) -> VisualsOutput:
@@ -313,8 +324,8 @@ def pick_visuals(inp: VisualsInput, deps: Deps) -> VisualsOutput:
         if choice is not None:
             item = media[choice]
             key, folder = deps.cache.get_or_make(
-                "visual_image", {"digest": item.digest, "size": [width, height], "v": 1},
-                lambda f, src=item.path: _prepare_image(src, f / "frame.jpg", width, height),
+                "visual_image", {"digest": item.digest, "short_side": PREPARED_SHORT_SIDE, "v": 2},
+                lambda f, src=item.path: _prepare_image(src, f / "frame.jpg"),
             )  # fmt: skip
             out.append(SceneVisual(asset=AssetRef(kind="visual", key=key, path=folder / "frame.jpg"), kind="image",
                                    origin=origins.get(index, "media"), relevance=relevance,
@@ -524,7 +535,8 @@ def _lay_out(inp: VisualsInput, spec: SceneVisualSpec, visual: SceneVisual, pick
         with Image.open(figure_png) as img:
             figure_shape = (img.width / preset.width, img.height / img.width)
     slots = picture_slots(len(kept), preset.safe_box(), preset.width, preset.height,
-                          figure_aspect=figure_shape[1] if figure_shape else None, bob=0.012)  # fmt: skip
+                          figure_aspect=figure_shape[1] if figure_shape else None, bob=0.012,
+                          zone=inp.picture_zone)  # fmt: skip
     times = _pop_times(spec, inp.beats, offset, len(kept), figure)
     sprites = [Sprite(source=png, x=slot.x, y=slot.y, width=slot.width, appear=times[i], motion="pop",
                       bob=0.006 if i == 0 else 0.011, period=3.4 - 0.5 * i, phase=1.7 * i)
@@ -544,7 +556,8 @@ def _catalog_by_id(root: Path, set_name: str) -> dict[str, Illustration]:
 
 
 def _picture_png(illustration: Illustration, root: Path, preset: OutputPreset, rank: int, deps: Deps) -> Path:
-    size = round(preset.width * (0.44 if rank == 0 else 0.3) / (1 + 2 * SHADOW_MARGIN))
+    """Drawn for the frame's short side (1080 in every shape), so another aspect ratio re-uses it."""
+    size = round(min(preset.width, preset.height) * (0.44 if rank == 0 else 0.3) / (1 + 2 * SHADOW_MARGIN))
     key = {"id": illustration.id, "size": size, "v": SPRITE_VERSION}
     _, folder = deps.cache.get_or_make(
         "picture_sprite", key, lambda f: picture_sprite(svg_of(root, illustration), size, f / "picture.png")
@@ -556,7 +569,7 @@ def _figure_png(figure: str, inp: VisualsInput, deps: Deps) -> Path | None:
     font = find_caption_font(deps.settings.font_cjk)
     colours = palette_for(inp.mood)
     accent = tuple(int(c * 0.78) for c in warm_shift(np.array(colours[0], dtype=np.uint8), inp.style.warmth))
-    height = round(inp.preset.height * 0.085)
+    height = round(min(inp.preset.width, inp.preset.height) * 0.151)  # 163 px in every frame shape
     key = {"text": figure, "font": str(font.path), "height": height, "colour": accent, "v": SPRITE_VERSION}
     try:
         _, folder = deps.cache.get_or_make(

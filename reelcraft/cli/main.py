@@ -52,6 +52,10 @@ def make(
     mood: Annotated[str | None, typer.Option(help="Music mood, e.g. 'calm lo-fi', 'epic', '中国风', 'none'")] = None,
     music: Annotated[Path | None, typer.Option(help="Your own music file instead of generated music")] = None,
     trends: Annotated[bool, typer.Option(help="Write the script against what is trending (once ingested)")] = True,
+    aspect: Annotated[str | None, typer.Option(help="Frame shape: 9:16, 4:5, 1:1 or 16:9 (default: the platform's)")]
+    = None,
+    style: Annotated[str | None, typer.Option(help="Caption style: pop, karaoke, boxed, lower_third, outline "
+                                                   "(`reelcraft styles`)")] = None,
 ) -> None:
     """Make a voiced, captioned vertical video with music from a brief."""
     from reelcraft.studio import Studio
@@ -62,7 +66,7 @@ def make(
             studio = Studio(_settings(llm), progress=progress)
             draft = studio.create(brief, duration=duration, language=language, platform=platform,
                                   media_dir=media, voice=voice, profile=profile, mood=mood, music_file=music,
-                                  trends=trends)
+                                  trends=trends, aspect=aspect, caption_style=style)
     except ReelcraftError as exc:
         fail_with(exc)
     assert draft.outputs is not None
@@ -87,11 +91,25 @@ def make(
                           f"+{backing.growth_per_day:,.0f} views/day ({', '.join(backing.evidence[:3])})")
     for credit in draft.credits:
         table.add_row("credits", credit)
+    preset = draft.plan.preset
+    table.add_row("look", f"{draft.plan.aspect.value} ({preset.width}×{preset.height}), captions "
+                          f"{draft.plan.look.captions.style}")
     table.add_row("draft", f"{draft.id} v{draft.version}")
     table.add_row("time", f"{time.perf_counter() - started:.1f} s")
     table.add_row("video", str(output.resolve()))
     console.print(table)
     print(output.resolve())
+
+
+@app.command()
+def styles() -> None:
+    """List the caption styles (`--style NAME` on make, or 'style: NAME' in the chat)."""
+    from reelcraft.media.caption_styles import caption_styles
+
+    table = Table("name", "style", "what it looks like")
+    for style in caption_styles().values():
+        table.add_row(style.name, style.title, style.description)
+    console.print(table)
 
 
 def _shown(shown: DraftSceneVisual) -> str:

@@ -24,13 +24,20 @@ class Slot:
 
 
 def picture_slots(count: int, safe_box: tuple[int, int, int, int], width: int, height: int,
-                  figure_aspect: float | None = None, bob: float = 0.0) -> list[Slot]:  # fmt: skip
+                  figure_aspect: float | None = None, bob: float = 0.0,
+                  zone: tuple[float, float] | None = None) -> list[Slot]:  # fmt: skip
     """Slots for `count` pictures (1–3), then one for the key figure when `figure_aspect` is given: the first
     picture is the biggest and leads; the others sit beside it, smaller, so the eye reads one thing first.
-    `bob` (a share of the height) is kept free above and below, so floating never leaves the safe area."""
+    `bob` (a share of the height) is kept free above and below, so floating never leaves the safe area. `zone`
+    (top, bottom pixels) replaces the default band, e.g. above a caption style's bigger block."""
     left, top, right, bottom = safe_box
     zone_top = top + PICTURE_ZONE[0] * (bottom - top)
     zone_bottom = top + PICTURE_ZONE[1] * (bottom - top)
+    if zone is not None:
+        zone_top, zone_bottom = max(top, zone[0]), min(bottom, zone[1])
+        if zone_bottom - zone_top < 0.2 * (bottom - top):  # too little room: pictures keep a fifth of the safe area
+            zone_top = min(zone_top, bottom - 0.2 * (bottom - top))
+            zone_bottom = zone_top + 0.2 * (bottom - top)
     zone_h = zone_bottom - zone_top
     centre_y = (zone_top + zone_bottom) / 2 / height
     # the biggest square that fits the zone's height (landscape frames) or MAIN_SHARE of the width (portrait)

@@ -95,6 +95,36 @@ def find_symbol_font() -> FontChoice | None:
     return None
 
 
+class FontMetrics(BaseModel):
+    line_units: int
+    """Ascent plus descent in font units: what libass calls the font's size."""
+    cap_units: int
+    """Height of a capital letter in font units."""
+
+
+@lru_cache(maxsize=16)
+def _metrics(path: str, index: int) -> FontMetrics:
+    face = _faces(Path(path))[index]
+    hhea, os2 = face["hhea"], face.get("OS/2")
+    line = hhea.ascent - hhea.descent
+    if line <= 0 and os2 is not None:
+        line = os2.usWinAscent + os2.usWinDescent
+    cap = getattr(os2, "sCapHeight", 0) if os2 is not None else 0
+    if not cap:  # old fonts: measure the H
+        glyph_set, cmap = face.getGlyphSet(), face.getBestCmap() or {}
+        from fontTools.pens.boundsPen import BoundsPen
+
+        pen = BoundsPen(glyph_set)
+        if ord("H") in cmap:
+            glyph_set[cmap[ord("H")]].draw(pen)
+        cap = round(pen.bounds[3]) if pen.bounds else round(0.7 * face["head"].unitsPerEm)
+    return FontMetrics(line_units=max(1, line), cap_units=max(1, cap))
+
+
+def font_metrics(font: FontChoice) -> FontMetrics:
+    return _metrics(str(font.path), font.index)
+
+
 def covers(font: FontChoice, char: str) -> bool:
     return ord(char) in _cmap(str(font.path), font.index)
 

@@ -10,8 +10,10 @@ import re
 import shutil
 from pathlib import Path
 
+from reelcraft.edit.layout import PICTURE_ZONE
 from reelcraft.edit.timeline import AudioClip, CaptionTrack, Motion, Timeline, VisualClip
 from reelcraft.errors import VoiceoverError
+from reelcraft.media.caption_styles import caption_style
 from reelcraft.plan import (
     VOICE_LEAD_S,
     VOICE_TAIL_S,
@@ -26,7 +28,14 @@ from reelcraft.plan import (
 )
 from reelcraft.render.graph import extract_thumbnail, render_timeline
 from reelcraft.storage.drafts import DraftStore
-from reelcraft.tools.captions import CaptionInput, CaptionOutput, SceneCaptionSource, TimedWord, make_captions
+from reelcraft.tools.captions import (
+    CaptionInput,
+    CaptionOutput,
+    SceneCaptionSource,
+    TimedWord,
+    caption_block_top,
+    make_captions,
+)
 from reelcraft.tools.deps import Deps
 from reelcraft.tools.music import MusicInput, MusicOutput, UserTrackInput, fit_user_track, make_music
 from reelcraft.tools.visuals import SceneVisualSpec, VisualsInput, VisualsOutput, pick_visuals
@@ -228,6 +237,7 @@ def render_plan(
     profile: str = "final",
 ) -> Draft:
     """Make every asset for `plan` (reusing cached ones), render, and save a new draft version."""
+    caption_style(plan.look.captions.style)  # an unknown style fails here, before anything is made
     deps.progress("voiceover", "narrating scenes")
     plan, spoken, durations = voice_and_timing(plan, deps, voice)
     deps.progress("music", "scoring the edit")
@@ -243,6 +253,7 @@ def render_plan(
             energy=music.analysis.energy if music else None,
             energy_rate_hz=music.analysis.energy_rate_hz if music else 10.0, style=plan.visual_style,
             illustrate=deps.settings.illustrations, beats=music.analysis.beats if music else [],
+            picture_zone=_picture_zone(plan, deps),
         ),
         deps,
     )  # fmt: skip
@@ -259,7 +270,7 @@ def render_plan(
         start += duration
     captions = make_captions(
         CaptionInput(language=plan.language, preset=plan.preset, scenes=scene_sources,
-                     call_to_action=plan.call_to_action),
+                     call_to_action=plan.call_to_action, look=plan.look.captions),
         deps,
     )  # fmt: skip
     timeline = build_timeline(plan, spoken, durations, visuals, captions, music)
@@ -306,6 +317,14 @@ def render_plan(
     })  # fmt: skip
     store.save(draft)
     return draft
+
+
+def _picture_zone(plan: VideoPlan, deps: Deps) -> tuple[float, float]:
+    """Below the headline, above the caption style's block (a bigger style leaves the pictures less room)."""
+    preset = plan.preset
+    _, top, _, bottom = preset.safe_box()
+    block_top = caption_block_top(plan.look.captions, preset, deps)
+    return round(top + PICTURE_ZONE[0] * (bottom - top), 1), round(block_top - 0.01 * preset.height, 1)
 
 
 def _music_summary(music: MusicOutput | None) -> DraftMusic | None:

@@ -10,13 +10,16 @@ from typing import TYPE_CHECKING
 from reelcraft.config import Settings
 from reelcraft.errors import MusicError
 from reelcraft.plan import (
+    Aspect,
     Draft,
     Language,
+    Look,
     Platform,
     VideoPlan,
     check_brief,
     check_duration,
     detect_language,
+    parse_aspect,
     parse_language,
     parse_platform,
 )
@@ -148,9 +151,13 @@ class Studio:
         mood: str | None = None,
         music_file: Path | str | None = None,
         trends: bool = True,
+        aspect: str | Aspect | None = None,
+        caption_style: str | None = None,
     ) -> Draft:
         """Brief → plan → voiced, captioned MP4 with music, SRT/VTT, plan JSON and thumbnail. `mood`
-        overrides the script's music mood; `music_file` uses the creator's own track instead."""
+        overrides the script's music mood; `music_file` uses the creator's own track instead. `aspect` ('9:16',
+        '4:5', '1:1', '16:9') overrides the platform's frame shape; `caption_style` names a caption style."""
+        look = self._look(Look(), aspect=aspect, caption_style=caption_style)
         if media_dir is not None and not Path(media_dir).is_dir():
             from reelcraft.errors import VisualsError
 
@@ -158,6 +165,7 @@ class Studio:
         if music_file is not None and not Path(music_file).is_file():
             raise MusicError(f"music file {music_file} does not exist", "pass an existing audio file")
         plan = self.plan(brief, duration=duration, language=language, platform=platform, trends=trends)
+        plan = plan.model_copy(update={"look": look})
         if mood or music_file:
             plan = plan.model_copy(update={
                 **({"music_mood": mood} if mood else {}),
@@ -186,6 +194,38 @@ class Studio:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(result.asset.path, target)
         return result
+
+    @staticmethod
+    def _look(look: Look, *, aspect: str | Aspect | None = None, caption_style: str | None = None) -> Look:
+        """The look with the frame shape and caption style asked for, checked before anything is made."""
+        from reelcraft.media.caption_styles import caption_style as named_style
+
+        update: dict[str, object] = {}
+        if aspect is not None:
+            update["aspect"] = parse_aspect(aspect)
+        if caption_style is not None:
+            update["captions"] = look.captions.model_copy(update={"style": named_style(caption_style).name})
+        return look.model_copy(update=update)
+
+    def restyle(self, draft_id: str, request: str | None = None, *, aspect: str | Aspect | None = None,
+                caption_style: str | None = None, profile: str = "final") -> Draft:  # fmt: skip
+        """A look edit ('bigger captions', 'captions in yellow', 'style: boxed', '字幕大一点', 'remove the logo', or
+        `aspect` / `caption_style` given directly): a new draft version in which only the render is re-done."""
+        from reelcraft.tools.look import look_revision
+
+        current = self.store.load(draft_id)
+        plan = current.plan.model_copy(update={"look": self._look(current.plan.look, aspect=aspect,
+                                                                  caption_style=caption_style)})  # fmt: skip
+        if request:
+            plan = look_revision(plan, request)
+        return self.render(plan, brief=current.brief, draft_id=draft_id, profile=profile)
+
+    def reshape(self, draft_id: str, aspect: str | Aspect, *, profile: str = "final") -> Draft:
+        """'also make a 16:9 version': a new draft in another frame shape from the same voice, music and pictures
+        (all from the cache); the original draft is left as it is."""
+        current = self.store.load(draft_id)
+        plan = current.plan.model_copy(update={"look": self._look(current.plan.look, aspect=aspect)})
+        return self.render(plan, brief=current.brief, profile=profile)
 
     def revise_music(self, draft_id: str, request: str, *, profile: str = "final") -> Draft:
         """A chat edit of the music ('calmer music', 'more energetic', '换成中国风', 'different music', or a
