@@ -101,7 +101,8 @@ _TEXT: dict[str, dict[Language, str]] = {
                      "colours and an outro if you like), then say “use our brand” or make with `--brand NAME`. "
                      "The logo sits in a corner inside the safe area.",
         Language.ZH: "标志来自品牌套件：先运行 `reelcraft brand create 名字 --logo logo.png`"
-                     "（还可以加字体、配色和片尾），然后说“用我们的品牌”或用 `--brand 名字` 生成。标志会放在安全区内的角落。",
+                     "（还可以加字体、配色和片尾），然后说“用我们的品牌”或用 `--brand 名字` 生成。"
+                     "标志会放在安全区内的角落。",
     },
     "beyond_picture": {
         Language.EN: "I can't draw that into the video: the pictures are generated motion backgrounds, or your own "
