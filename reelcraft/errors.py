@@ -68,6 +68,12 @@ class CaptionError(ReelcraftError):
     stage = "captions"
 
 
+class BrandError(ReelcraftError):
+    """A brand kit (its fonts, logo, intro or outro) cannot be used, or does not exist."""
+
+    stage = "brand"
+
+
 class VisualsError(ReelcraftError):
     """Media could not be read or a visual could not be generated."""
 

@@ -347,6 +347,8 @@ class DraftOutputs(BaseModel):
     """A still for previews and storyboards."""
     timeline_json: Path | None = None
     """The edit as data (clips, audio, captions) the video was rendered from."""
+    cover: Path | None = None
+    """The designed cover for the draft's frame shape: its sharpest scene, titled in the brand's font."""
 
 
 class DraftMusic(BaseModel):

@@ -60,6 +60,10 @@ class CaptionInput(BaseModel):
     """Style name, size, colour and emoji (the draft's look, moved by chat edits)."""
     font: Path | None = None
     """The brand's font for the captions; characters it lacks (Chinese in a Latin font) fall back to the CJK font."""
+    accent: str | None = None
+    """The brand's colour for the word being said, used when it reads (4.5:1) on the style's outline or box."""
+    headline_inset: int = 0
+    """Pixels kept free at each side of the headline (a logo in a top corner)."""
 
 
 class CaptionEvent(BaseModel):
@@ -408,11 +412,12 @@ class _Painter:
     """Writes one caption's words as ASS text in a style: emphasis, emoji, the spoken word's highlight."""
 
     def __init__(self, style: CaptionStyle, look: CaptionLook, language: Language, font: FontChoice,
-                 symbols: FontChoice | None, fallback: FontChoice | None) -> None:  # fmt: skip
+                 symbols: FontChoice | None, fallback: FontChoice | None,
+                 accent: str | None = None) -> None:  # fmt: skip
         self.style, self.language = style, language
         self.font, self.symbols, self.fallback = font, symbols, fallback
         self.text = look.colour or style.text
-        accent = style.accent
+        accent = accent or style.accent
         if look.colour and _close(look.colour, accent):  # 'captions in yellow': the spoken word turns white
             accent = "#FFFFFF"
         self.accent, self.emphasis = accent, style.emphasis if not look.colour else accent
@@ -490,11 +495,12 @@ def highlight_times(event: CaptionEvent) -> list[float]:
 
 def build_ass(events: list[CaptionEvent], preset: OutputPreset, font: FontChoice, language: Language,
               symbols: FontChoice | None = None, style: CaptionStyle | None = None, look: CaptionLook | None = None,
-              size: int | None = None, fallback: FontChoice | None = None) -> str:  # fmt: skip
+              size: int | None = None, fallback: FontChoice | None = None,
+              accent: str | None = None) -> str:  # fmt: skip
     style = style or caption_style("pop")
     look = look or CaptionLook()
     size = size or font_size_for(style, font, preset.height, look.scale)
-    painter = _Painter(style, look, language, font, symbols, fallback)
+    painter = _Painter(style, look, language, font, symbols, fallback, accent)
     outline = 0 if style.box else round(size * style.outline)
     # a box is drawn once per caption on its own layer, under the words: boxes drawn with the words would be cut
     # into darker strips wherever a highlight starts a new run of text
@@ -568,7 +574,7 @@ def fit_overlay(text: str, font: FontChoice, language: Language, max_width: floa
 def _overlay_events(inp: CaptionInput, font: FontChoice, total: float) -> list[CaptionEvent]:
     left, top, right, _ = inp.preset.safe_box()
     box = round(OVERLAY_BOX * inp.preset.height / 1920)
-    max_width = right - left - 2 * box - 8
+    max_width = right - left - 2 * box - 8 - 2 * inp.headline_inset
     default = round(OVERLAY_SHARES[0] * inp.preset.height)
     events: list[CaptionEvent] = []
     cta_start = max(0.0, total - 3.0) if inp.call_to_action else total
@@ -606,16 +612,47 @@ def caption_block_top(look: CaptionLook, preset: OutputPreset, deps: Deps, font_
     return caption_band(caption_style(look.style), font, preset.safe_box(), preset.height, look.scale)[0]
 
 
+def backing_luminance(style: CaptionStyle) -> float:
+    """The brightest the pixels right around the letters can be: the outline's colour, or a box over white."""
+    if style.box:
+        grey = [int(style.box_colour[i : i + 2], 16) * style.box_opacity + 255 * (1 - style.box_opacity)
+                for i in (1, 3, 5)]  # fmt: skip
+        return _luminance(grey)
+    return _luminance([int(style.outline_colour[i : i + 2], 16) for i in (1, 3, 5)])
+
+
+def _luminance(rgb: list[float]) -> float:
+    linear = [(c / 255) / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def readable_accent(colour: str | None, style: CaptionStyle) -> str | None:
+    """`colour` when it keeps 4.5:1 contrast (WCAG AA) against the style's outline or box, else None."""
+    if colour is None:
+        return None
+    lum = _luminance([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
+    back = backing_luminance(style)
+    return colour if (max(lum, back) + 0.05) / (min(lum, back) + 0.05) >= 4.5 else None
+
+
 def make_captions(inp: CaptionInput, deps: Deps) -> CaptionOutput:
     """Lay out word-timed captions in the draft's caption style (and each scene's on-screen text) inside the safe
     area; write ASS for burning in, plus SRT and VTT files for platforms and editors."""
     style = caption_style(inp.look.style)
+    accent = readable_accent(inp.accent, style)
+    if inp.accent and accent is None:
+        deps.warn("captions", f"the brand colour {inp.accent} does not read on the {style.title.lower()} captions "
+                              f"(under 4.5:1 contrast): the word being said is {style.accent}")  # fmt: skip
     font, fallback = caption_font(inp, deps)
     all_text = "".join(w.text for s in inp.scenes for w in s.words) + "".join(s.overlay for s in inp.scenes)
     symbols = find_symbol_font()
     missing = missing_glyphs(font, all_text + inp.call_to_action) - _INVISIBLE
     if fallback is not None:
-        missing = {ch for ch in missing if not covers(fallback, ch)}
+        borrowed = {ch for ch in missing if covers(fallback, ch)}
+        if borrowed and inp.language == Language.ZH:
+            deps.warn("captions", f"the brand font {font.family} has no Chinese characters: they are drawn in "
+                                  f"{fallback.family}")  # fmt: skip
+        missing -= borrowed
     undrawable = {ch for ch in missing if symbols is None or not covers(symbols, ch)}
     if undrawable:
         deps.warn("captions", f"no installed font draws {''.join(sorted(undrawable))!r}: left out of the burned-in "
@@ -637,7 +674,7 @@ def make_captions(inp: CaptionInput, deps: Deps) -> CaptionOutput:
     events = _overlay_events(inp, font, total) + spoken
 
     def make(folder: Path) -> None:
-        ass = build_ass(events, inp.preset, font, inp.language, symbols, style, inp.look, size, fallback)
+        ass = build_ass(events, inp.preset, font, inp.language, symbols, style, inp.look, size, fallback, accent)
         (folder / "captions.ass").write_text(ass, encoding="utf-8")
         subs = [
             srt.Subtitle(index=i + 1, start=dt.timedelta(seconds=e.start), end=dt.timedelta(seconds=e.end),
@@ -652,7 +689,7 @@ def make_captions(inp: CaptionInput, deps: Deps) -> CaptionOutput:
 
     key, folder = deps.cache.get_or_make(
         "captions", {"events": events, "font": font, "fallback": fallback, "symbols": symbols, "preset": inp.preset,
-                     "style": style, "look": inp.look, "v": 3}, make,
+                     "style": style, "look": inp.look, "accent": accent, "v": 3}, make,
     )  # fmt: skip
     return CaptionOutput(
         ass=AssetRef(kind="captions_ass", key=key, path=folder / "captions.ass"),

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from reelcraft.cli.brand import brand_app
 from reelcraft.cli.gan import gan_app
 from reelcraft.cli.output import StageProgress, fail, fail_with
 from reelcraft.cli.review import review_app
@@ -29,6 +30,7 @@ app.add_typer(gan_app, name="gan")
 app.add_typer(trends_app, name="trends")
 app.add_typer(review_app, name="review")
 app.add_typer(visuals_app, name="visuals")
+app.add_typer(brand_app, name="brand")
 
 
 def _settings(llm: str | None) -> Settings:
@@ -56,6 +58,7 @@ def make(
     = None,
     style: Annotated[str | None, typer.Option(help="Caption style: pop, karaoke, boxed, lower_third, outline "
                                                    "(`reelcraft styles`)")] = None,
+    brand: Annotated[str | None, typer.Option(help="A brand kit by name (`reelcraft brand create`)")] = None,
 ) -> None:
     """Make a voiced, captioned vertical video with music from a brief."""
     from reelcraft.studio import Studio
@@ -66,7 +69,7 @@ def make(
             studio = Studio(_settings(llm), progress=progress)
             draft = studio.create(brief, duration=duration, language=language, platform=platform,
                                   media_dir=media, voice=voice, profile=profile, mood=mood, music_file=music,
-                                  trends=trends, aspect=aspect, caption_style=style)
+                                  trends=trends, aspect=aspect, caption_style=style, brand=brand)
     except ReelcraftError as exc:
         fail_with(exc)
     assert draft.outputs is not None
@@ -74,6 +77,8 @@ def make(
     shutil.copyfile(draft.outputs.video, output)
     sidecars = {".srt": draft.outputs.srt, ".vtt": draft.outputs.vtt, ".plan.json": draft.outputs.plan_json,
                 ".jpg": draft.outputs.thumbnail}
+    if draft.outputs.cover is not None:
+        sidecars[".cover.jpg"] = draft.outputs.cover
     for suffix, src in sidecars.items():
         shutil.copyfile(src, output.with_suffix(suffix))
     table = Table(show_header=False, box=None)
@@ -93,7 +98,8 @@ def make(
         table.add_row("credits", credit)
     preset = draft.plan.preset
     table.add_row("look", f"{draft.plan.aspect.value} ({preset.width}×{preset.height}), captions "
-                          f"{draft.plan.look.captions.style}")
+                          f"{draft.plan.look.captions.style}"
+                          + (f", brand {draft.plan.look.brand}" if draft.plan.look.brand else ""))
     table.add_row("draft", f"{draft.id} v{draft.version}")
     table.add_row("time", f"{time.perf_counter() - started:.1f} s")
     table.add_row("video", str(output.resolve()))

@@ -100,6 +100,25 @@ class AudioClip(BaseModel):
     """Music dips while a voice clip plays."""
 
 
+class Overlay(BaseModel):
+    """A still drawn over the picture for a stretch of the timeline (a brand's logo), above pictures and below the
+    captions. Position and size are fractions of the frame."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: Path
+    """An RGBA PNG."""
+    x: float = Field(ge=0, le=1)
+    """Centre, as a fraction of the frame's width."""
+    y: float = Field(ge=0, le=1)
+    width: float = Field(gt=0, le=1)
+    """As a fraction of the frame's width."""
+    opacity: float = Field(default=1.0, gt=0, le=1)
+    start: float = Field(default=0.0, ge=0)
+    end: float | None = None
+    """Seconds on the timeline; None is the end of the video."""
+
+
 class CaptionTrack(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -120,6 +139,8 @@ class Timeline(BaseModel):
     visuals: list[VisualClip]
     audio: list[AudioClip] = Field(default_factory=list)
     captions: CaptionTrack | None = None
+    overlays: tuple[Overlay, ...] = ()
+    """Stills over the whole picture (a logo), drawn in order."""
     loudness_lufs: float = -14.0
     true_peak_db: float = -1.0
     music_level_db: float | None = -6.0

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from reelcraft.edit.frames import FrameSource
-from reelcraft.edit.timeline import Motion, VisualClip
+from reelcraft.edit.timeline import Motion, Overlay, VisualClip
 
 ZOOM_AMOUNT = 0.08
 
@@ -147,6 +147,28 @@ def sprite_filters(pieces: list[Piece], width: int, height: int, fps: int,
                            f"enable='between(t,{max(0.0, begin):.4f},{end:.4f})*gte({clock},{sprite.appear:.4f})',"
                            f"format=yuv420p[{out}]")  # fmt: skip
             current = out
+    return filters, current
+
+
+def overlay_filters(overlays: tuple[Overlay, ...], start: float, end: float, width: int, height: int, fps: int,
+                    label: str) -> tuple[list[str], str]:  # fmt: skip
+    """Stills over the segment [start, end) of the timeline (segment-local times), each one decoded and scaled
+    once and looped; returns the filters and the new label."""
+    filters, current = [], label
+    frames = max(1, round((end - start) * fps))
+    for k, overlay in enumerate(overlays):
+        shown_from, shown_to = max(overlay.start, start), min(overlay.end if overlay.end is not None else end, end)
+        if shown_to - shown_from <= 0:
+            continue
+        size = max(2, round(overlay.width * width))
+        alpha = f",colorchannelmixer=aa={overlay.opacity:.3f}" if overlay.opacity < 1 else ""
+        name, out = f"ov{k}", f"ovo{k}"
+        filters.append(f"movie=filename='{escape_filter_path(overlay.source)}',scale=w={size}:h=-1,format=rgba{alpha},"
+                       f"loop=loop={frames}:size=1:start=0,setpts=N/{fps}/TB[{name}]")  # fmt: skip
+        filters.append(f"[{current}][{name}]overlay=x='{overlay.x * width:.2f}-w/2':y='{overlay.y * height:.2f}-h/2':"
+                       f"enable='between(t,{shown_from - start:.4f},{shown_to - start:.4f})':eof_action=pass,"
+                       f"format=yuv420p[{out}]")  # fmt: skip
+        current = out
     return filters, current
 
 

@@ -27,6 +27,7 @@ from reelcraft.render.compose import (
     escape_filter_path,
     feed_frames,
     join_pieces,
+    overlay_filters,
     piece_filter,
     piece_inputs,
     pieces_for,
@@ -211,6 +212,8 @@ def _render_stretch(
     filters += join_pieces(pieces, fps)
     overlays, last = sprite_filters(pieces, w, h, fps)
     filters += overlays
+    stills, last = overlay_filters(timeline.overlays, start, end, w, h, fps, last)
+    filters += stills
     frames = round((end - start) * fps)
     if timeline.captions is not None:
         ass = f"ass=filename='{escape_filter_path(timeline.captions.ass)}'"
@@ -247,6 +250,23 @@ def _release(feeders: list[tuple[Path, FrameSource, int, int]], threads: list[th
                 pass
         thread.join(timeout=5)
         fifo.unlink(missing_ok=True)
+
+
+def render_still(timeline: Timeline, at: float, out: Path, work_dir: Path, ffmpeg: str = "") -> Path:
+    """The frame at `at` seconds as the timeline draws it, without captions (a cover's picture): the same graph as a
+    render, cut to one frame, so moves, pictures and the logo are where the video has them."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    substitutes = check_sources(timeline, work_dir)
+    clips = sorted(timeline.visuals, key=lambda c: c.start)
+    sources = [substitutes.get(i, clip.source) for i, clip in enumerate(clips)]
+    fps = timeline.fps
+    start = min(round(at * fps), max(0, round(timeline.duration * fps) - 1)) / fps
+    end = start + 1 / fps
+    bare = timeline.model_copy(update={"captions": None})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _render_stretch(pieces_for(clips, sources, start, end), start, end, (timeline.width, timeline.height, fps), bare,
+                    work_dir, ["-update", "1"], out, ffmpeg, None)  # fmt: skip
+    return out
 
 
 def extract_thumbnail(video: Path, at_s: float, out_jpg: Path, ffmpeg: str = "") -> None:

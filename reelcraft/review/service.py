@@ -29,13 +29,15 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from reelcraft.brand import BrandKit
 from reelcraft.config import Settings
-from reelcraft.errors import AccessDenied, Conflict, LoginError, NotFound, ReviewError
+from reelcraft.errors import AccessDenied, BrandError, CaptionError, Conflict, LoginError, NotFound, ReviewError
 from reelcraft.plan import Draft, VideoPlan
 from reelcraft.review.db import open_engine, session_factory
 from reelcraft.review.paths import safe_child
 from reelcraft.review.tables import (
     AuditRow,
+    BrandRow,
     CommentRow,
     DraftRow,
     LoginAttempt,
@@ -70,6 +72,8 @@ LOGIN_WINDOW = timedelta(minutes=15)
 LOGIN_FAILURES_ALLOWED = 5
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,39}$")
 MIN_PASSWORD = 10
+LOCAL_USER = "local"
+LOCAL_PROJECT = "Personal"
 
 
 @dataclass(frozen=True)
@@ -159,7 +163,7 @@ class ReviewService:
     # accounts ---------------------------------------------------------------------------------------
 
     def create_user(self, name: str, password: str) -> Actor:
-        if not _NAME.match(name):
+        if not _NAME.match(name) or name == LOCAL_USER:
             raise ReviewError(f"user name {name!r} is not allowed",
                               "use 3–40 lowercase letters, digits, '.', '_' or '-'")  # fmt: skip
         if len(password) < MIN_PASSWORD:
@@ -246,6 +250,98 @@ class ReviewService:
                 Membership, Membership.project_id == Project.id).where(Membership.user_id == actor.id)
                 .order_by(Project.created_at)).all()  # fmt: skip
             return [(r[0], r[1], r[2]) for r in rows]
+
+    def local_workspace(self) -> tuple[Actor, str]:
+        """The single-user workspace (`reelcraft brand create` without --user): a 'local' account nobody can log in
+        to, owning one 'Personal' project. Teams use their own accounts and projects instead."""
+        with self._tx() as session:
+            user = session.scalar(select(User).where(User.name == LOCAL_USER))
+            if user is None:
+                user = User(name=LOCAL_USER, password_hash="!" + uuid.uuid4().hex)  # matches no argon2 hash
+                session.add(user)
+                session.flush()
+            project = session.scalar(select(Project.id).join(Membership, Membership.project_id == Project.id)
+                                     .where(Membership.user_id == user.id, Project.name == LOCAL_PROJECT))  # fmt: skip
+            actor = Actor(id=user.id, name=user.name)
+        return actor, project or self.create_project(actor, LOCAL_PROJECT)
+
+    # brand kits -------------------------------------------------------------------------------------
+
+    def save_brand(self, actor: Actor, project_id: str, kit: BrandKit) -> tuple[BrandKit, list[str]]:
+        """Check the kit's files, keep copies of them in the project's folder, and store the kit (a new one, or in
+        place of the kit of that name). Returns the stored kit and what the person should know (a logo scaled
+        down, a font without Chinese…). Editors and owners only."""
+        from reelcraft.media import brand_assets
+
+        with self._tx() as session:
+            self._require(session, actor, project_id, "edit")
+        folder = safe_child(self.media_root, f"{project_id}/brands")
+        notes: list[str] = []
+        update: dict[str, Path] = {}
+        for role, src in kit.files().items():
+            if role == "font":
+                checked = brand_assets.check_font(src)
+            elif role == "logo":
+                checked = brand_assets.check_logo(src, folder / f".logo-{uuid.uuid4().hex}.png")
+            else:
+                checked = brand_assets.check_clip(src, role)
+            notes += checked.notes
+            digest = hashlib.sha256(checked.path.read_bytes()).hexdigest()
+            update[role] = brand_assets.store_copy(checked.path, folder, digest)
+            if checked.path.parent == folder and checked.path.name.startswith("."):
+                checked.path.unlink(missing_ok=True)
+        from reelcraft.media.caption_styles import caption_style
+
+        try:
+            caption_style(kit.caption_style)
+        except CaptionError as exc:
+            raise BrandError(exc.message, exc.fix) from exc
+        stored = kit.model_copy(update=update)
+        data = stored.model_dump(mode="json")
+        for role, path in update.items():
+            data[role] = str(path.relative_to(self.media_root))
+        with self._tx() as session:
+            self._require(session, actor, project_id, "edit")
+            row = session.scalar(select(BrandRow).where(BrandRow.project_id == project_id, BrandRow.name == kit.name))
+            if row is None:
+                session.add(BrandRow(project_id=project_id, name=kit.name, kit=data, updated_by=actor.id))
+            else:
+                row.kit, row.updated_by = data, actor.id
+            session.add(AuditRow(actor=actor.name, action="brand.save", project_id=project_id,
+                                 detail={"name": kit.name, "files": sorted(update)}))  # fmt: skip
+        return stored, notes
+
+    def brand(self, actor: Actor, project_id: str, name: str | None = None) -> BrandKit:
+        """A project's kit by name; None is the project's only kit. An unknown name lists the project's kits."""
+        with self._tx() as session:
+            self._require(session, actor, project_id, "view")
+            rows = session.scalars(select(BrandRow).where(BrandRow.project_id == project_id)
+                                   .order_by(BrandRow.name)).all()  # fmt: skip
+            names = [r.name for r in rows]
+            if name is None and len(rows) == 1:
+                return self._kit(rows[0].kit)
+            found = next((r for r in rows if name is not None and r.name.lower() == name.strip().lower()), None)
+            if found is None:
+                if not rows:
+                    raise BrandError("this project has no brand kit yet",
+                                     "create one: reelcraft brand create NAME --logo logo.png --font font.ttf")
+                what = f"unknown brand {name!r}" if name else "this project has several brand kits"
+                raise BrandError(what, f"use one of: {', '.join(names)}")
+            return self._kit(found.kit)
+
+    def brands(self, actor: Actor, project_id: str) -> list[BrandKit]:
+        with self._tx() as session:
+            self._require(session, actor, project_id, "view")
+            rows = session.scalars(select(BrandRow).where(BrandRow.project_id == project_id)
+                                   .order_by(BrandRow.name)).all()  # fmt: skip
+            return [self._kit(r.kit) for r in rows]
+
+    def _kit(self, data: dict[str, Any]) -> BrandKit:
+        data = dict(data)
+        for role in ("font", "logo", "intro", "outro"):
+            if data.get(role):
+                data[role] = str(self._media_path(data[role]))
+        return BrandKit.model_validate(data)
 
     # drafts and versions ----------------------------------------------------------------------------
 

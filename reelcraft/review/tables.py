@@ -125,6 +125,20 @@ class AuditRow(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class BrandRow(Base):
+    """A project's brand kit: its fields as JSON, its files in the project's media folder (content-addressed)."""
+
+    __tablename__ = "brands"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    kit: Mapped[dict[str, Any]] = mapped_column()
+    updated_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class LoginAttempt(Base):
     __tablename__ = "login_attempts"
 

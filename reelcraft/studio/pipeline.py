@@ -9,11 +9,16 @@ import os
 import re
 import shutil
 from pathlib import Path
+from typing import Literal
 
+from pydantic import BaseModel
+
+from reelcraft.brand import BrandKit
 from reelcraft.edit.layout import PICTURE_ZONE
-from reelcraft.edit.timeline import AudioClip, CaptionTrack, Motion, Timeline, VisualClip
+from reelcraft.edit.timeline import AudioClip, CaptionTrack, Motion, Overlay, Timeline, VisualClip
 from reelcraft.errors import VoiceoverError
 from reelcraft.media.caption_styles import caption_style
+from reelcraft.media.probe import run_ffmpeg
 from reelcraft.plan import (
     VOICE_LEAD_S,
     VOICE_TAIL_S,
@@ -24,9 +29,11 @@ from reelcraft.plan import (
     DraftSceneVisual,
     DraftStatus,
     Language,
+    OutputPreset,
     VideoPlan,
 )
 from reelcraft.render.graph import extract_thumbnail, render_timeline
+from reelcraft.storage.cache import hash_file
 from reelcraft.storage.drafts import DraftStore
 from reelcraft.tools.captions import (
     CaptionInput,
@@ -181,29 +188,130 @@ def score_the_edit(
 
 def build_timeline(
     plan: VideoPlan, spoken: VoiceoverOutput, durations: list[float], visuals: VisualsOutput,
-    captions: CaptionOutput, music: MusicOutput | None = None,
+    captions: CaptionOutput, music: MusicOutput | None = None, bookends: Bookends | None = None,
 ) -> Timeline:
     preset = plan.preset
-    clips, audio, start = [], [], 0.0
+    bookends = bookends or Bookends()
+    clips, audio = [], []
+    if bookends.intro is not None:
+        clips.append(bookends.intro.clip(0.0))
+        audio += bookends.intro.audio_at(0.0)
+    start = lead = bookends.lead
     for index, (duration, visual, voice) in enumerate(zip(durations, visuals.scenes, spoken.scenes, strict=True)):
         frames = visual.kind == "frames"
         clips.append(VisualClip(
             source=None if frames else visual.asset.path, kind=visual.kind, start=round(start, 4), duration=duration,
             source_duration=visual.source_duration, source_in=visual.source_in,
             motion=Motion.NONE if frames else MOTIONS[index % len(MOTIONS)],
-            scene_index=index, crossfade_in=CROSSFADE_S if index else 0.0, generator=visual.generator,
+            scene_index=index, crossfade_in=CROSSFADE_S if index or lead else 0.0, generator=visual.generator,
             params=visual.params, sprites=visual.sprites,
         ))  # fmt: skip
         audio.append(AudioClip(source=voice.asset.path, start=round(start + VOICE_LEAD_S, 4), role="voice"))
         start += duration
     if music is not None:
-        audio.append(AudioClip(source=music.asset.path, start=0.0, role="music", duck_under_voice=True))
+        audio.append(AudioClip(source=music.asset.path, start=round(lead, 4), role="music", duck_under_voice=True))
+    content_end = start
+    if bookends.outro is not None:
+        clips.append(bookends.outro.clip(round(start, 4)))
+        audio += bookends.outro.audio_at(start)
+        start += bookends.outro.seconds
+    overlays = tuple(o.model_copy(update={"start": round(lead, 4), "end": round(content_end, 4)})
+                     for o in bookends.overlays)  # fmt: skip
     return Timeline(
         width=preset.width, height=preset.height, fps=preset.fps, duration=round(start, 4),
-        visuals=clips, audio=audio,
+        visuals=clips, audio=audio, overlays=overlays,
         captions=CaptionTrack(ass=captions.ass.path, srt=captions.srt.path, vtt=captions.vtt.path,
                               fonts_dir=captions.font.directory),
     )  # fmt: skip
+
+
+class Bookend(BaseModel):
+    """A brand's intro or outro as it goes on the timeline: a clip (with its own sound, when it has any) or a card."""
+
+    source: Path
+    kind: Literal["image", "video"]
+    seconds: float
+    sound: Path | None = None
+    """The clip's sound as a WAV, or None when it has none."""
+
+    def clip(self, start: float) -> VisualClip:
+        return VisualClip(source=self.source, kind=self.kind, start=start, duration=self.seconds,
+                          source_duration=self.seconds if self.kind == "video" else None)  # fmt: skip
+
+    def audio_at(self, start: float) -> list[AudioClip]:
+        return [AudioClip(source=self.sound, start=round(start, 4), role="sfx")] if self.sound else []
+
+
+class Bookends(BaseModel):
+    """What a brand adds around the content: an intro, an outro, and stills over the content (its logo)."""
+
+    intro: Bookend | None = None
+    outro: Bookend | None = None
+    overlays: tuple[Overlay, ...] = ()
+
+    @property
+    def lead(self) -> float:
+        return self.intro.seconds if self.intro else 0.0
+
+
+def brand_bookends(brand: BrandKit | None, plan: VideoPlan, deps: Deps) -> Bookends:
+    """The brand's intro, outro and logo for this draft (the logo only when the draft shows it)."""
+    if brand is None:
+        return Bookends()
+    preset = plan.preset
+    overlays: tuple[Overlay, ...] = ()
+    if brand.logo is not None and plan.look.logo:
+        overlays = (logo_overlay(brand, preset),)
+    return Bookends(intro=_bookend(brand.intro, brand, plan, deps), outro=_bookend(brand.outro, brand, plan, deps),
+                    overlays=overlays)  # fmt: skip
+
+
+LOGO_MARGIN = 0.02
+"""Space between the logo and the safe area's edges, as a share of the frame's short side."""
+
+
+def logo_overlay(brand: BrandKit, preset: OutputPreset) -> Overlay:
+    """The logo in its corner of the safe area, sized on the frame's short side (the same in every shape)."""
+    assert brand.logo is not None
+    from PIL import Image
+
+    with Image.open(brand.logo) as img:
+        aspect = img.height / img.width
+    short = min(preset.width, preset.height)
+    width_px = brand.logo_size * short
+    width_px = min(width_px, 0.5 * short / max(aspect, 0.2))  # a tall logo is capped by its height
+    height_px = width_px * aspect
+    left, top, right, bottom = preset.safe_box()
+    margin = LOGO_MARGIN * short
+    x = left + margin + width_px / 2 if brand.logo_position.endswith("left") else right - margin - width_px / 2
+    y = top + margin + height_px / 2 if brand.logo_position.startswith("top") else bottom - margin - height_px / 2
+    return Overlay(source=brand.logo, x=round(x / preset.width, 4), y=round(y / preset.height, 4),
+                   width=round(width_px / preset.width, 4), opacity=brand.logo_opacity)  # fmt: skip
+
+
+def _bookend(path: Path | None, brand: BrandKit, plan: VideoPlan, deps: Deps) -> Bookend | None:
+    if path is None:
+        return None
+    from reelcraft.media.probe import probe
+
+    if path.suffix.lower() in (".png", ".jpg", ".jpeg", ".webp"):
+        return Bookend(source=path, kind="image", seconds=_frames(brand.card_seconds, plan.preset.fps))
+    info = probe(path)
+    seconds = _frames(info.duration or brand.card_seconds, plan.preset.fps)
+    sound = None
+    if info.audio_codec:
+        digest = hash_file(path)
+        _, folder = deps.cache.get_or_make(
+            "brand_sound", {"file": digest, "v": 1},
+            lambda f: run_ffmpeg(["-i", str(path), "-vn", "-ac", "2", "-ar", "48000", "-t", f"{seconds:.3f}",
+                                  str(f / "sound.wav")], stage="brand", ffmpeg=deps.settings.ffmpeg),
+        )  # fmt: skip
+        sound = folder / "sound.wav"
+    return Bookend(source=path, kind="video", seconds=seconds, sound=sound)
+
+
+def _frames(seconds: float, fps: int) -> float:
+    return max(1, round(seconds * fps)) / fps
 
 
 def _chosen_media(name: str | None, media_dir: Path | None) -> Path | None:
@@ -235,9 +343,12 @@ def render_plan(
     draft_id: str | None = None,
     voice: str | None = None,
     profile: str = "final",
+    brand: BrandKit | None = None,
 ) -> Draft:
-    """Make every asset for `plan` (reusing cached ones), render, and save a new draft version."""
+    """Make every asset for `plan` (reusing cached ones), render, and save a new draft version. A `brand` sets the
+    captions' font and colour, the logo, and the intro and outro; none of it touches the voice, music or pictures."""
     caption_style(plan.look.captions.style)  # an unknown style fails here, before anything is made
+    bookends = brand_bookends(brand, plan, deps)
     deps.progress("voiceover", "narrating scenes")
     plan, spoken, durations = voice_and_timing(plan, deps, voice)
     deps.progress("music", "scoring the edit")
@@ -253,7 +364,7 @@ def render_plan(
             energy=music.analysis.energy if music else None,
             energy_rate_hz=music.analysis.energy_rate_hz if music else 10.0, style=plan.visual_style,
             illustrate=deps.settings.illustrations, beats=music.analysis.beats if music else [],
-            picture_zone=_picture_zone(plan, deps),
+            picture_zone=_picture_zone(plan, deps, brand),
         ),
         deps,
     )  # fmt: skip
@@ -261,7 +372,7 @@ def render_plan(
         scene.model_copy(update={"visual_relevance": visual.relevance})
         for scene, visual in zip(plan.scenes, visuals.scenes, strict=True)]})  # fmt: skip
     deps.progress("captions", "laying out captions")
-    scene_sources, start = [], 0.0
+    scene_sources, start = [], bookends.lead
     for index, (scene, duration, voice_scene) in enumerate(zip(plan.scenes, durations, spoken.scenes, strict=True)):
         offset = start + VOICE_LEAD_S
         words = [TimedWord(text=w.text, start=offset + w.start, end=offset + w.end) for w in voice_scene.words]
@@ -270,10 +381,12 @@ def render_plan(
         start += duration
     captions = make_captions(
         CaptionInput(language=plan.language, preset=plan.preset, scenes=scene_sources,
-                     call_to_action=plan.call_to_action, look=plan.look.captions),
+                     call_to_action=plan.call_to_action, look=plan.look.captions,
+                     font=brand.font if brand else None, accent=brand.palette[0] if brand and brand.palette else None,
+                     headline_inset=_headline_inset(bookends, plan.preset)),
         deps,
     )  # fmt: skip
-    timeline = build_timeline(plan, spoken, durations, visuals, captions, music)
+    timeline = build_timeline(plan, spoken, durations, visuals, captions, music, bookends)
 
     def make_render(folder: Path) -> None:
         deps.progress("render", f"rendering the {profile} cut at {timeline.fps} fps")
@@ -292,12 +405,15 @@ def render_plan(
         {"timeline": timeline, "profile": profile, "preset": deps.settings.x264_preset, "v": RENDER_VERSION},
         make_render,
     )
+    cover = make_cover(plan, timeline, durations, bookends, render_dir / "video.mp4", captions, brand, deps)
     draft = store.new_version(draft_id, plan=plan, brief=brief)
     folder = store.version_dir(draft.id, draft.version)
     outputs = DraftOutputs(
         video=folder / "video.mp4", srt=folder / "captions.srt", vtt=folder / "captions.vtt",
         plan_json=folder / "plan.json", thumbnail=folder / "thumbnail.jpg", timeline_json=folder / "timeline.json",
+        cover=folder / "cover.jpg",
     )  # fmt: skip
+    _link_or_copy(cover, folder / "cover.jpg")
     (folder / "timeline.json").write_text(timeline.model_dump_json(indent=2), encoding="utf-8")
     _link_or_copy(render_dir / "video.mp4", outputs.video)
     _link_or_copy(render_dir / "thumbnail.jpg", outputs.thumbnail)
@@ -319,11 +435,60 @@ def render_plan(
     return draft
 
 
-def _picture_zone(plan: VideoPlan, deps: Deps) -> tuple[float, float]:
+COVER_VERSION = 1
+
+
+def _headline_inset(bookends: Bookends, preset: OutputPreset) -> int:
+    """Room the headline leaves at each side for a logo in a top corner."""
+    left, top, right, _ = preset.safe_box()
+    for overlay in bookends.overlays:
+        if overlay.y * preset.height < top + 0.25 * (preset.height - top):
+            return round(overlay.width * preset.width + LOGO_MARGIN * min(preset.width, preset.height))
+    return 0
+
+
+def make_cover(plan: VideoPlan, timeline: Timeline, durations: list[float], bookends: Bookends, video: Path,
+               captions: CaptionOutput, brand: BrandKit | None, deps: Deps) -> Path:  # fmt: skip
+    """The draft's cover for its frame shape: the sharpest scene middle, redrawn without captions, titled in the
+    brand's font (cached on the render and the title, so a caption edit re-makes it and nothing else does)."""
+    from reelcraft.media.fonts import find_caption_font
+    from reelcraft.render.cover import design_cover, pick_cover_time
+    from reelcraft.render.graph import render_still
+
+    preset = plan.preset
+    starts, at = [], bookends.lead
+    for duration in durations:
+        starts.append(at + duration / 2)  # the middle of a scene: never inside a crossfade
+        at += duration
+    font = captions.font
+    fallback = find_caption_font(deps.settings.font_cjk) if brand is not None and brand.font else None
+    accent = (brand.palette[0] if brand and brand.palette else None) or caption_style(plan.look.captions.style).accent
+    title = plan.title.strip()
+    zone = _picture_zone(plan, deps, brand)
+
+    def make(folder: Path) -> None:
+        chosen = pick_cover_time(video, starts, preset.width, preset.height, (round(zone[0]), round(zone[1])),
+                                 deps.settings.ffmpeg)  # fmt: skip
+        still = render_still(timeline, chosen, folder / "work" / "frame.png", folder / "work", deps.settings.ffmpeg)
+        from PIL import Image
+
+        with Image.open(still) as frame:
+            design_cover(frame.convert("RGB"), title, font, fallback, preset.safe_box(), accent, folder / "cover.jpg")
+        (folder / "cover.json").write_text(f'{{"at": {chosen:.3f}}}', encoding="utf-8")
+        shutil.rmtree(folder / "work", ignore_errors=True)
+
+    _, folder = deps.cache.get_or_make(
+        "cover", {"video": hash_file(video), "timeline": timeline.model_copy(update={"captions": None}),
+                  "title": title, "font": font, "accent": accent, "v": COVER_VERSION}, make,
+    )  # fmt: skip
+    return folder / "cover.jpg"
+
+
+def _picture_zone(plan: VideoPlan, deps: Deps, brand: BrandKit | None) -> tuple[float, float]:
     """Below the headline, above the caption style's block (a bigger style leaves the pictures less room)."""
     preset = plan.preset
     _, top, _, bottom = preset.safe_box()
-    block_top = caption_block_top(plan.look.captions, preset, deps)
+    block_top = caption_block_top(plan.look.captions, preset, deps, brand.font if brand else None)
     return round(top + PICTURE_ZONE[0] * (bottom - top), 1), round(block_top - 0.01 * preset.height, 1)
 
 

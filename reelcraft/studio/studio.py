@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reelcraft.brand import BrandKit
 from reelcraft.config import Settings
 from reelcraft.errors import MusicError
 from reelcraft.plan import (
@@ -54,8 +55,16 @@ class Studio:
         *,
         llm: BaseChatModel | None = None,
         progress: ProgressFn | None = None,
+        brand: str | BrandKit | None = None,
     ) -> None:
+        """`brand`: a brand kit (or its name in the local workspace, `reelcraft brand create`) every new draft is
+        made with; a team passes the kit it read from its project (`ReviewService.brand`)."""
         self.settings = settings or Settings()
+        self._kits: dict[str, BrandKit] = {}
+        self.brand: BrandKit | None = None
+        if brand is not None:
+            self.brand = brand if isinstance(brand, BrandKit) else self.brand_kit(brand)
+            self._kits[self.brand.name.lower()] = self.brand
         kwargs: dict[str, object] = {"llm": llm}
         if progress is not None:
             kwargs["progress"] = progress
@@ -135,8 +144,26 @@ class Studio:
         from reelcraft.studio.pipeline import render_plan
 
         profile_named(profile)
+        kit = None
+        if plan.look.brand is not None:  # '' is "our brand": the workspace's only kit
+            kit = self.brand_kit(plan.look.brand or None)
+            plan = plan.model_copy(update={"look": plan.look.model_copy(update={"brand": kit.name})})
         return render_plan(plan, self.deps, self.store, brief=brief, draft_id=draft_id, voice=voice,
-                           media_dir=Path(media_dir) if media_dir else None, profile=profile)
+                           media_dir=Path(media_dir) if media_dir else None, profile=profile, brand=kit)
+
+    def brand_kit(self, name: str | None = None) -> BrandKit:
+        """A brand kit by name: the one this Studio was given, else the local workspace's (None: its only kit)."""
+        if name is not None and name.lower() in self._kits:
+            return self._kits[name.lower()]
+        if name is None and self.brand is not None:
+            return self.brand
+        from reelcraft.review.service import ReviewService
+
+        review = ReviewService.from_settings(self.settings)
+        actor, project = review.local_workspace()
+        kit = review.brand(actor, project, name)
+        self._kits[kit.name.lower()] = kit
+        return kit
 
     def create(
         self,
@@ -153,11 +180,18 @@ class Studio:
         trends: bool = True,
         aspect: str | Aspect | None = None,
         caption_style: str | None = None,
+        brand: str | None = None,
     ) -> Draft:
-        """Brief → plan → voiced, captioned MP4 with music, SRT/VTT, plan JSON and thumbnail. `mood`
+        """Brief → plan → voiced, captioned MP4 with music, SRT/VTT, plan JSON, thumbnail and cover. `mood`
         overrides the script's music mood; `music_file` uses the creator's own track instead. `aspect` ('9:16',
-        '4:5', '1:1', '16:9') overrides the platform's frame shape; `caption_style` names a caption style."""
-        look = self._look(Look(), aspect=aspect, caption_style=caption_style)
+        '4:5', '1:1', '16:9') overrides the platform's frame shape; `caption_style` names a caption style;
+        `brand` names a brand kit (its font, colours, logo, intro/outro, caption style, voice and music mood),
+        else the Studio's own."""
+        kit = self.brand_kit(brand) if brand is not None else self.brand
+        if kit is not None:  # the brand's defaults; what is asked here wins
+            voice, mood = voice or kit.voice, mood or kit.music_mood
+            caption_style = caption_style or kit.caption_style
+        look = self._look(Look(brand=kit.name if kit else None), aspect=aspect, caption_style=caption_style)
         if media_dir is not None and not Path(media_dir).is_dir():
             from reelcraft.errors import VisualsError
 
