@@ -56,9 +56,32 @@ def whisper_words(video: Path, language: str, models_home: Path, tmp: Path) -> l
     wav = tmp / f"heard-{video.stem}.wav"
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(video), "-ac", "1", "-ar", "16000", str(wav)], check=True)
     model = WhisperModel(str(whisper_dir(models_home)), device="cpu", compute_type="int8", cpu_threads=2)
+    # VAD cuts the audio at the speech (Whisper otherwise starts a segment's first word at the segment's start), and
+    # a simplified-Chinese prompt keeps Whisper from writing traditional characters
+    prompt = "以下是普通话的句子，用简体中文。" if language == "zh" else None
     segments, _ = model.transcribe(str(wav), language=language, word_timestamps=True, beam_size=5,
-                                   condition_on_previous_text=False, vad_filter=False)  # fmt: skip
-    return [HeardWord(w.word.strip(), w.start) for s in segments for w in (s.words or []) if w.word.strip()]
+                                   condition_on_previous_text=False, vad_filter=True,
+                                   initial_prompt=prompt)  # fmt: skip
+    words = [HeardWord(w.word.strip(), w.start) for s in segments for w in (s.words or []) if w.word.strip()]
+    return out_of_silence(words, wav)
+
+
+def out_of_silence(words: list[HeardWord], wav: Path) -> list[HeardWord]:
+    """Whisper's word starts moved out of silence: after a pause Whisper starts the next word where the pause
+    starts (its first word at 0.0 s, 'Then' 0.4 s before it is said). As stable-ts does, a start that falls
+    outside speech (faster-whisper's own Silero VAD over the same audio) moves to where the speech resumes."""
+    import soundfile as sf
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    audio, rate = sf.read(str(wav), dtype="float32")
+    spans = get_speech_timestamps(audio, VadOptions(min_silence_duration_ms=120, speech_pad_ms=30))
+    speech = [(s["start"] / rate, s["end"] / rate) for s in spans]
+    moved = []
+    for word in words:
+        inside = any(a <= word.start < b for a, b in speech)
+        later = [a for a, _ in speech if a > word.start]
+        moved.append(word if inside or not later else HeardWord(word.text, later[0]))
+    return moved
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,14 @@ import socket
 import tempfile
 from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from reelcraft.config import Settings
+
+if TYPE_CHECKING:
+    from reelcraft.review.service import Actor, ReviewService
 from reelcraft.models.llm import EMBEDDED_LLM_ENV
 from reelcraft.models.llm.fake import LEDGER_ENV, unused_turns
 
@@ -114,3 +118,48 @@ def settings(tmp_path: Path, models_home: Path) -> Settings:
 @pytest.fixture(scope="session")
 def session_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("shared-home")
+
+
+# -- the review store on SQLite and on a real Postgres (shared by the review and brand tests) -------------------------
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    from postgres_server import postgres_server
+
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def review(request: pytest.FixtureRequest, tmp_path: Path) -> ReviewService:
+    from sqlalchemy import text
+
+    from reelcraft.review.db import open_engine
+    from reelcraft.review.service import ReviewService
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'review.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        engine = open_engine(url)
+        with engine.begin() as connection:  # a clean schema for every test
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+    return ReviewService.open(url, tmp_path / "media")
+
+
+@pytest.fixture
+def team(review: ReviewService) -> dict[str, Actor]:
+    from reelcraft.review.tables import Role
+
+    people = {name: review.create_user(name, PASSWORD) for name in ("olivia", "eddie", "erin", "rita", "vic", "otto")}
+    project = review.create_project(people["olivia"], "spring campaign")
+    for name, role in (("eddie", Role.EDITOR), ("erin", Role.EDITOR), ("rita", Role.REVIEWER), ("vic", Role.VIEWER)):
+        review.add_member(people["olivia"], project, name, role)
+    people["project"] = project  # type: ignore[assignment]
+    return people
+
+

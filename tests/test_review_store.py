@@ -4,42 +4,21 @@ refusal attempted), optimistic saves, the audit log, immutable versions, logins 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from postgres_server import postgres_server
 from sqlalchemy import text
 
 from helpers import EN_PLAN
 from reelcraft.errors import AccessDenied, Conflict, LoginError, NotFound, ReviewError
 from reelcraft.plan import Draft, DraftOutputs, VideoPlan
-from reelcraft.review.db import open_engine, table_names
+from reelcraft.review.db import table_names
 from reelcraft.review.paths import safe_child
 from reelcraft.review.service import Actor, ReviewService
 from reelcraft.review.tables import AuditRow, Role, Status, User, VersionRow
 
 PLAN = VideoPlan.model_validate({**EN_PLAN, "language": "en", "target_duration": 30})
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def review(request: pytest.FixtureRequest, tmp_path: Path) -> ReviewService:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'review.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-        engine = open_engine(url)
-        with engine.begin() as connection:  # a clean schema for every test
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
-    return ReviewService.open(url, tmp_path / "media")
 
 
 def rendered(tmp_path: Path, draft_id: str = "d-1234", plan: VideoPlan = PLAN, tag: str = "a") -> Draft:
@@ -54,23 +33,28 @@ def rendered(tmp_path: Path, draft_id: str = "d-1234", plan: VideoPlan = PLAN, t
     return Draft(id=draft_id, version=1, plan=plan, outputs=outputs)
 
 
-@pytest.fixture
-def team(review: ReviewService) -> dict[str, Actor]:
-    people = {name: review.create_user(name, PASSWORD) for name in ("olivia", "eddie", "erin", "rita", "vic", "otto")}
-    project = review.create_project(people["olivia"], "spring campaign")
-    for name, role in (("eddie", Role.EDITOR), ("erin", Role.EDITOR), ("rita", Role.REVIEWER), ("vic", Role.VIEWER)):
-        review.add_member(people["olivia"], project, name, role)
-    people["project"] = project  # type: ignore[assignment]
-    return people
-
-
 def test_the_schema_comes_from_the_alembic_migration_and_reopening_changes_nothing(review: ReviewService) -> None:
     assert {"users", "projects", "memberships", "drafts", "versions", "comments", "audit_log",
-            "login_attempts", "alembic_version"} <= set(table_names(review.engine))  # fmt: skip
+            "login_attempts", "brands", "alembic_version"} <= set(table_names(review.engine))  # fmt: skip
     with review.engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
     again = ReviewService.open(review.engine.url.render_as_string(hide_password=False), review.media_root)
     assert again.drafts(Actor(0, "nobody")) == [] and table_names(again.engine) == table_names(review.engine)
+
+
+def test_a_store_from_before_brand_kits_gains_them_when_opened(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from reelcraft.review.db import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    with create_engine(url).begin() as connection:
+        config = alembic_config(url)
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    assert "brands" not in table_names(create_engine(url))
+    assert "brands" in table_names(ReviewService.open(url, tmp_path / "media").engine)
 
 
 def test_the_status_workflow_and_an_audit_entry_for_every_change(review: ReviewService, team: dict,

@@ -28,6 +28,9 @@ OVERLAY_SHARES = (0.052, 0.045, 0.038, 0.032)
 being cut when it is long."""
 OVERLAY_BOX = 16
 MAX_OVERLAY_LINES = 3
+HIGHLIGHT_LEAD_S = 0.06
+"""Words are highlighted this much before the voice's timing says they start: the TTS word times run ~0.06 s behind
+the sound's onset (measured on the voice's energy), and text a touch ahead of speech reads as in sync."""
 LAST_HOLD_S = 0.4
 """The last caption of a scene stays this long after its last word (within the scene)."""
 
@@ -248,7 +251,7 @@ class _Fitter:
         upper = style.uppercase and language == Language.EN
         self.widths = [
             measure.width(w.text.upper() if upper else w.text) * (style.emphasis_scale if e else 1.0)
-            + (measure.size * 1.05 if m else 0.0)
+            + (measure.size * 0.9 if m else 0.0)
             for w, e, m in zip(words, emphasis, emoji, strict=True)
         ]
         self.gap = measure.width(" ") if language == Language.EN else 0.0
@@ -342,11 +345,20 @@ def group_words(fitter: _Fitter, count: int, max_words: int) -> list[tuple[int, 
 def _chunk_events(words: list[TimedWord], language: Language, style: CaptionStyle, measure: LineMeasurer,
                   max_width: float, scene_end: float, terms: set[str],
                   emoji_on: bool) -> list[CaptionEvent]:  # fmt: skip
-    units = caption_words(words, language)
+    units = [w.model_copy(update={"start": max(0.0, w.start - HIGHLIGHT_LEAD_S),
+                                  "end": max(w.start - HIGHLIGHT_LEAD_S + 0.02, w.end - HIGHLIGHT_LEAD_S)})
+             for w in caption_words(words, language)]  # fmt: skip
     if not units:
         return []
     emphasis = [is_key_word(w.text, terms, language) for w in units]
     emoji = [emoji_for(w.text, language) if emoji_on and e else "" for w, e in zip(units, emphasis, strict=True)]
+    shown_in_sentence = False
+    for k, word in enumerate(units):  # one emoji a sentence: more reads as clutter and crowds the lines
+        if emoji[k]:
+            emoji[k] = "" if shown_in_sentence else emoji[k]
+            shown_in_sentence = True
+        if _ends(word.text, SENTENCE_END):
+            shown_in_sentence = False
     fitter = _Fitter(units, emphasis, emoji, style, measure, language, max_width).with_texts([w.text for w in units])
     sep = joiner(language)
     events: list[CaptionEvent] = []
@@ -689,7 +701,7 @@ def make_captions(inp: CaptionInput, deps: Deps) -> CaptionOutput:
 
     key, folder = deps.cache.get_or_make(
         "captions", {"events": events, "font": font, "fallback": fallback, "symbols": symbols, "preset": inp.preset,
-                     "style": style, "look": inp.look, "accent": accent, "v": 3}, make,
+                     "style": style, "look": inp.look, "accent": accent, "v": 5}, make,
     )  # fmt: skip
     return CaptionOutput(
         ass=AssetRef(kind="captions_ass", key=key, path=folder / "captions.ass"),

@@ -118,7 +118,7 @@ def _knock_out_background(rgba: Image.Image) -> Image.Image | None:
         return None
     keyed = np.asarray(rgba).copy()
     keyed[..., 3] = np.minimum(keyed[..., 3], alpha)
-    return Image.fromarray(keyed, "RGBA")
+    return Image.fromarray(keyed)
 
 
 def check_clip(path: Path, role: str) -> Checked:
