@@ -22,6 +22,7 @@ from reelcraft.agent import replies
 from reelcraft.agent.actions import (
     AddAspectVersion,
     AskClarification,
+    ChangeLook,
     ChangeVoice,
     CreateVideo,
     FixWeakest,
@@ -141,6 +142,9 @@ class Conversation:
                     return {"reply": replies.say("nothing_weak", draft.plan.language)}
             else:
                 plan, fixed = edited_plan(action, draft.plan, self.studio.deps, brief=draft.brief), None
+                if isinstance(action, ChangeLook) and plan.look.brand is not None \
+                        and plan.look.brand != draft.plan.look.brand:  # 'use our brand': its style and mood too
+                    plan = self.studio.apply_brand(plan, plan.look.brand)
             profile = "final" if isinstance(action, RenderFinal) else "preview"
             sibling = isinstance(action, AddAspectVersion)  # a second video: the first one stays as it is
             new = self.studio.render(plan, brief=draft.brief, draft_id=None if sibling else draft.id,
@@ -189,6 +193,10 @@ class Conversation:
         plan = self.studio.plan(action.brief, duration=action.duration or 30,
                                 language=action.language or session.language,
                                 platform=action.platform or session.platform or "tiktok")  # fmt: skip
+        if session.look is not None:
+            plan = plan.model_copy(update={"look": session.look})
+            if session.look.brand is not None:
+                plan = self.studio.apply_brand(plan, session.look.brand)
         draft = self.studio.render(plan, brief=action.brief, voice=session.voice, profile="preview")
         return {"new_draft": draft, "changed": []}
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from reelcraft.errors import StoreError
+from reelcraft.plan import Look
 from reelcraft.storage.cache import atomic_write_text
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -42,6 +43,8 @@ class ChatSession(BaseModel):
     """Platform for a new video unless the message names one (the UI's sidebar sets it)."""
     language: str | None = None
     """Language for a new video unless the message names one; None: the brief's."""
+    look: Look | None = None
+    """Frame shape, caption style and brand for a new video (the UI's sidebar sets them); None: the defaults."""
     messages: list[ChatMessage] = Field(default_factory=list)
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 

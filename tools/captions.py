@@ -438,7 +438,8 @@ class _Painter:
         text = word.text.upper() if self.style.uppercase and self.language == Language.EN else word.text
         body = _ass_escape(text, self.font, self.symbols, self.fallback)
         if emoji:
-            body += " " + _ass_escape(emoji, self.font, self.symbols, self.fallback)
+            body += ("" if self.language == Language.ZH else " ") + _ass_escape(emoji, self.font, self.symbols,
+                                                                               self.fallback)
         return body
 
     def plain(self, event: CaptionEvent, active: int | None = None, bare: bool = False) -> str:
@@ -701,7 +702,7 @@ def make_captions(inp: CaptionInput, deps: Deps) -> CaptionOutput:
 
     key, folder = deps.cache.get_or_make(
         "captions", {"events": events, "font": font, "fallback": fallback, "symbols": symbols, "preset": inp.preset,
-                     "style": style, "look": inp.look, "accent": accent, "v": 5}, make,
+                     "style": style, "look": inp.look, "accent": accent, "v": 6}, make,
     )  # fmt: skip
     return CaptionOutput(
         ass=AssetRef(kind="captions_ass", key=key, path=folder / "captions.ass"),

@@ -39,6 +39,10 @@ _NO_LOGO = re.compile(r"\b(?:remove|hide|drop|no|without)\s+(?:the\s+)?(?:our\s+
                       r"|(?:去掉|不要)(?:品牌)?(?:标志|logo|水印)", re.I)  # fmt: skip
 _LOGO = re.compile(r"\b(?:show|add|bring back|put back)\s+(?:the\s+)?(?:our\s+)?logo\b"
                    r"|加上(?:品牌)?(?:标志|logo|水印)", re.I)  # fmt: skip
+_BRAND = re.compile(r"\buse\s+(?:our|my|the)\s+brand(?:\s+kit)?\b|\b(?:in|with)\s+our\s+brand\b"
+                    r"|\buse\s+(?:the\s+)?brand\s+(?:kit\s+)?[\"“']?([\w .-]{1,40}?)[\"”']?\s*$"
+                    r"|用(?:我们|我)的品牌|(?:套用|使用)品牌(?:套件)?\s*([\w.-]{0,40})", re.I)  # fmt: skip
+_NO_BRAND = re.compile(r"\b(?:no|without|remove|drop)\s+(?:the\s+|our\s+)?brand(?:ing)?\b|不要品牌|去掉品牌", re.I)
 _EMOJI_ON = re.compile(r"\b(?:add|with|more)\s+emojis?\b|加(?:上)?表情", re.I)
 _EMOJI_OFF = re.compile(r"\b(?:no|remove|without|drop)\s+(?:the\s+)?emojis?\b|(?:去掉|不要)表情", re.I)
 _ASPECT = re.compile(r"\b(9\s*[:x/]\s*16|4\s*[:x/]\s*5|1\s*[:x/]\s*1|16\s*[:x/]\s*9)\b|\b(vertical|portrait|square|"
@@ -58,6 +62,10 @@ class LookRequest(BaseModel):
     aspect: Aspect | None = None
     also: bool = False
     """'also make a 16:9 version': a second video in that shape, the first one kept."""
+    brand: str | None = None
+    """'use our brand' ('': the workspace's only kit) or 'use brand acme'; None: no change."""
+    unbrand: bool = False
+    """'no brand': the draft drops its brand kit."""
 
 
 def read_look_request(text: str) -> LookRequest | None:
@@ -78,6 +86,10 @@ def read_look_request(text: str) -> LookRequest | None:
         except CaptionError:
             if style.group(1) or style.group(2):  # 'style: fancy': asked in so many words, answered with the list
                 raise
+    if _NO_BRAND.search(text):
+        found.unbrand = True
+    elif brand := _BRAND.search(text):
+        found.brand = next((g for g in brand.groups() if g), "").strip()
     if _NO_LOGO.search(text):
         found.logo = False
     elif _LOGO.search(text):
@@ -118,4 +130,8 @@ def look_revision(plan: VideoPlan, request: str | LookRequest) -> VideoPlan:
         update["logo"] = asked.logo
     if asked.aspect is not None:
         update["aspect"] = asked.aspect
+    if asked.unbrand:
+        update["brand"] = None
+    elif asked.brand is not None:
+        update["brand"] = asked.brand  # resolved (and its caption style, voice and mood applied) by the Studio
     return plan.model_copy(update={"look": look.model_copy(update=update)})

@@ -15,7 +15,9 @@ from pathlib import Path
 import streamlit as st
 
 from reelcraft.config import Settings
-from reelcraft.plan import Draft
+from reelcraft.errors import ReelcraftError
+from reelcraft.media.caption_styles import caption_styles
+from reelcraft.plan import Aspect, CaptionLook, Draft, Look
 from reelcraft.studio import Studio
 from reelcraft.ui.components import picture_fit, scene_flags, show_score
 
@@ -73,10 +75,36 @@ def session_choices(studio: Studio, chat_id: str) -> None:
     current = next((k for k, v in LANGUAGES.items() if v == session.language), "auto")
     language = LANGUAGES[bar.selectbox("Language for new videos", names, index=names.index(current))]
     voice = bar.text_input("Voice", value=session.voice or "", placeholder="the language's default voice") or None
-    if (platform, language, voice) != (session.platform, session.language, session.voice):
-        session.platform, session.language, session.voice = platform, language, voice
+    look = look_choices(studio, session.look or Look())
+    if (platform, language, voice, look) != (session.platform, session.language, session.voice, session.look):
+        session.platform, session.language, session.voice, session.look = platform, language, voice, look
         studio.sessions.save(session)
     bar.caption(f"session `{session.id}` · [new chat](?)")
+
+
+def look_choices(studio: Studio, current: Look) -> Look:
+    """Frame shape, caption style and brand kit for new videos; in the chat, 'style: boxed', 'use our brand' or
+    'also make a 16:9 version' change a draft's."""
+    bar = st.sidebar
+    frames = ["platform's own", *(a.value for a in Aspect)]
+    frame = bar.selectbox("Frame", frames, index=frames.index(current.aspect.value) if current.aspect else 0)
+    styles = caption_styles()
+    names = list(styles)
+    style = bar.selectbox("Caption style", names, index=names.index(current.captions.style)
+                          if current.captions.style in names else 0,
+                          format_func=lambda n: styles[n].title, help="\n".join(
+                              f"{s.title}: {s.description}" for s in styles.values()))  # fmt: skip
+    try:
+        kits = [k.name for k in studio.brands()]
+    except ReelcraftError as exc:
+        bar.caption(f"brand kits unavailable: {exc.message}")
+        kits = []
+    options = ["no brand", *kits]
+    brand = bar.selectbox("Brand kit", options, index=options.index(current.brand) if current.brand in kits else 0,
+                          help="Create one with `reelcraft brand create NAME --logo logo.png --font font.ttf`")
+    return Look(aspect=None if frame == frames[0] else Aspect(frame),
+                captions=CaptionLook(style=style) if style != current.captions.style else current.captions,
+                brand=None if brand == options[0] else brand)
 
 
 def words(text: str) -> Iterator[str]:
@@ -95,6 +123,11 @@ def show_draft(draft: Draft, studio: Studio) -> None:
     left, right = st.columns([2, 3])
     with left:
         st.video(str(draft.outputs.video))
+        if draft.outputs.cover is not None and Path(draft.outputs.cover).is_file():
+            preset = draft.plan.preset
+            st.image(str(draft.outputs.cover), caption=f"cover · {draft.plan.aspect.value} "
+                     f"({preset.width}×{preset.height})" + (f" · {draft.plan.look.brand}" if draft.plan.look.brand
+                                                              else ""), width=220)  # fmt: skip
         for label, path, mime in (("⬇️ MP4", draft.outputs.video, "video/mp4"),
                                   ("⬇️ SRT captions", draft.outputs.srt, "application/x-subrip"),
                                   ("⬇️ plan JSON", draft.outputs.plan_json, "application/json")):  # fmt: skip

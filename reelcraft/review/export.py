@@ -1,4 +1,4 @@
-"""The hand-off bundle for an approved version: the MP4, captions (SRT and WebVTT), a thumbnail,
+"""The hand-off bundle for an approved version: the MP4, captions (SRT and WebVTT), a thumbnail, the designed cover,
 `metadata.json` for the upload form, and an OpenTimelineIO timeline whose clips point at the exported
 MP4 scene by scene, so an editor can open the draft in their NLE and keep cutting.
 
@@ -94,10 +94,12 @@ def write_bundle(version: VersionInfo, out_dir: Path) -> Path:
     try:
         for name in ("video.mp4", "captions.srt", "captions.vtt", "thumbnail.jpg"):
             shutil.copyfile(version.file(name), staging / name)
+        if version.file("cover.jpg").is_file():  # versions rendered before covers existed have none
+            shutil.copyfile(version.file("cover.jpg"), staging / "cover.jpg")
         (staging / "metadata.json").write_text(json.dumps(metadata(version, timeline), ensure_ascii=False, indent=2),
                                                encoding="utf-8")  # fmt: skip
         otio.adapters.write_to_file(otio_timeline(version, timeline), str(staging / "timeline.otio"))
-        for name in BUNDLE_FILES:
+        for name in (*BUNDLE_FILES, *(["cover.jpg"] if (staging / "cover.jpg").is_file() else [])):
             with (staging / name).open("rb") as handle:
                 os.fsync(handle.fileno())
         if final.exists():  # a re-run: swap the old bundle out only now that the new one is whole

@@ -405,6 +405,8 @@ class ReviewService:
                    "plan.json": draft.outputs.plan_json}  # fmt: skip
         if draft.outputs.timeline_json is not None:
             sources["timeline.json"] = draft.outputs.timeline_json
+        if draft.outputs.cover is not None and Path(draft.outputs.cover).is_file():
+            sources["cover.jpg"] = draft.outputs.cover
         # what each scene shows and the credits its art needs travel with the version, to the export
         shown = json.dumps({"credits": draft.credits, "scenes": [v.model_dump(mode="json") for v in draft.visuals]},
                            ensure_ascii=False, indent=2).encode()  # fmt: skip

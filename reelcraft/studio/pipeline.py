@@ -5,6 +5,7 @@ Only what changed is re-made: every tool keys its output by the hash of its inpu
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -349,6 +350,12 @@ def render_plan(
     captions' font and colour, the logo, and the intro and outro; none of it touches the voice, music or pictures."""
     caption_style(plan.look.captions.style)  # an unknown style fails here, before anything is made
     bookends = brand_bookends(brand, plan, deps)
+    # a scene's chosen file is kept by its full path, so later versions (another shape, a caption edit) find it
+    # without the media folder
+    chosen = [_chosen_media(s.visual_media, media_dir) for s in plan.scenes]
+    plan = plan.model_copy(update={"scenes": [
+        s.model_copy(update={"visual_media": str(path.resolve())}) if path is not None and path.is_file() else s
+        for s, path in zip(plan.scenes, chosen, strict=True)]})  # fmt: skip
     deps.progress("voiceover", "narrating scenes")
     plan, spoken, durations = voice_and_timing(plan, deps, voice)
     deps.progress("music", "scoring the edit")
@@ -424,6 +431,7 @@ def render_plan(
         *(s.asset for s in spoken.scenes), *(v.asset for v in visuals.scenes), captions.ass, captions.srt,
         *([music.asset] if music else []),
         AssetRef(kind="video", key=render_key, path=render_dir / "video.mp4", duration=timeline.duration),
+        AssetRef(kind="cover", key=cover.parent.name, path=cover),
     ]  # fmt: skip
     draft = draft.model_copy(update={
         "assets": assets, "outputs": outputs, "status": DraftStatus.RENDERED, "notes": list(deps.warnings),
@@ -474,7 +482,9 @@ def make_cover(plan: VideoPlan, timeline: Timeline, durations: list[float], book
 
         with Image.open(still) as frame:
             design_cover(frame.convert("RGB"), title, font, fallback, preset.safe_box(), accent, folder / "cover.jpg")
-        (folder / "cover.json").write_text(f'{{"at": {chosen:.3f}}}', encoding="utf-8")
+        still.replace(folder / "frame.png")  # the picture under the title, kept for checks and re-designs
+        (folder / "cover.json").write_text(json.dumps({"at": round(chosen, 3), "font": font.family,
+                                                       "title": title}, ensure_ascii=False), encoding="utf-8")
         shutil.rmtree(folder / "work", ignore_errors=True)
 
     _, folder = deps.cache.get_or_make(

@@ -148,8 +148,28 @@ class Studio:
         if plan.look.brand is not None:  # '' is "our brand": the workspace's only kit
             kit = self.brand_kit(plan.look.brand or None)
             plan = plan.model_copy(update={"look": plan.look.model_copy(update={"brand": kit.name})})
+            voice = voice or kit.voice
         return render_plan(plan, self.deps, self.store, brief=brief, draft_id=draft_id, voice=voice,
                            media_dir=Path(media_dir) if media_dir else None, profile=profile, brand=kit)
+
+    def apply_brand(self, plan: VideoPlan, name: str | None = None) -> VideoPlan:
+        """The plan made with a brand kit ('use our brand'): its caption style and music mood, and the kit named in
+        the look, so the render adds its font, colours, logo, intro and outro."""
+        kit = self.brand_kit(name or None)
+        look = plan.look.model_copy(update={"brand": kit.name, "logo": True,
+                                            "captions": plan.look.captions.model_copy(update={
+                                                "style": kit.caption_style})})  # fmt: skip
+        return plan.model_copy(update={"look": look, "music_mood": kit.music_mood or plan.music_mood})
+
+    def brands(self) -> list[BrandKit]:
+        """The brand kits of the local workspace (and the one this Studio was given)."""
+        from reelcraft.review.service import ReviewService
+
+        review = ReviewService.from_settings(self.settings)
+        kits = {k.name: k for k in review.brands(*review.local_workspace())}
+        if self.brand is not None:
+            kits[self.brand.name] = self.brand
+        return sorted(kits.values(), key=lambda k: k.name)
 
     def brand_kit(self, name: str | None = None) -> BrandKit:
         """A brand kit by name: the one this Studio was given, else the local workspace's (None: its only kit)."""
