@@ -46,38 +46,68 @@ def whisper_dir(models_home: Path) -> Path:
 @dataclass(frozen=True)
 class HeardWord:
     text: str
-    start: float
+    start: float | None
+    """None where Whisper's time is not to be trusted: the first word of a stretch, which it starts where the
+    stretch starts (music before the voice counts as part of the word)."""
 
 
-def whisper_words(video: Path, language: str, models_home: Path, tmp: Path) -> list[HeardWord]:
-    """Words and their start times as Whisper base hears the video's final mix."""
+def whisper_words(video: Path, language: str, models_home: Path, tmp: Path,
+                  cuts: list[float] | None = None) -> list[HeardWord]:  # fmt: skip
+    """Words and their start times as Whisper base hears the video's final mix, each stretch between `cuts` (the
+    scene boundaries) transcribed on its own, so every scene's first word starts a Whisper segment."""
+    import soundfile as sf
     from faster_whisper import WhisperModel
 
     wav = tmp / f"heard-{video.stem}.wav"
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(video), "-ac", "1", "-ar", "16000", str(wav)], check=True)
+    audio, rate = sf.read(str(wav), dtype="float32")
     model = WhisperModel(str(whisper_dir(models_home)), device="cpu", compute_type="int8", cpu_threads=2)
-    # VAD cuts the audio at the speech (Whisper otherwise starts a segment's first word at the segment's start), and
     # a simplified-Chinese prompt keeps Whisper from writing traditional characters
     prompt = "以下是普通话的句子，用简体中文。" if language == "zh" else None
-    segments, _ = model.transcribe(str(wav), language=language, word_timestamps=True, beam_size=5,
-                                   condition_on_previous_text=False, vad_filter=True,
-                                   initial_prompt=prompt)  # fmt: skip
-    words = [HeardWord(w.word.strip(), w.start) for s in segments for w in (s.words or []) if w.word.strip()]
-    return out_of_silence(words, wav)
+    bounds = [0.0, *(cuts or []), len(audio) / rate]
+    words: list[HeardWord] = []
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        piece = audio[round(start * rate) : round(end * rate)]
+        segments, _ = model.transcribe(piece, language=language, word_timestamps=True, beam_size=5,
+                                       condition_on_previous_text=False, initial_prompt=prompt)  # fmt: skip
+        heard = [HeardWord(w.word.strip(), w.start) for s in segments for w in (s.words or []) if w.word.strip()]
+        words += [HeardWord(w.text, None if k == 0 or w.start is None else round(start + w.start, 3))
+                  for k, w in enumerate(out_of_silence(heard, piece, rate))]  # fmt: skip
+    return words
 
 
-def out_of_silence(words: list[HeardWord], wav: Path) -> list[HeardWord]:
-    """Whisper's word starts moved out of silence: after a pause Whisper starts the next word where the pause
-    starts (its first word at 0.0 s, 'Then' 0.4 s before it is said). As stable-ts does, a start that falls
-    outside speech (faster-whisper's own Silero VAD over the same audio) moves to where the speech resumes."""
+def voice_onsets(timeline_json: Path) -> list[float]:
+    """When each scene's narration is first heard: its clip's start plus the first 10 ms of its file louder than
+    2 % of its peak (the reference for each scene's first word, where Whisper's time is not used)."""
+    import json
+
     import soundfile as sf
+
+    onsets = []
+    for clip in json.loads(timeline_json.read_text(encoding="utf-8"))["audio"]:
+        if clip["role"] != "voice":
+            continue
+        data, rate = sf.read(clip["source"], dtype="float32", always_2d=True)
+        mono = data.mean(axis=1)
+        hop = max(1, rate // 100)
+        rms = np.sqrt(np.convolve(mono**2, np.ones(hop) / hop, mode="same"))
+        onsets.append(round(clip["start"] + int(np.argmax(rms > 0.02 * rms.max())) / rate, 3))
+    return onsets
+
+
+def out_of_silence(words: list[HeardWord], audio: np.ndarray, rate: int) -> list[HeardWord]:
+    """Whisper's word starts moved out of silence: Whisper starts a segment's first word where the segment starts
+    (the audio's first word at 0.0 s, though the voice begins 0.2 s in). As stable-ts does, a start that falls
+    outside speech (faster-whisper's own Silero VAD over the same audio) moves to where the speech begins."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    audio, rate = sf.read(str(wav), dtype="float32")
     spans = get_speech_timestamps(audio, VadOptions(min_silence_duration_ms=120, speech_pad_ms=30))
     speech = [(s["start"] / rate, s["end"] / rate) for s in spans]
     moved = []
     for word in words:
+        if word.start is None:
+            moved.append(word)
+            continue
         inside = any(a <= word.start < b for a, b in speech)
         later = [a for a, _ in speech if a > word.start]
         moved.append(word if inside or not later else HeardWord(word.text, later[0]))
@@ -158,6 +188,7 @@ def highlight_offsets(highlights: list[Highlight], heard: list[HeardWord], langu
         ours = [(_norm(h.text), h.start) for h in highlights if _norm(h.text)]
         theirs = [(_norm(w.text), w.start) for w in heard if _norm(w.text)]
     matcher = difflib.SequenceMatcher(a=[t for t, _ in ours], b=[t for t, _ in theirs], autojunk=False)
+    # (a heard word with no trusted time matches, keeping the alignment, but is not compared)
     offsets = []
     for block in matcher.get_matching_blocks():
         for k in range(block.size):

@@ -10,8 +10,8 @@ import soundfile as sf
 from PIL import Image, ImageDraw, ImageFilter
 
 from reelcraft.config import Settings
-from reelcraft.edit.timeline import AudioClip, CaptionTrack, Motion, Timeline, VisualClip
-from reelcraft.plan import Language, OutputPreset
+from reelcraft.edit.timeline import AudioClip, CaptionTrack, Motion, Overlay, Timeline, VisualClip
+from reelcraft.plan import CaptionLook, Language, OutputPreset
 from reelcraft.tools.captions import CaptionInput, SceneCaptionSource, TimedWord, make_captions
 from reelcraft.tools.deps import Deps
 
@@ -62,7 +62,10 @@ def synth_audio(folder: Path, duration: float) -> tuple[Path, Path]:
 
 
 def sample_timeline(folder: Path, *, duration: float = 30.0, clips: int = 5, width: int = 1080,
-                    height: int = 1920, fps: int = 30, crossfade: float = 0.5, frames_clip: bool = False) -> Timeline:
+                    height: int = 1920, fps: int = 30, crossfade: float = 0.5, frames_clip: bool = False,
+                    caption_style: str = "pop", logo: Path | None = None) -> Timeline:  # fmt: skip
+    """Stills with moves and crossfades, captions in `caption_style` (key words emphasised, an emoji), voice and
+    ducked music; `logo` adds a logo overlay in the top-right corner of the safe area, as a brand kit does."""
     folder.mkdir(parents=True, exist_ok=True)
     per = duration / clips
     visuals = []
@@ -80,18 +83,20 @@ def sample_timeline(folder: Path, *, duration: float = 30.0, clips: int = 5, wid
     preset = OutputPreset(width=width, height=height, fps=fps)
     scenes = []
     for i, clip in enumerate(visuals):
-        words = [f"Caption {i + 1} says", "something", "short", "and", "clear."]
+        words = ["Save", f"${i + 5}", "on", "coffee", "every", "morning", "with", "this", "trick."]
         step = (clip.duration - 0.6) / len(words)
         timed = [TimedWord(text=wd, start=clip.start + 0.3 + k * step, end=clip.start + 0.3 + (k + 1) * step)
                  for k, wd in enumerate(words)]
         scenes.append(SceneCaptionSource(start=clip.start, duration=clip.duration, words=timed,
-                                         overlay=f"Scene {i + 1}"))
+                                         overlay=f"Coffee for ${i + 5}"))
     deps = Deps.from_settings(Settings(home=folder / "home"))
-    captions = make_captions(CaptionInput(language=Language.EN, preset=preset, scenes=scenes), deps)
+    captions = make_captions(CaptionInput(language=Language.EN, preset=preset, scenes=scenes,
+                                          look=CaptionLook(style=caption_style)), deps)  # fmt: skip
+    overlays = (Overlay(source=logo, x=0.85, y=0.19, width=0.13, opacity=0.9),) if logo is not None else ()
     return Timeline(
         width=width, height=height, fps=fps, duration=duration, visuals=visuals,
         audio=[AudioClip(source=voice, start=0, role="voice"),
                AudioClip(source=music, start=0, role="music", gain_db=-4, duck_under_voice=True)],
         captions=CaptionTrack(ass=captions.ass.path, srt=captions.srt.path, vtt=captions.vtt.path,
-                              fonts_dir=captions.font.directory),
+                              fonts_dir=captions.font.directory), overlays=overlays,
     )  # fmt: skip

@@ -8,10 +8,12 @@ plus a 180 s `final` render for peak memory. Each case runs in its own process s
 last line of JSON: {"final_rtf", "preview_rtf", "naive_over_final", "final_over_encode", "peak_rss_gib_180s"}.
 
 Scenes are illustrated as drafts are: two pictures from the offline library and a key-figure sticker per
-scene, popping in and floating (`--plain` leaves them out). The naive baseline draws no sprites, so with
-them a/b understates the gap.
+scene, popping in and floating (`--plain` leaves them out). The captions are in the heaviest look by default:
+word pop (one subtitle event per spoken word, each popping) with key words emphasised and an emoji, under a
+brand logo (`--style NAME`, `--no-logo`). The naive baseline draws no sprites or logo, so with them a/b
+understates the gap.
 
-    python tests/bench/render.py [--seconds 30] [--skip-naive] [--plain] [--work DIR]
+    python tests/bench/render.py [--seconds 30] [--skip-naive] [--plain] [--style pop] [--no-logo] [--work DIR]
 """
 
 from __future__ import annotations
@@ -108,6 +110,17 @@ def illustrated(timeline, folder: Path):  # noqa: ANN001, ANN201 - reelcraft is 
     return timeline.model_copy(update={"visuals": clips})
 
 
+def _logo(path: Path) -> Path:
+    """A 600 px disc on transparency, as a brand kit stores a logo."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (600, 600), (0, 0, 0, 0))
+    ImageDraw.Draw(img).ellipse((20, 20, 580, 580), fill=(255, 90, 54, 255))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img.save(path)
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=30.0)
@@ -115,6 +128,8 @@ def main() -> None:
     parser.add_argument("--skip-naive", action="store_true", help="leave out (a): it takes minutes")
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--plain", action="store_true", help="no illustrations over the scenes")
+    parser.add_argument("--style", default="pop", help="caption style (reelcraft styles)")
+    parser.add_argument("--no-logo", action="store_true", help="no brand logo over the picture")
     parser.add_argument("--case", help=argparse.SUPPRESS)
     parser.add_argument("--timeline", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -126,14 +141,16 @@ def main() -> None:
     from render_fixtures import sample_timeline
 
     work = args.work or Path(tempfile.mkdtemp(prefix="reelcraft-bench-"))
-    short = sample_timeline(work / "t30", duration=args.seconds, clips=5)
-    long = sample_timeline(work / "t180", duration=args.long_seconds, clips=max(5, round(args.long_seconds / 6)))
+    logo = None if args.no_logo else _logo(work / "logo.png")
+    short = sample_timeline(work / "t30", duration=args.seconds, clips=5, caption_style=args.style, logo=logo)
+    long = sample_timeline(work / "t180", duration=args.long_seconds, clips=max(5, round(args.long_seconds / 6)),
+                           caption_style=args.style, logo=logo)  # fmt: skip
     if not args.plain:
         short, long = illustrated(short, work / "sprites"), illustrated(long, work / "sprites")
     (work / "t30.json").write_text(short.model_dump_json())
     (work / "t180.json").write_text(long.model_dump_json())
     print(f"timeline: {args.seconds:g} s, 5 stills with moves{'' if args.plain else ' and 3 sprites each'}, "
-          "0.5 s crossfades, captions, voice + ducked music; "
+          f"0.5 s crossfades, {args.style} captions{'' if args.no_logo else ', a logo'}, voice + ducked music; "
           f"{short.width}×{short.height} @ {short.fps} fps; work dir {work}", flush=True)
     cases = [("encode", "t30"), ("final", "t30"), ("preview", "t30"), ("final", "t180")]
     if not args.skip_naive:

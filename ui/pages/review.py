@@ -169,6 +169,8 @@ def show_draft(review: ReviewService, actor: Actor, draft_id: str) -> None:
         moment = player(current.file("video.mp4"), key=f"player-{draft_id}-{current.number}")
         if moment is not None:
             st.session_state["comment-at"] = moment
+        if current.file("cover.jpg").is_file():
+            st.image(str(current.file("cover.jpg")), caption=f"cover · {current.plan.aspect.value}", width=180)
         scene_table(current.plan, previous.plan if previous else None)
         show_score(version_score(current), key=f"score-{draft_id}-{current.number}")
     st.divider()
