@@ -211,10 +211,10 @@ def _look(text: str) -> BaseModel | None:
         return None
     if asked.also and asked.aspect is not None:
         return AddAspectVersion(aspect=asked.aspect.value)
-    if asked.aspect is not None and asked.model_dump(exclude={"aspect", "also"}) == dict.fromkeys(
-            ("scale", "colour", "style", "logo", "emoji")) and _PLATFORM_ASK.search(text) and any(
-            pattern.search(text) for pattern, name in _PLATFORMS if name not in ("square", "landscape")):
-        return None  # 'a 9:16 version for Reels': a platform change, below
+    only_shape = asked.model_copy(update={"aspect": None, "also": False}) == type(asked)()
+    if asked.aspect is not None and only_shape and _PLATFORM_ASK.search(text) and any(
+            pattern.search(text) for pattern, _ in _PLATFORMS):
+        return None  # 'square version for Instagram', 'a 9:16 version for Reels': a platform change, below
     return ChangeLook(request=text)
 
 

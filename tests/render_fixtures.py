@@ -63,7 +63,9 @@ def synth_audio(folder: Path, duration: float) -> tuple[Path, Path]:
 
 def sample_timeline(folder: Path, *, duration: float = 30.0, clips: int = 5, width: int = 1080,
                     height: int = 1920, fps: int = 30, crossfade: float = 0.5, frames_clip: bool = False,
-                    caption_style: str = "pop", logo: Path | None = None) -> Timeline:  # fmt: skip
+                    caption_style: str = "pop", logo: Path | None = None,
+                    words: tuple[str, ...] = ("Save", "$5", "on", "coffee", "every", "morning", "with", "this",
+                                              "trick.")) -> Timeline:  # fmt: skip
     """Stills with moves and crossfades, captions in `caption_style` (key words emphasised, an emoji), voice and
     ducked music; `logo` adds a logo overlay in the top-right corner of the safe area, as a brand kit does."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -83,10 +85,10 @@ def sample_timeline(folder: Path, *, duration: float = 30.0, clips: int = 5, wid
     preset = OutputPreset(width=width, height=height, fps=fps)
     scenes = []
     for i, clip in enumerate(visuals):
-        words = ["Save", f"${i + 5}", "on", "coffee", "every", "morning", "with", "this", "trick."]
-        step = (clip.duration - 0.6) / len(words)
+        said = [w.replace("$5", f"${i + 5}") for w in words]
+        step = (clip.duration - 0.6) / len(said)
         timed = [TimedWord(text=wd, start=clip.start + 0.3 + k * step, end=clip.start + 0.3 + (k + 1) * step)
-                 for k, wd in enumerate(words)]
+                 for k, wd in enumerate(said)]
         scenes.append(SceneCaptionSource(start=clip.start, duration=clip.duration, words=timed,
                                          overlay=f"Coffee for ${i + 5}"))
     deps = Deps.from_settings(Settings(home=folder / "home"))

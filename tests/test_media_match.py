@@ -97,7 +97,14 @@ def test_a_two_minute_clip_gives_its_best_moment_and_landscape_fills_the_frame(t
     assert clip.source_name == "VID_0001.mp4" and clip.kind == "video"
     assert 94 <= clip.source_in <= 114, clip.source_in  # the coffee part starts at 100 s
     assert photo.source_name == "IMG_0009.jpg"
-    with Image.open(photo.asset.path) as filled:
-        assert filled.size == (1080, 1920)
-        pixels = np.asarray(filled.convert("L"))
-    assert pixels[:40].mean() > 20 and pixels[-40:].mean() > 20  # no black bars above or below
+    with Image.open(photo.asset.path) as kept:
+        assert kept.size == (741, 500)  # kept whole (and not enlarged): every frame shape is cut from the same file
+    from reelcraft.render.compose import cover_filter
+
+    for width, height in ((1080, 1920), (1920, 1080), (1080, 1350)):  # what the render does for each shape
+        raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(photo.asset.path), "-vf",
+                              cover_filter(width, height), "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray",
+                              "-"], capture_output=True, check=True).stdout  # fmt: skip
+        pixels = np.frombuffer(raw, dtype=np.uint8).reshape(height, width)
+        assert pixels[:40].mean() > 20 and pixels[-40:].mean() > 20  # filled: no black bars above or below
+        assert pixels[:, :40].mean() > 20 and pixels[:, -40:].mean() > 20  # nor at the sides

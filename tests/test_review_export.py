@@ -10,6 +10,7 @@ import opentimelineio as otio
 import pytest
 import srt
 import webvtt
+from PIL import Image
 
 from helpers import EN_PLAN, EN_TURNS
 from reelcraft import Studio
@@ -45,7 +46,9 @@ def test_an_approved_version_exports_a_bundle_an_nle_can_open(rendered: Draft, t
     review.submit(owner, rendered.id, 1)
     review.approve(rita, rendered.id, 1)
     folder = export_version(review, rita, rendered.id, 1, tmp_path / "out")
-    assert sorted(p.name for p in folder.iterdir()) == sorted(BUNDLE_FILES)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*BUNDLE_FILES, "cover.jpg"])
+    with Image.open(folder / "cover.jpg") as cover:
+        assert cover.size == (1080, 1920)  # a cover is designed at full size, even for a preview
     assert review.version(owner, rendered.id, 1).status == Status.EXPORTED
 
     info = probe(folder / "video.mp4")

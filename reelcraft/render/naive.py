@@ -59,6 +59,8 @@ def read_ass(path: Path) -> tuple[list[AssEvent], int]:
         elif line.startswith("Dialogue:"):
             fields = line[9:].split(",", 9)
             style, raw = fields[3], fields[9]
+            if style == "CaptionBox":  # the box under a boxed caption: drawn here as the caption's own outline
+                continue
             pos, an, fs = _POS.search(raw), _AN.search(raw), _FS.search(raw)
             events.append(AssEvent(
                 start=_seconds(fields[1]), end=_seconds(fields[2]), style=style,
@@ -174,8 +176,10 @@ def _text_layer(event: AssEvent, font: Path | None, scale: float):  # type: igno
     text = TextClip(
         font=str(font) if font else None, text=event.text, font_size=size, color="white",
         stroke_color=None if overlay else "black", stroke_width=0 if overlay else max(1, round(5 * scale)),
-        bg_color=(60, 60, 60) if overlay else None, method="label", text_align="center", margin=(pad, pad),
+        bg_color=(60, 60, 60) if overlay else None, method="label",
+        text_align="left" if event.anchor in (1, 4, 7) else "center", margin=(pad, pad),
     ).with_start(event.start).with_duration(max(0.05, event.end - event.start))  # fmt: skip
-    x = event.x * scale - text.w / 2
-    y = event.y * scale - (text.h - pad if event.anchor in (1, 2, 3) else pad)
+    column, row = (event.anchor - 1) % 3, (event.anchor - 1) // 3  # ASS numpad: 1 bottom left … 9 top right
+    x = event.x * scale - (pad, text.w / 2, text.w - pad)[column]
+    y = event.y * scale - (text.h - pad, text.h / 2, pad)[row]
     return text.with_position((x, y))
