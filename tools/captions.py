@@ -256,6 +256,7 @@ class _Fitter:
         ]
         self.gap = measure.width(" ") if language == Language.EN else 0.0
         self.chars = [len(_bare(w.text)) for w in words]
+        self._texts = [w.text for w in words]
         self.style, self.max_width, self.language = style, max_width, language
 
     def width(self, first: int, last: int) -> float:
@@ -291,11 +292,8 @@ class _Fitter:
         return bool(re.search(r"\d$", _bare(self._texts[index])) and _UNIT_AFTER.match(self._texts[index + 1]))
 
     def text_end(self, index: int) -> str:
+        """Word `index` as spoken, with its punctuation (where sentences and clauses end)."""
         return self._texts[index]
-
-    def with_texts(self, texts: list[str]) -> _Fitter:
-        self._texts = texts
-        return self
 
 
 def _ends(text: str, marks: tuple[str, ...]) -> bool:
@@ -359,7 +357,7 @@ def _chunk_events(words: list[TimedWord], language: Language, style: CaptionStyl
             shown_in_sentence = True
         if _ends(word.text, SENTENCE_END):
             shown_in_sentence = False
-    fitter = _Fitter(units, emphasis, emoji, style, measure, language, max_width).with_texts([w.text for w in units])
+    fitter = _Fitter(units, emphasis, emoji, style, measure, language, max_width)
     sep = joiner(language)
     events: list[CaptionEvent] = []
     limit = style.max_words * (2 if language == Language.ZH else 1)  # a Chinese word is one to three characters
