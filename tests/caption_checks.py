@@ -18,6 +18,7 @@ from PIL import Image
 from scipy import ndimage
 
 WHISPER_BYTES = 145_217_532
+PAUSE_MARKS = tuple(",.!?;:，。！？；：、…")
 
 
 def whisper_dir(models_home: Path) -> Path:
@@ -71,8 +72,11 @@ def whisper_words(video: Path, language: str, models_home: Path, tmp: Path,
         segments, _ = model.transcribe(piece, language=language, word_timestamps=True, beam_size=5,
                                        condition_on_previous_text=False, initial_prompt=prompt)  # fmt: skip
         heard = [HeardWord(w.word.strip(), w.start) for s in segments for w in (s.words or []) if w.word.strip()]
-        words += [HeardWord(w.text, None if k == 0 or w.start is None else round(start + w.start, 3))
-                  for k, w in enumerate(out_of_silence(heard, piece, rate))]  # fmt: skip
+        heard = out_of_silence(heard, piece, rate)
+        # a word after a pause (the stretch's first, or one after a comma or a stop) starts where the pause starts
+        # in Whisper's timing: it is matched but not timed
+        words += [HeardWord(w.text, None if k == 0 or w.start is None or heard[k - 1].text.endswith(PAUSE_MARKS)
+                            else round(start + w.start, 3)) for k, w in enumerate(heard)]  # fmt: skip
     return words
 
 
