@@ -16,7 +16,7 @@ import srt
 from PIL import ImageFont
 from pydantic import BaseModel, Field
 
-from reelcraft.media.caption_styles import CaptionStyle, caption_style, font_size_for
+from reelcraft.media.caption_styles import CaptionStyle, block_height, caption_style, edge, font_size_for
 from reelcraft.media.fonts import FontChoice, covers, find_caption_font, find_symbol_font, missing_glyphs
 from reelcraft.plan import AssetRef, CaptionLook, Language, OutputPreset
 from reelcraft.tools.deps import Deps
@@ -672,7 +672,7 @@ def make_captions(inp: CaptionInput, deps: Deps) -> CaptionOutput:
     left, top, right, bottom = inp.preset.safe_box()
     size = font_size_for(style, font, inp.preset.height, inp.look.scale)
     measure = LineMeasurer(font, size)
-    pad = size * (style.box_padding if style.box else style.outline + style.shadow)
+    pad = edge(style, size)
     max_width = right - left - 2 * pad - 8
     emoji_on = style.emoji if inp.look.emoji is None else inp.look.emoji
     x, y, anchor = _anchor(style, inp.preset.safe_box(), size, pad)
@@ -719,7 +719,7 @@ def _anchor(style: CaptionStyle, safe: tuple[int, int, int, int], size: int, pad
     x = round(left + pad + 4) if style.align == "left" else (left + right) // 2
     if style.position == "bottom":
         return x, round(bottom - pad - 0.04 * size), 1 if style.align == "left" else 2
-    block = style.max_lines * size * max(style.emphasis_scale, style.pop_scale) + 2 * pad
+    block = block_height(style, size)
     y = min(top + style.y * (bottom - top), bottom - block / 2)
     return x, round(y), 4 if style.align == "left" else 5
 

@@ -86,12 +86,21 @@ def line_height(size: int) -> float:
     return float(size)
 
 
+def edge(style: CaptionStyle, size: int) -> float:
+    """How far outline and shadow, or the box's padding, reach beyond the letters, pixels."""
+    return size * (style.box_padding if style.box else style.outline + style.shadow)
+
+
+def block_height(style: CaptionStyle, size: int) -> float:
+    """The tallest the caption block gets: its lines at their biggest (emphasis, pop) plus its edge."""
+    return style.max_lines * line_height(size) * max(style.emphasis_scale, style.pop_scale) + 2 * edge(style, size)
+
+
 def caption_band(style: CaptionStyle, font: FontChoice, safe_box: tuple[int, int, int, int], frame_height: int,
                  scale: float = 1.0) -> tuple[float, float]:  # fmt: skip
     """(top, bottom) pixels the caption block can fill: the pictures stay above it."""
     size = font_size_for(style, font, frame_height, scale)
-    pad = size * (style.outline + style.box_padding + style.shadow)
-    block = style.max_lines * line_height(size) * max(style.emphasis_scale, style.pop_scale) + 2 * pad
+    block = block_height(style, size)
     _, top, _, bottom = safe_box
     if style.position == "bottom":
         return bottom - block, float(bottom)
