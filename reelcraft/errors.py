@@ -92,6 +92,21 @@ class TrendsError(ReelcraftError):
     stage = "trends"
 
 
+class ModerationError(ReelcraftError):
+    """A moderation policy file cannot be used (it does not parse, or names what does not exist)."""
+
+    stage = "moderation"
+
+
+class ModerationBlocked(ModerationError):
+    """A text in the plan breaks the policy at `block` severity: nothing is rendered. `flags` holds the findings
+    (category, span, scene, reason), so a face can show them beside their scenes."""
+
+    def __init__(self, message: str, fix: str = "", *, flags: list[object] | None = None) -> None:
+        super().__init__(message, fix)
+        self.flags = list(flags or [])
+
+
 class RenderError(ReelcraftError):
     """ffmpeg failed to compose or encode the timeline."""
 

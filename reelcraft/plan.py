@@ -328,6 +328,52 @@ class AssetRef(BaseModel):
     """Seconds of media, when it has a duration."""
 
 
+class Severity(StrEnum):
+    """What a moderation finding does to a draft: `block` stops the render, `fix` has the span rewritten (then
+    checked again), `warn` is recorded on the draft for a person to judge."""
+
+    BLOCK = "block"
+    FIX = "fix"
+    WARN = "warn"
+
+
+class SafetyCategory(StrEnum):
+    """The policy areas platforms enforce (docs/moderation.md)."""
+
+    VIOLENCE = "violence"
+    SEXUAL = "sexual"
+    MINORS = "minors"
+    HATE = "hate"
+    SELF_HARM = "self_harm"
+    DANGEROUS = "dangerous"
+    DRUGS_WEAPONS = "drugs_weapons"
+    CLAIMS = "claims"
+    PERSONAL_DATA = "personal_data"
+    SPAM = "spam"
+    TEAM = "team"
+    """Words on a team's own list (its policy file)."""
+
+
+class ModerationFlag(BaseModel):
+    """One moderation finding on a text that reaches the video or its post."""
+
+    category: SafetyCategory
+    severity: Severity
+    span: str
+    """The exact words, as written."""
+    reason: str
+    """One line a person understands."""
+    field: str = "text"
+    """voiceover, on_screen_text, hook, title, hashtags, call_to_action, caption or text."""
+    scene: int | None = None
+    """1-based scene number, None for the title, hashtags and call to action."""
+    start: int = 0
+    """Character offset of the span in its text."""
+    status: str = "open"
+    """open; fixed (rewritten, with `fixed_to`); overridden (by an owner, with a reason in the audit log)."""
+    fixed_to: str = ""
+
+
 class DraftStatus(StrEnum):
     PLANNED = "planned"
     RENDERED = "rendered"
@@ -412,6 +458,10 @@ class Draft(BaseModel):
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     notes: list[str] = Field(default_factory=list)
     """Warnings and defaults chosen, for the person to read."""
+    flags: list[ModerationFlag] = Field(default_factory=list)
+    """What moderation found in the plan's texts under the draft's policy: warnings and the spans it fixed."""
+    policy: str = ""
+    """The moderation policy the draft was checked under ('' for drafts made before moderation)."""
 
     @model_validator(mode="after")
     def _rendered_has_outputs(self) -> Draft:
