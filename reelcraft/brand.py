@@ -43,6 +43,8 @@ class BrandKit(BaseModel):
     caption_style: str = "pop"
     voice: str | None = None
     music_mood: str | None = None
+    policy: str | None = None
+    """The team's moderation policy file, as TOML text (docs/moderation.md); None uses the platform's preset."""
 
     @field_validator("name")
     @classmethod
@@ -76,6 +78,13 @@ def read_brand_toml(path: Path) -> BrandKit:
     for role in ("font", "logo", "intro", "outro"):
         if isinstance(data.get(role), str):
             data[role] = (path.parent / data[role]).expanduser()
+    if isinstance(data.get("policy"), str):  # the moderation policy's file, kept in the kit as its text
+        policy = (path.parent / str(data["policy"])).expanduser()
+        try:
+            data["policy"] = policy.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BrandError(f"the policy file {policy} cannot be read: {exc}",
+                             "point `policy` at a TOML file") from exc
     return make_kit(data)
 
 

@@ -93,6 +93,12 @@ class ReviewSettings(BaseSettings):
     """Where versions' files live (one folder per project); None is `<home>/review/media`."""
 
 
+class ModerationSettings(BaseSettings):
+    policy: str = ""
+    """A platform preset (tiktok, reels, shorts, douyin, bilibili) or a policy file's path; '' follows the draft's
+    platform. A brand kit's own policy wins over both."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="REELCRAFT_", env_nested_delimiter="__", extra="ignore", toml_file=None
@@ -123,6 +129,7 @@ class Settings(BaseSettings):
     trends: TrendsSettings = Field(default_factory=TrendsSettings)
     stock: StockSettings = Field(default_factory=StockSettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
+    moderation: ModerationSettings = Field(default_factory=ModerationSettings)
 
     @classmethod
     def settings_customise_sources(

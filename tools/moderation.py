@@ -35,8 +35,8 @@ from reelcraft.tools.llm_json import ask_valid_json
 __all__ = ["ModerationInput", "ModerationOutput", "TextToCheck", "check_texts", "moderate_plan", "plan_texts"]
 
 SEVERITY_ORDER = {Severity.BLOCK: 3, Severity.FIX: 2, Severity.WARN: 1}
-FIELD_NAMES_ZH = {"voiceover": "旁白", "on_screen_text": "屏幕文字", "hook": "开头", "title": "标题", "hashtags": "话题标签",
-                  "call_to_action": "结尾号召", "caption": "字幕"}  # fmt: skip
+FIELD_NAMES_ZH = {"voiceover": "旁白", "on_screen_text": "屏幕文字", "hook": "开头", "title": "标题",
+                  "hashtags": "话题标签", "call_to_action": "结尾号召", "caption": "字幕"}  # fmt: skip
 FIELDS = ("hook", "title", "voiceover", "on_screen_text", "caption", "hashtags", "call_to_action", "text")
 
 

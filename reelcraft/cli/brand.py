@@ -48,6 +48,7 @@ def create(
     style: Annotated[str, typer.Option(help="Caption style (`reelcraft styles`)")] = "pop",
     voice: Annotated[str | None, typer.Option(help="Default narrator voice")] = None,
     mood: Annotated[str | None, typer.Option(help="Default music mood")] = None,
+    policy: Annotated[Path | None, typer.Option(help="The team's moderation policy file (docs/moderation.md)")] = None,
     from_file: Annotated[Path | None, typer.Option("--from", help="Read everything from a brand.toml")] = None,
     user: UserOption = None,
     project: ProjectOption = None,
@@ -62,7 +63,8 @@ def create(
             kit = make_kit({"name": name, "font": font, "logo": logo, "logo_position": logo_position,
                             "palette": [c.strip() for c in palette.split(",")] if palette else [],
                             "intro": intro, "outro": outro, "caption_style": style, "voice": voice,
-                            "music_mood": mood})  # fmt: skip
+                            "music_mood": mood,
+                            "policy": _policy_text(policy) if policy else None})  # fmt: skip
         review = _service()
         actor, project_id = _where(review, user, project)
         stored, notes = review.save_brand(actor, project_id, kit)
@@ -71,6 +73,15 @@ def create(
     for note in notes:
         console.print(f"[yellow]brand:[/] {note}")
     _show(stored)
+
+
+def _policy_text(path: Path) -> str:
+    from reelcraft.errors import BrandError
+
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BrandError(f"the policy file {path} cannot be read: {exc}", "pass a TOML policy file") from exc
 
 
 @brand_app.command("list")

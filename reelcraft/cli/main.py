@@ -16,7 +16,7 @@ from rich.table import Table
 
 from reelcraft.cli.brand import brand_app
 from reelcraft.cli.gan import gan_app
-from reelcraft.cli.output import StageProgress, fail, fail_with
+from reelcraft.cli.output import StageProgress, fail, fail_with, show_flags
 from reelcraft.cli.review import review_app
 from reelcraft.cli.trends import trends_app
 from reelcraft.cli.visuals import visuals_app
@@ -101,10 +101,64 @@ def make(
                           f"{draft.plan.look.captions.style}"
                           + (f", brand {draft.plan.look.brand}" if draft.plan.look.brand else ""))
     table.add_row("draft", f"{draft.id} v{draft.version}")
+    table.add_row("moderation", f"{draft.policy} policy: "
+                                + (f"{len(draft.flags)} finding(s), below" if draft.flags else "nothing found"))
     table.add_row("time", f"{time.perf_counter() - started:.1f} s")
     table.add_row("video", str(output.resolve()))
     console.print(table)
+    if draft.flags:
+        show_flags(draft.flags, console)
     print(output.resolve())
+
+
+@app.command()
+def check(
+    text: Annotated[str | None, typer.Argument(help="The text to check (or --file)")] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Check one text per line ('-': standard input)")]
+    = None,
+    language: Annotated[str | None, typer.Option(help="en or zh (mixed text is checked in both)")] = None,
+    platform: Annotated[str | None, typer.Option(help="Policy preset: tiktok, douyin, reels, shorts, bilibili")]
+    = None,
+    policy: Annotated[Path | None, typer.Option(help="A team's policy file (docs/moderation.md)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: a list of findings, or one object a line")]
+    = False,
+    semantic: Annotated[bool, typer.Option(help="Also ask the embedder about what the word lists pass")] = True,
+) -> None:
+    """Check a title, caption or script line against a platform's content policy before you post it."""
+    from reelcraft.studio import Studio
+
+    if (text is None) == (file is None):
+        fail("moderation", "give a text or --file, not both and not neither", 'reelcraft check "my caption" --json')
+    studio = Studio(Settings())
+    try:
+        if file is None:
+            flags = studio.check(text or "", language=language, platform=platform, policy_file=policy,
+                                 semantic=semantic)  # fmt: skip
+            if as_json:
+                print(json.dumps([_finding(f) for f in flags], ensure_ascii=False))
+            elif flags:
+                show_flags(flags, console)
+            else:
+                console.print("[green]✓[/] nothing found")
+            return
+        handle = sys.stdin if str(file) == "-" else file.open(encoding="utf-8", errors="replace")
+        with handle:
+            for number, flags in studio.check_lines(handle, platform=platform, policy_file=policy, semantic=semantic):
+                if as_json:
+                    print(json.dumps({"line": number, "findings": [_finding(f) for f in flags]}, ensure_ascii=False),
+                          flush=True)  # fmt: skip
+                elif flags:
+                    console.print(f"[bold]line {number}[/]")
+                    show_flags(flags, console)
+    except OSError as exc:
+        fail("moderation", f"cannot read {file}: {exc}", "pass a readable text file, one text per line")
+    except ReelcraftError as exc:
+        fail_with(exc)
+
+
+def _finding(flag: object) -> dict[str, object]:
+    return {key: getattr(flag, key) if key != "category" and key != "severity" else getattr(flag, key).value
+            for key in ("category", "severity", "span", "reason")}  # fmt: skip
 
 
 @app.command()

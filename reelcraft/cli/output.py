@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Column
+from rich.table import Column, Table
 
 from reelcraft.errors import ReelcraftError
 
@@ -25,7 +25,26 @@ def fail(stage: str, message: str, fix: str = "") -> NoReturn:
 
 
 def fail_with(exc: ReelcraftError) -> NoReturn:
+    flags = getattr(exc, "flags", None)
+    if flags:
+        show_flags(flags, errors_console)
     fail(exc.stage, exc.message, exc.fix)
+
+
+SEVERITY_STYLES = {"block": "bold red", "fix": "yellow", "warn": "cyan"}
+
+
+def show_flags(flags: list, console: Console) -> None:  # noqa: ANN001 - ModerationFlag, kept out of the faces' imports
+    """Moderation findings as a table: severity, where, the words, why (and what a fixed span became)."""
+    table = Table("severity", "where", "category", "words", "why", title="moderation", title_justify="left")
+    for flag in flags:
+        where = f"scene {flag.scene} {flag.field.replace('_', ' ')}" if flag.scene else flag.field.replace("_", " ")
+        severity = flag.severity.value if flag.status == "open" else flag.status
+        why = flag.reason + (f" → “{flag.fixed_to}”" if flag.fixed_to else "")
+        style = SEVERITY_STYLES.get(flag.severity.value, "")
+        table.add_row(f"[{style}]{escape(severity)}[/]", escape(where), flag.category.value, escape(flag.span[:60]),
+                      escape(why))  # fmt: skip
+    console.print(table)
 
 
 class StageProgress:

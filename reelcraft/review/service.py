@@ -296,6 +296,14 @@ class ReviewService:
             caption_style(kit.caption_style)
         except CaptionError as exc:
             raise BrandError(exc.message, exc.fix) from exc
+        if kit.policy is not None:
+            from reelcraft.errors import ModerationError
+            from reelcraft.safety.policy import read_policy
+
+            try:
+                read_policy(kit.policy, f"brand {kit.name}'s policy")
+            except ModerationError as exc:
+                raise BrandError(exc.message, exc.fix) from exc
         stored = kit.model_copy(update=update)
         data = stored.model_dump(mode="json")
         for role, path in update.items():

@@ -15,9 +15,10 @@ from typing import Literal
 from pydantic import BaseModel
 
 from reelcraft.brand import BrandKit
+from reelcraft.config import Settings
 from reelcraft.edit.layout import PICTURE_ZONE
 from reelcraft.edit.timeline import AudioClip, CaptionTrack, Motion, Overlay, Timeline, VisualClip
-from reelcraft.errors import VoiceoverError
+from reelcraft.errors import ModerationError, VoiceoverError
 from reelcraft.media.caption_styles import caption_style
 from reelcraft.media.probe import run_ffmpeg
 from reelcraft.plan import (
@@ -31,9 +32,11 @@ from reelcraft.plan import (
     DraftStatus,
     Language,
     OutputPreset,
+    Platform,
     VideoPlan,
 )
 from reelcraft.render.graph import extract_thumbnail, render_timeline
+from reelcraft.safety.policy import Policy
 from reelcraft.storage.cache import hash_file
 from reelcraft.storage.drafts import DraftStore
 from reelcraft.tools.captions import (
@@ -45,6 +48,7 @@ from reelcraft.tools.captions import (
     make_captions,
 )
 from reelcraft.tools.deps import Deps
+from reelcraft.tools.moderation import moderate_plan
 from reelcraft.tools.music import MusicInput, MusicOutput, UserTrackInput, fit_user_track, make_music
 from reelcraft.tools.visuals import SceneVisualSpec, VisualsInput, VisualsOutput, pick_visuals
 from reelcraft.tools.voiceover import VoiceoverInput, VoiceoverOutput, make_voiceover
@@ -326,6 +330,29 @@ def _chosen_media(name: str | None, media_dir: Path | None) -> Path | None:
     return path
 
 
+def moderation_policy(settings: Settings, brand: BrandKit | None, platform: Platform) -> Policy:
+    """The policy a draft is checked under: the brand kit's own, else the configured preset or file, else the
+    platform's preset."""
+    from reelcraft.safety.policy import platform_policy, preset, read_policy
+
+    if brand is not None and brand.policy:
+        return read_policy(brand.policy, f"brand {brand.name}'s policy")
+    chosen = settings.moderation.policy.strip()
+    if not chosen:
+        return platform_policy(platform)
+    path = Path(chosen).expanduser()
+    if path.suffix.lower() == ".toml" or path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ModerationError(
+                f"the policy file {path} cannot be read: {exc}",
+                "set [moderation] policy to a preset name or a readable TOML file",
+            ) from exc
+        return read_policy(text, str(path))
+    return preset(chosen)
+
+
 def _link_or_copy(src: Path, dst: Path) -> None:
     dst.unlink(missing_ok=True)
     try:
@@ -349,6 +376,9 @@ def render_plan(
     """Make every asset for `plan` (reusing cached ones), render, and save a new draft version. A `brand` sets the
     captions' font and colour, the logo, and the intro and outro; none of it touches the voice, music or pictures."""
     caption_style(plan.look.captions.style)  # an unknown style fails here, before anything is made
+    # moderation runs before anything is made: a block stops here with its reasons, a fix is rewritten in the plan
+    policy = moderation_policy(deps.settings, brand, plan.platform)
+    plan, flags = moderate_plan(plan, deps, policy)
     bookends = brand_bookends(brand, plan, deps)
     # a scene's chosen file is kept by its full path, so later versions (another shape, a caption edit) find it
     # without the media folder
@@ -436,6 +466,7 @@ def render_plan(
     draft = draft.model_copy(update={
         "assets": assets, "outputs": outputs, "status": DraftStatus.RENDERED, "notes": list(deps.warnings),
         "scene_durations": durations, "music": _music_summary(music), "credits": visuals.credits,
+        "flags": flags, "policy": policy.name,
         "visuals": [DraftSceneVisual(origin=v.origin, source=v.source_name, pictures=v.pictures, figure=v.figure,
                                      relevance=v.relevance) for v in visuals.scenes],
     })  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from reelcraft.plan import (
     Draft,
     Language,
     Look,
+    ModerationFlag,
     Platform,
     VideoPlan,
     check_brief,
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from reelcraft.agent.conversation import ChatTurn
     from reelcraft.agent.session import SessionStore
     from reelcraft.review.service import Actor, ReviewService, VersionInfo
+    from reelcraft.safety.policy import Policy
     from reelcraft.studio.doctor import Check
     from reelcraft.studio.gan import GanService, StatusFn
     from reelcraft.studio.trends import TrendsService
@@ -318,6 +321,53 @@ class Studio:
 
         return suggest_visuals(SuggestInput(line=line, language=parse_language(language), top=top,
                                             media_dir=Path(media_dir) if media_dir else None), self.deps)  # fmt: skip
+
+    def policy(self, platform: str | Platform | None = None, *, policy_file: Path | str | None = None) -> Policy:
+        """A moderation policy: a team's file, else a platform preset by name (tiktok, douyin, reels, shorts,
+        bilibili, or a platform), else the configured one (`[moderation] policy`), else TikTok's."""
+        from reelcraft.safety.policy import preset, read_policy
+        from reelcraft.studio.pipeline import moderation_policy
+
+        if policy_file is not None:
+            path = Path(policy_file)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                from reelcraft.errors import ModerationError
+
+                raise ModerationError(f"the policy file {path} cannot be read: {exc}", "pass a TOML policy file") \
+                    from exc  # fmt: skip
+            return read_policy(text, str(path))
+        if platform is not None:
+            return preset(platform.value if isinstance(platform, Platform) else platform)
+        return moderation_policy(self.settings, self.brand, Platform.TIKTOK)
+
+    def check(self, text: str, *, language: str | Language | None = None, platform: str | Platform | None = None,
+              policy_file: Path | str | None = None, semantic: bool = True) -> list[ModerationFlag]:  # fmt: skip
+        """Moderation findings for one text (`reelcraft check`): category, severity, the exact span and why.
+        English, Chinese and mixed text; `semantic` also asks the embedder about what the lexicons passed."""
+        from reelcraft.tools.moderation import ModerationInput, TextToCheck, check_texts
+
+        if language is not None:
+            parse_language(language)  # an unsupported language is refused with the ones there are
+        policy = self.policy(platform, policy_file=policy_file)
+        return check_texts(ModerationInput(texts=[TextToCheck(text=text)], policy=policy, semantic=semantic),
+                           self.deps).findings  # fmt: skip
+
+    def check_lines(self, lines: Iterable[str], *, platform: str | Platform | None = None,
+                    policy_file: Path | str | None = None, semantic: bool = True,
+                    ) -> Iterator[tuple[int, list[ModerationFlag]]]:  # fmt: skip
+        """One text per line, checked as it is read (`reelcraft check --file`): (line number, findings)."""
+        policy = self.policy(platform, policy_file=policy_file)
+        from reelcraft.tools.moderation import ModerationInput, TextToCheck, check_texts
+
+        for number, line in enumerate(lines, start=1):
+            text = line.rstrip("\r\n")
+            if not text.strip():
+                yield number, []
+                continue
+            yield number, check_texts(ModerationInput(texts=[TextToCheck(text=text)], policy=policy,
+                                                      semantic=semantic), self.deps).findings  # fmt: skip
 
     def chat(self, session_id: str, message: str) -> ChatTurn:
         """One chat turn, headless: the message becomes one action on the session's video (a new preview
