@@ -32,7 +32,7 @@ from reelcraft.agent.actions import (
 from reelcraft.agent.edits import edited_plan, fix_weakest
 from reelcraft.agent.planner import choose_action, is_topic
 from reelcraft.agent.session import ChatMessage, ChatSession, SessionStore
-from reelcraft.errors import ReelcraftError
+from reelcraft.errors import ModerationBlocked, ReelcraftError
 from reelcraft.plan import Draft, Language, VideoPlan, detect_language, plan_diff
 from reelcraft.prompts import load_prompt
 from reelcraft.tools.score import ScorePart
@@ -156,6 +156,20 @@ class Conversation:
         return {"new_draft": new, "changed": plan_diff(draft.plan, new.plan), "fixed": fixed}
 
     def _respond(self, state: TurnState) -> TurnState:
+        """The reply, with what moderation rewrote or flags in a new version (what was there before is not
+        repeated)."""
+        result = self._reply(state)
+        new, old = state.get("new_draft"), state.get("draft")
+        if new is None or not new.flags:
+            return result
+        seen = {(f.field, f.scene, f.span, f.status) for f in (old.flags if old is not None else [])}
+        fresh = [f for f in new.flags if (f.field, f.scene, f.span, f.status) not in seen]
+        if not fresh:
+            return result
+        return {"reply": f"{result.get('reply', state.get('reply', ''))}\n\n"
+                         f"{replies.moderation_lines(fresh, new.plan.language)}"}  # fmt: skip
+
+    def _reply(self, state: TurnState) -> TurnState:
         if "reply" in state:
             return {}
         action = state["action"]
@@ -220,6 +234,8 @@ class Conversation:
 
     # -- helpers -----------------------------------------------------------------------------------------
     def _failed(self, exc: ReelcraftError, plan: VideoPlan | None, message: str) -> str:
+        if isinstance(exc, ModerationBlocked):
+            return replies.blocked(exc.flags, exc.policy, _language(plan, message))  # type: ignore[arg-type]
         fix = f"{exc.fix[0].upper()}{exc.fix[1:]}." if exc.fix else ""
         return replies.say("failed", _language(plan, message), message=f"[{exc.stage}] {exc.message}", fix=fix)
 

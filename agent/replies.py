@@ -3,7 +3,7 @@ chooses the action, these sentences report what was done (so a small model canno
 
 from __future__ import annotations
 
-from reelcraft.plan import Draft, Language
+from reelcraft.plan import Draft, Language, ModerationFlag, Severity
 
 _TEXT: dict[str, dict[Language, str]] = {
     "empty": {
@@ -81,6 +81,20 @@ _TEXT: dict[str, dict[Language, str]] = {
     "final": {
         Language.EN: "The final {width}×{height} video is ready (version {version}). Download it below.",
         Language.ZH: "高清成片已生成（{width}×{height}，第 {version} 版），可以在下面下载。",
+    },
+    "blocked": {
+        Language.EN: "I didn't make this video: under the {policy} policy {count} line(s) can't be published.\n"
+                     "{lines}\nChange those words, or ask for the video another way.",
+        Language.ZH: "这个视频没有生成：按照{policy}的规则，有 {count} 处内容不能发布。\n{lines}\n"
+                     "请改掉这些内容，或者换一种说法。",
+    },
+    "moderation_fixed": {
+        Language.EN: "Content check: I rewrote {where}: “{span}” → “{to}” ({reason}).",
+        Language.ZH: "内容审核：已改写{where}：“{span}” → “{to}”（{reason}）。",
+    },
+    "moderation_warned": {
+        Language.EN: "Content check, for you to judge: {where} “{span}” — {reason}.",
+        Language.ZH: "内容审核提醒（请您判断）：{where}“{span}”——{reason}。",
     },
     "failed": {
         Language.EN: "I couldn't do that: {message}. {fix} The video is unchanged.",
@@ -198,6 +212,36 @@ def describe_changes(changed: list[str], language: Language) -> str:
     texts = [scene_text(p[len("\0scene"):]) if p.startswith("\0scene") else p for p in parts]
     joiner = "、" if zh else ", "
     return joiner.join(texts[:6]) + ("…" if len(texts) > 6 else "")
+
+
+def flag_place(flag: ModerationFlag, language: Language) -> str:
+    """'scene 2's narration', '镜头2的旁白', 'the title'."""
+    if flag.scene and flag.field in _FIELDS:
+        field = _FIELDS[flag.field][language]
+        return f"镜头{flag.scene}的{field}" if language == Language.ZH else f"scene {flag.scene}'s {field}"
+    if flag.field in _TOP:
+        return _TOP[flag.field][language]
+    return flag.field.replace("_", " ") if language == Language.ZH else f"the {flag.field.replace('_', ' ')}"
+
+
+def moderation_lines(flags: list[ModerationFlag], language: Language, limit: int = 5) -> str:
+    """What moderation did to a draft, a line per finding: rewrites first, then warnings."""
+    lines = []
+    for flag in flags[:limit]:
+        where = flag_place(flag, language)
+        if flag.status == "fixed":
+            lines.append(say("moderation_fixed", language, where=where, span=flag.span, to=flag.fixed_to,
+                             reason=flag.reason))  # fmt: skip
+        elif flag.severity == Severity.BLOCK:
+            lines.append(f"- {where}: “{flag.span}” — {flag.reason}")
+        else:
+            lines.append(say("moderation_warned", language, where=where, span=flag.span, reason=flag.reason))
+    return "\n".join(lines)
+
+
+def blocked(flags: list[ModerationFlag], policy: str, language: Language) -> str:
+    blocking = [f for f in flags if f.severity == Severity.BLOCK and f.status == "open"]
+    return say("blocked", language, policy=policy, count=len(blocking), lines=moderation_lines(blocking, language, 6))
 
 
 def summary(draft: Draft) -> dict[str, object]:

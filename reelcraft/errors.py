@@ -102,9 +102,10 @@ class ModerationBlocked(ModerationError):
     """A text in the plan breaks the policy at `block` severity: nothing is rendered. `flags` holds the findings
     (category, span, scene, reason), so a face can show them beside their scenes."""
 
-    def __init__(self, message: str, fix: str = "", *, flags: list[object] | None = None) -> None:
+    def __init__(self, message: str, fix: str = "", *, flags: list[object] | None = None, policy: str = "") -> None:
         super().__init__(message, fix)
         self.flags = list(flags or [])
+        self.policy = policy
 
 
 class RenderError(ReelcraftError):

@@ -14,7 +14,6 @@ import re
 import time
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -25,19 +24,16 @@ from pydantic import BaseModel, Field
 from reelcraft.errors import ModerationBlocked, ReelcraftError
 from reelcraft.plan import Language, ModerationFlag, Platform, SafetyCategory, Severity, VideoPlan
 from reelcraft.prompts import load_prompt
-from reelcraft.safety.lexicon import Hit, Rule, _alternation, match, shipped_rules
-from reelcraft.safety.normalise import Normalised, normalise, windows
-from reelcraft.safety.personal import find_personal
+from reelcraft.safety import check as safety_check
+from reelcraft.safety.check import describe
 from reelcraft.safety.policy import Policy, platform_policy, preset
 from reelcraft.tools.deps import Deps
 from reelcraft.tools.llm_json import ask_valid_json
 
 __all__ = ["ModerationInput", "ModerationOutput", "TextToCheck", "check_texts", "moderate_plan", "plan_texts"]
 
-SEVERITY_ORDER = {Severity.BLOCK: 3, Severity.FIX: 2, Severity.WARN: 1}
 FIELD_NAMES_ZH = {"voiceover": "旁白", "on_screen_text": "屏幕文字", "hook": "开头", "title": "标题",
                   "hashtags": "话题标签", "call_to_action": "结尾号召", "caption": "字幕"}  # fmt: skip
-FIELDS = ("hook", "title", "voiceover", "on_screen_text", "caption", "hashtags", "call_to_action", "text")
 
 
 class TextToCheck(BaseModel):
@@ -88,57 +84,9 @@ def resolve_policy(policy: Policy | None, platform: Platform | str) -> Policy:
     return preset(platform)
 
 
-@lru_cache(maxsize=32)
-def _team_rules(block: tuple[str, ...], warn: tuple[str, ...], allow: tuple[str, ...],
-                ) -> tuple[tuple[Rule, ...], re.Pattern[str] | None]:  # fmt: skip
-    """The shipped rules plus a team's own words, and every allow phrase as one pattern."""
-    rules, allowed, _ = shipped_rules()
-    extra = []
-    for severity, terms in ((Severity.BLOCK, block), (Severity.WARN, warn)):
-        pattern = _alternation(list(terms))
-        if pattern is not None:
-            extra.append(Rule(id=f"team_{severity.value}", language="any", category=SafetyCategory.TEAM,
-                              severity=severity, reason="on the team's own list of words to avoid",
-                              matchers=(pattern,), near=None, unless=None))  # fmt: skip
-    return (*rules, *extra), _alternation([*allowed, *allow])
-
-
-def _hits(text: str, policy: Policy) -> list[Hit]:
-    rules, allow = _team_rules(tuple(policy.block_terms), tuple(policy.warn_terms), tuple(policy.allow_terms))
-    _, _, pinyin = shipped_rules()
-    hits: list[Hit] = []
-    for offset, part in windows(text):
-        normalised: Normalised = normalise(part)
-        for hit in [*match(normalised, rules, allow, pinyin), *find_personal(normalised)]:
-            hits.append(Hit(rule=hit.rule, start=hit.start + offset, end=hit.end + offset, via=hit.via))
-    return hits
-
-
 def check_text(item: TextToCheck, policy: Policy) -> list[ModerationFlag]:
-    """The findings in one text under `policy`: one per place and category, the strongest severity kept."""
-    found: list[ModerationFlag] = []
-    for hit in _hits(item.text, policy):
-        setting = policy.setting(hit.rule.category, hit.rule.id, hit.rule.severity)
-        if setting == "off":
-            continue
-        severity = Severity(setting)
-        reason = hit.rule.reason if hit.via != "pinyin" else f"{hit.rule.reason} (written in pinyin)"
-        found.append(ModerationFlag(category=hit.rule.category, severity=severity, span=item.text[hit.start:hit.end],
-                                    reason=reason, field=item.field, scene=item.scene, start=hit.start))  # fmt: skip
-    return _strongest(found)
-
-
-def _strongest(found: list[ModerationFlag]) -> list[ModerationFlag]:
-    """Overlapping findings of one category collapse to the strongest; different categories are all kept."""
-    found.sort(key=lambda f: (-SEVERITY_ORDER[f.severity], f.start))
-    kept: list[ModerationFlag] = []
-    for flag in found:
-        end = flag.start + len(flag.span)
-        if any(k.category == flag.category and k.field == flag.field and k.scene == flag.scene
-               and k.start < end and flag.start < k.start + len(k.span) for k in kept):  # fmt: skip
-            continue
-        kept.append(flag)
-    return sorted(kept, key=lambda f: (f.scene or 0, FIELDS.index(f.field) if f.field in FIELDS else 99, f.start))
+    """The lexicon findings in one text under `policy`."""
+    return safety_check.check_text(item.text, policy, field=item.field, scene=item.scene)
 
 
 def check_texts(inp: ModerationInput, deps: Deps | None = None) -> ModerationOutput:
@@ -226,24 +174,7 @@ def semantic_flags(items: list[TextToCheck], deps: Deps, policy: Policy) -> list
 
 def plan_texts(plan: VideoPlan) -> list[TextToCheck]:
     """Every text of a plan that a viewer sees or hears (captions are the narration's words)."""
-    texts = [TextToCheck(text=plan.title, field="title")]
-    if plan.hook:
-        texts.append(TextToCheck(text=plan.hook, field="hook", scene=1))
-    for number, scene in enumerate(plan.scenes, start=1):
-        texts.append(TextToCheck(text=scene.voiceover, field="voiceover", scene=number))
-        if scene.on_screen_text:
-            texts.append(TextToCheck(text=scene.on_screen_text, field="on_screen_text", scene=number))
-    if plan.hashtags:
-        texts.append(TextToCheck(text=" ".join(plan.hashtags), field="hashtags"))
-    if plan.call_to_action:
-        texts.append(TextToCheck(text=plan.call_to_action, field="call_to_action"))
-    return texts
-
-
-def describe(flag: ModerationFlag) -> str:
-    """A finding in one line: where, what, why."""
-    where = f"scene {flag.scene} {flag.field.replace('_', ' ')}" if flag.scene else flag.field.replace("_", " ")
-    return f"{flag.severity.value}: {flag.category.value} in {where}: “{flag.span}” — {flag.reason}"
+    return [TextToCheck(text=text, field=field, scene=scene) for text, field, scene in safety_check.plan_fields(plan)]
 
 
 # ─── fixing ────────────────────────────────────────────────────────────────────────────────────────────────
@@ -356,7 +287,8 @@ def moderate_plan(plan: VideoPlan, deps: Deps, policy: Policy | None = None) -> 
         lines = "; ".join(describe(f) for f in blocked[:6])
         raise ModerationBlocked(f"nothing was rendered: {len(blocked)} text(s) break the {policy.name} policy: {lines}",
                                 "change those words in the brief or the script, or use a policy that allows them",
-                                flags=[*blocked, *fixed, *flags])  # fmt: skip
+                                flags=[*blocked, *fixed, *[f for f in flags if f not in blocked]],
+                                policy=policy.name)  # fmt: skip
     if policy.semantic:
         flagged = {(f.field, f.scene) for f in [*flags, *fixed]}
         quiet = [t for t in plan_texts(plan) if (t.field, t.scene) not in flagged and t.text.strip()]

@@ -155,6 +155,14 @@ def show(ref: DraftRef, user: User) -> None:
               f"by {version.created_by}")  # fmt: skip
     for index, scene in enumerate(version.plan.scenes, start=1):
         out.print(f"  {index}. [{escape(scene.on_screen_text)}] {escape(scene.voiceover)}")
+        for flag in (f for f in version.flags if f.scene == index):
+            out.print(f"     ⚑ {flag.severity.value if flag.status == 'open' else flag.status} {flag.category.value}: "
+                      f"“{escape(flag.span)}” — {escape(flag.reason)}")  # fmt: skip
+    for flag in (f for f in version.flags if f.scene is None):
+        out.print(f"  ⚑ {flag.field}: {flag.severity.value if flag.status == 'open' else flag.status} "
+                  f"{flag.category.value}: “{escape(flag.span)}” — {escape(flag.reason)}")  # fmt: skip
+    if version.policy:
+        out.print(f"  moderation: {version.policy} policy, {len(version.open_blocks)} open block(s)")
     for comment in comments:
         where = f"scene {comment.scene}" if comment.scene else f"{comment.at_seconds:.1f} s" if comment.at_seconds \
             is not None else "whole video"  # fmt: skip
@@ -182,7 +190,7 @@ def comment(
     console.print(f"[green]✓[/] comment #{made.id} on {draft_id}@{number}")
 
 
-def _move(ref: str, user: str, how: str, why: str = "") -> None:
+def _move(ref: str, user: str, how: str, why: str = "", override: str = "") -> None:
     try:
         review = _service()
         draft_id, number = parse_ref(ref)
@@ -191,7 +199,7 @@ def _move(ref: str, user: str, how: str, why: str = "") -> None:
         if how == "submit":
             status = review.submit(actor, draft_id, number)
         elif how == "approve":
-            status = review.approve(actor, draft_id, number)
+            status = review.approve(actor, draft_id, number, override=override)
         else:
             status = review.request_changes(actor, draft_id, number, why)
     except ReelcraftError as exc:
@@ -206,9 +214,11 @@ def submit(ref: DraftRef, user: User) -> None:
 
 
 @review_app.command("approve")
-def approve(ref: DraftRef, user: User) -> None:
-    """Approve a version in review (reviewers)."""
-    _move(ref, user, "approve")
+def approve(ref: DraftRef, user: User, override: Annotated[str, typer.Option(
+        help="Owners: approve despite an open moderation block, for this reason (kept in the audit log)")] = "",
+) -> None:  # fmt: skip
+    """Approve a version in review (reviewers); a version with an open moderation block needs an owner's override."""
+    _move(ref, user, "approve", override=override)
 
 
 @review_app.command("request-changes")

@@ -18,7 +18,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from reelcraft.brand import BrandKit
 from reelcraft.config import Settings
 from reelcraft.errors import AccessDenied, BrandError, CaptionError, Conflict, LoginError, NotFound, ReviewError
-from reelcraft.plan import Draft, VideoPlan
+from reelcraft.plan import Draft, ModerationFlag, Severity, VideoPlan
 from reelcraft.review.db import open_engine, session_factory
 from reelcraft.review.paths import safe_child
 from reelcraft.review.tables import (
@@ -95,6 +95,14 @@ class VersionInfo:
     created_by: str
     created_at: datetime
     note: str
+    policy: str = ""
+    """The moderation policy the version was checked under when it was saved."""
+    flags: list[ModerationFlag] = field(default_factory=list)
+    """What moderation found: fixed spans, warnings, and any open block (which stops approval)."""
+
+    @property
+    def open_blocks(self) -> list[ModerationFlag]:
+        return [f for f in self.flags if f.severity == Severity.BLOCK and f.status == "open"]
 
     def file(self, name: str) -> Path:
         return self.media / name
@@ -383,12 +391,55 @@ class ReviewService:
                                     .values(head=number, title=draft.plan.title[:200]))  # fmt: skip
             if moved.rowcount != 1:  # type: ignore[attr-defined]
                 raise Conflict(f"draft {draft.id} changed while saving", "reload it and try again")
+            moderation = self._moderation(session, project_id, draft)
             session.add(VersionRow(draft_id=draft.id, number=number, plan_json=draft.plan.model_dump_json(),
                                    assets={a.kind + ":" + a.key[:16]: a.key for a in draft.assets},
-                                   media=media, created_by=actor.id, note=note[:500]))  # fmt: skip
+                                   media=media, created_by=actor.id, note=note[:500],
+                                   moderation=moderation))  # fmt: skip
             session.add(AuditRow(actor=actor.name, action="version.save", project_id=project_id, draft_id=draft.id,
                                  version=number, detail={"note": note[:200], "media": media}))  # fmt: skip
         return self.version(actor, draft.id, number)
+
+    def _moderation(self, session: Session, project_id: str, draft: Draft) -> dict[str, Any]:
+        """The draft's findings, with its texts checked again under the project's policy (a team's policy can be
+        stricter than the one the draft was made under: a block found here stops approval)."""
+        from reelcraft.safety.check import check_plan
+        from reelcraft.safety.policy import platform_policy, preset, read_policy
+
+        project = session.get(Project, project_id)
+        text = project.policy if project is not None else None
+        if text is None and draft.plan.look.brand:
+            kit = session.scalar(select(BrandRow).where(BrandRow.project_id == project_id,
+                                                        BrandRow.name == draft.plan.look.brand))  # fmt: skip
+            text = kit.kit.get("policy") if kit is not None else None
+        if text:
+            policy = read_policy(text, f"project {project_id}'s policy")
+        else:
+            policy = preset(draft.policy) if draft.policy else platform_policy(draft.plan.platform)
+        flags = list(draft.flags)
+        seen = {(f.field, f.scene, f.span, f.category) for f in flags}
+        flags += [f for f in check_plan(draft.plan, policy) if (f.field, f.scene, f.span, f.category) not in seen]
+        return {"policy": policy.name, "flags": [f.model_dump(mode="json") for f in flags]}
+
+    def set_policy(self, actor: Actor, project_id: str, text: str | None) -> None:
+        """The project's own moderation policy (TOML text, docs/moderation.md), checked before it is kept; None
+        goes back to each draft's policy. Owners only; the change is audited."""
+        from reelcraft.errors import ModerationError
+        from reelcraft.safety.policy import read_policy
+
+        if text is not None:
+            try:
+                read_policy(text, "the project's policy")
+            except ModerationError as exc:
+                raise ReviewError(exc.message, exc.fix) from exc
+        with self._tx() as session:
+            self._require(session, actor, project_id, "manage")
+            project = session.get(Project, project_id)
+            if project is None:
+                raise NotFound("no such project", "ask its owner to add you")
+            project.policy = text
+            session.add(AuditRow(actor=actor.name, action="policy.set", project_id=project_id,
+                                 detail={"policy": (text or "")[:500]}))  # fmt: skip
 
     def add_media(self, actor: Actor, project_id: str, name: str, data: bytes) -> Path:
         """Store a creator's photo or clip under the project's `uploads/` (editors and owners). `name` must be
@@ -526,7 +577,31 @@ class ReviewService:
     def submit(self, actor: Actor, draft_id: str, number: int) -> Status:
         return self._move(actor, draft_id, number, Status.IN_REVIEW)
 
-    def approve(self, actor: Actor, draft_id: str, number: int) -> Status:
+    def approve(self, actor: Actor, draft_id: str, number: int, *, override: str = "") -> Status:
+        """Approve a version in review. A version with an open moderation `block` is refused, unless an owner
+        overrides it with a reason: the flags are then marked overridden and the reason goes to the audit log."""
+        info = self.version(actor, draft_id, number)
+        if (info.status, Status.APPROVED) not in TRANSITIONS:  # not in review: that error first, nothing marked
+            return self._move(actor, draft_id, number, Status.APPROVED)
+        blocks = info.open_blocks
+        if blocks and not override.strip():
+            listed = "; ".join(f"{_where(f)}: “{f.span}” ({f.reason})" for f in blocks[:4])
+            raise ReviewError(f"version {number} has {len(blocks)} open moderation block(s): {listed}",
+                              "change those lines and save a new version, or an owner approves with a reason "
+                              "(override)")  # fmt: skip
+        if blocks:
+            with self._tx() as session:
+                row, version = self._version_row(session, actor, draft_id, number, "manage")
+                moderation = dict(version.moderation or {})
+                moderation["flags"] = [
+                    {**f, "status": "overridden"} if f.get("severity") == "block" and f.get("status") == "open" else f
+                    for f in moderation.get("flags", [])
+                ]
+                version.moderation = moderation
+                session.add(AuditRow(actor=actor.name, action="moderation.override", project_id=row.project_id,
+                                     draft_id=draft_id, version=number,
+                                     detail={"reason": override.strip()[:500],
+                                             "flags": [f"{f.category.value}: {f.span}" for f in blocks]}))  # fmt: skip
         return self._move(actor, draft_id, number, Status.APPROVED)
 
     def request_changes(self, actor: Actor, draft_id: str, number: int, why: str = "") -> Status:
@@ -612,9 +687,16 @@ class ReviewService:
         return safe_child(self.media_root, relative)
 
     def _info(self, row: DraftRow, version: VersionRow, author: str) -> VersionInfo:
+        moderation = version.moderation or {}
         return VersionInfo(project_id=row.project_id, draft_id=row.id, number=version.number, status=version.status,
                            plan=VideoPlan.model_validate_json(version.plan_json), media=self._media_path(version.media),
-                           created_by=author, created_at=version.created_at, note=version.note)  # fmt: skip
+                           created_by=author, created_at=version.created_at, note=version.note,
+                           policy=str(moderation.get("policy", "")),
+                           flags=[ModerationFlag.model_validate(f) for f in moderation.get("flags", [])])  # fmt: skip
+
+
+def _where(flag: ModerationFlag) -> str:
+    return f"scene {flag.scene} {flag.field.replace('_', ' ')}" if flag.scene else flag.field.replace("_", " ")
 
 
 def _comment_info(comment: CommentRow, draft_id: str, number: int, author: str) -> CommentInfo:

@@ -56,6 +56,8 @@ class Project(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    policy: Mapped[str | None] = mapped_column(Text, default=None)
+    """The team's moderation policy file (TOML text); None: each draft's own policy."""
 
 
 class Membership(Base):
@@ -96,6 +98,9 @@ class VersionRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     note: Mapped[str] = mapped_column(String(500), default="")
     """Why it exists ('applied comment 12: make it funnier')."""
+    moderation: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    """{"policy", "flags"}: what moderation found, checked again under the project's policy when it was saved;
+    an owner's override marks block flags `overridden`."""
 
 
 class CommentRow(Base):

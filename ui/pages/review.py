@@ -17,7 +17,7 @@ from streamlit import runtime
 
 from reelcraft.config import Settings
 from reelcraft.errors import ReelcraftError
-from reelcraft.plan import Language, VideoPlan, plan_diff
+from reelcraft.plan import Language, ModerationFlag, VideoPlan, plan_diff
 from reelcraft.review.service import Actor, ReviewService, VersionInfo
 from reelcraft.review.tables import Role, Status
 from reelcraft.ui.components import review_player, show_score
@@ -74,11 +74,29 @@ def login(review: ReviewService) -> Actor | None:
     return None
 
 
-def scene_table(plan: VideoPlan, other: VideoPlan | None) -> None:
+FLAG_MARKS = {"block": "⛔", "fix": "🛠", "warn": "⚠️", "fixed": "✅", "overridden": "🔓"}
+
+
+def scene_table(plan: VideoPlan, other: VideoPlan | None, flags: list[ModerationFlag] | None = None) -> None:
+    """The scenes, each with its moderation flags beside it (the title, hashtags and call to action after)."""
     changed = {path.split("]")[0] + "]" for path in plan_diff(other, plan)} if other else set()
+    flags = flags or []
     for number, scene in enumerate(plan.scenes, start=1):
         mark = "✏️ " if f"scenes[{number}]" in changed else ""
         st.text(f"{mark}{number}. [{scene.on_screen_text}] {scene.voiceover}")  # plain text: scripts are data
+        for flag in (f for f in flags if f.scene == number):
+            flag_line(flag)
+    for flag in (f for f in flags if f.scene is None):
+        flag_line(flag)
+
+
+def flag_line(flag: ModerationFlag) -> None:
+    state = flag.severity.value if flag.status == "open" else flag.status
+    where = flag.field.replace("_", " ")
+    text = f"{FLAG_MARKS.get(state, '⚑')} {state} · {flag.category.value} · {where}: “{flag.span}” — {flag.reason}"
+    if flag.fixed_to:
+        text += f" → “{flag.fixed_to}”"
+    (st.error if state == "block" else st.warning if state in ("fix", "warn") else st.caption)(text)
 
 
 def main() -> None:
@@ -171,7 +189,9 @@ def show_draft(review: ReviewService, actor: Actor, draft_id: str) -> None:
             st.session_state["comment-at"] = moment
         if current.file("cover.jpg").is_file():
             st.image(str(current.file("cover.jpg")), caption=f"cover · {current.plan.aspect.value}", width=180)
-        scene_table(current.plan, previous.plan if previous else None)
+        scene_table(current.plan, previous.plan if previous else None, current.flags)
+        if current.policy:
+            st.caption(f"moderation: {current.policy} policy · {len(current.open_blocks)} open block(s)")
         show_score(version_score(current), key=f"score-{draft_id}-{current.number}")
     st.divider()
     actions(review, actor, role, current)
@@ -197,8 +217,11 @@ def actions(review: ReviewService, actor: Actor, role: Role | None, version: Ver
             review.submit(actor, draft_id, number)
             st.rerun()
         if version.status == Status.IN_REVIEW and role in (Role.OWNER, Role.REVIEWER):
+            override = ""
+            if version.open_blocks and role == Role.OWNER:
+                override = st.text_input("Approve despite the moderation block, because…", key=f"override-{number}")
             if buttons[0].button("✅ Approve"):
-                review.approve(actor, draft_id, number)
+                review.approve(actor, draft_id, number, override=override)
                 st.rerun()
             if buttons[1].button("✏️ Request changes"):
                 review.request_changes(actor, draft_id, number)
