@@ -35,6 +35,8 @@ class Rule:
     matchers: tuple[re.Pattern[str], ...]
     near: re.Pattern[str] | None
     unless: re.Pattern[str] | None
+    whole_text: bool = False
+    """`near` and `unless` read the whole text, not just the sentence (a claim's disclaimer may follow it)."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,7 @@ def compile_rules(data: dict[str, object], language: str, source: str) -> tuple[
                 id=str(raw.get("id", f"rule{index + 1}")), language=language,
                 category=SafetyCategory(raw["category"]), severity=Severity(raw["severity"]),
                 reason=str(raw["reason"]), matchers=tuple(matchers), near=_alternation(raw.get("near", [])),
-                unless=_alternation(raw.get("unless", [])),
+                unless=_alternation(raw.get("unless", [])), whole_text=raw.get("scope", "sentence") == "text",
             ))  # fmt: skip
         except (KeyError, ValueError, re.error) as exc:
             raise ModerationError(
@@ -154,7 +156,7 @@ def match(normalised: Normalised, rules: tuple[Rule, ...] | list[Rule], allow: r
         for found in pattern.finditer(blanked.text):
             if found.end() == found.start():
                 continue
-            sentence = _sentence(view.text, found.start(), found.end())
+            sentence = view.text if rule.whole_text else _sentence(view.text, found.start(), found.end())
             if rule.near is not None and not rule.near.search(sentence):
                 continue
             if rule.unless is not None and rule.unless.search(sentence):

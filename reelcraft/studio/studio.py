@@ -109,11 +109,26 @@ class Studio:
 
         text = check_brief(brief)
         lang = parse_language(language) if language else detect_language(text)
+        self._screen_brief(text, parse_platform(platform))
         mode = self.settings.trends.in_prompt
         inp = ScriptInput(brief=text, language=lang, platform=parse_platform(platform),
                           duration=check_duration(duration), trending=self._trending(text) if trends else None,
                           trends_in_prompt=mode == "on" or (mode == "auto" and self.settings.llm.provider != "local"))
         return write_script(inp, self.deps)
+
+    def _screen_brief(self, brief: str, platform: Platform) -> None:
+        """A brief that asks for what the policy blocks (a dangerous challenge, a threat) is refused before the
+        writer spends a minute on it; the script is checked again in full before anything renders."""
+        from reelcraft.errors import ModerationBlocked
+        from reelcraft.safety.check import check_text, describe
+        from reelcraft.studio.pipeline import moderation_policy
+
+        policy = moderation_policy(self.settings, self.brand, platform)
+        blocked = [f for f in check_text(brief, policy, field="brief") if f.severity.value == "block"]
+        if blocked:
+            raise ModerationBlocked(f"the brief asks for what the {policy.name} policy blocks: "
+                                    + "; ".join(describe(f) for f in blocked[:4]),
+                                    "ask for the video without it", flags=blocked, policy=policy.name)  # fmt: skip
 
     def _trending(self, brief: str) -> TrendsOutput | None:
         """Trends near the brief, or None when nothing was ingested; a broken store warns, never blocks
