@@ -22,7 +22,7 @@ from reelcraft.cli.trends import trends_app
 from reelcraft.cli.visuals import visuals_app
 from reelcraft.config import Settings
 from reelcraft.errors import ReelcraftError
-from reelcraft.plan import DraftSceneVisual
+from reelcraft.plan import Draft, DraftSceneVisual
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Turn a short-video idea into a video.")
 console = Console(stderr=True)
@@ -72,6 +72,43 @@ def make(
                                   trends=trends, aspect=aspect, caption_style=style, brand=brand)
     except ReelcraftError as exc:
         fail_with(exc)
+    _report(draft, output, started)
+
+
+@app.command()
+def render(
+    plan_file: Annotated[Path, typer.Argument(help="A plan as JSON (`reelcraft plan`, edited by hand)")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the MP4")] = Path("reelcraft.mp4"),
+    media: Annotated[Path | None, typer.Option(help="Folder of your photos and clips")] = None,
+    voice: Annotated[str | None, typer.Option(help="Voice name for the TTS engine")] = None,
+    profile: Annotated[str, typer.Option(help="final (1080p) or preview (half size, fast)")] = "final",
+) -> None:
+    """Render a plan you wrote or edited (its texts are moderated first, like every draft)."""
+    from pydantic import ValidationError
+
+    from reelcraft.errors import validation_problems
+    from reelcraft.plan import VideoPlan
+    from reelcraft.studio import Studio
+
+    started = time.perf_counter()
+    try:
+        plan = VideoPlan.model_validate_json(plan_file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        fail("plan", f"cannot read {plan_file}: {exc}", "pass the JSON file `reelcraft plan` wrote")
+    except ValidationError as exc:
+        fail("plan", f"{plan_file} is not a valid plan: {'; '.join(validation_problems(exc, 4))}",
+             "fix those fields, or write a new plan with `reelcraft plan`")  # fmt: skip
+    try:
+        with StageProgress(console) as progress:
+            draft = Studio(Settings(), progress=progress).render(plan, media_dir=media, voice=voice, profile=profile,
+                                                                 brief=plan.title)  # fmt: skip
+    except ReelcraftError as exc:
+        fail_with(exc)
+    _report(draft, output, started)
+
+
+def _report(draft: Draft, output: Path, started: float) -> None:
+    """Copy the draft's files next to `output` and say what was made (and what moderation found)."""
     assert draft.outputs is not None
     output.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(draft.outputs.video, output)

@@ -416,10 +416,13 @@ class ReviewService:
             policy = read_policy(text, f"project {project_id}'s policy")
         else:
             policy = preset(draft.policy) if draft.policy else platform_policy(draft.plan.platform)
-        flags = list(draft.flags)
-        seen = {(f.field, f.scene, f.span, f.category) for f in flags}
-        flags += [f for f in check_plan(draft.plan, policy) if (f.field, f.scene, f.span, f.category) not in seen]
-        return {"policy": policy.name, "flags": [f.model_dump(mode="json") for f in flags]}
+        rank = {Severity.WARN: 1, Severity.FIX: 2, Severity.BLOCK: 3}
+        flags = {(f.field, f.scene, f.span, f.category, f.status): f for f in draft.flags}
+        for found in check_plan(draft.plan, policy):  # the project's policy may weigh a finding more
+            key = (found.field, found.scene, found.span, found.category, "open")
+            if key not in flags or rank[found.severity] > rank[flags[key].severity]:
+                flags[key] = found
+        return {"policy": policy.name, "flags": [f.model_dump(mode="json") for f in flags.values()]}
 
     def set_policy(self, actor: Actor, project_id: str, text: str | None) -> None:
         """The project's own moderation policy (TOML text, docs/moderation.md), checked before it is kept; None

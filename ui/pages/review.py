@@ -179,7 +179,7 @@ def show_draft(review: ReviewService, actor: Actor, draft_id: str) -> None:
         if previous is not None:
             st.markdown(f"**v{previous.number}** · {STATUS_BADGES[previous.status]} · by {previous.created_by}")
             st.video(str(previous.file("video.mp4")))
-            scene_table(previous.plan, None)
+            scene_table(previous.plan, None, previous.flags)
     with right_col:
         st.markdown(f"**v{current.number}** · {STATUS_BADGES[current.status]} · by {current.created_by}")
         if current.note:
