@@ -95,7 +95,7 @@ def check_texts(inp: ModerationInput, deps: Deps | None = None) -> ModerationOut
     began = time.perf_counter()
     policy = resolve_policy(inp.policy, inp.platform)
     per_text = [check_text(item, policy) for item in inp.texts]
-    if deps is not None and inp.semantic and policy.semantic:
+    if deps is not None and inp.semantic and policy.semantic and calibrated(deps):
         quiet = [i for i, found in enumerate(per_text) if not found and inp.texts[i].text.strip()]
         for index, flag in zip(quiet, semantic_flags([inp.texts[i] for i in quiet], deps, policy), strict=True):
             if flag is not None:
@@ -116,11 +116,20 @@ class _Prototypes:
 _PROTOTYPES: dict[str, _Prototypes] = {}
 
 
+def _prototype_data() -> dict[str, Any]:
+    return tomllib.loads(resources.files("reelcraft.safety").joinpath("data", "prototypes.toml").read_text("utf-8"))
+
+
+def calibrated(deps: Deps) -> bool:
+    """Whether the configured embedder has a threshold (the hashing stand-in for tests has none)."""
+    return deps.settings.trends.embedder == "e5-small" or deps.embedder().name in _prototype_data()["calibration"]
+
+
 def prototypes(deps: Deps) -> _Prototypes:
     """The category descriptions (safety/data/prototypes.toml) embedded once per process and embedder."""
     embedder = deps.embedder()
     if embedder.name not in _PROTOTYPES:
-        data = tomllib.loads(resources.files("reelcraft.safety").joinpath("data", "prototypes.toml").read_text("utf-8"))
+        data = _prototype_data()
         categories, descriptions, vectors = [], [], []
         for key, value in data.items():
             if key in ("harmless", "calibration"):
@@ -131,7 +140,7 @@ def prototypes(deps: Deps) -> _Prototypes:
             vectors.append(_unit(embedder.passages(list(texts))))
         harmless = _unit(embedder.passages([*data["harmless"]["en"], *data["harmless"]["zh"]]))
         _PROTOTYPES[embedder.name] = _Prototypes(tuple(categories), tuple(descriptions), tuple(vectors), harmless,
-                                                 float(data["calibration"]["threshold"]))  # fmt: skip
+                                                 float(data["calibration"][embedder.name]))  # fmt: skip
     return _PROTOTYPES[embedder.name]
 
 
@@ -289,7 +298,7 @@ def moderate_plan(plan: VideoPlan, deps: Deps, policy: Policy | None = None) -> 
                                 "change those words in the brief or the script, or use a policy that allows them",
                                 flags=[*blocked, *fixed, *[f for f in flags if f not in blocked]],
                                 policy=policy.name)  # fmt: skip
-    if policy.semantic:
+    if policy.semantic and calibrated(deps):
         flagged = {(f.field, f.scene) for f in [*flags, *fixed]}
         quiet = [t for t in plan_texts(plan) if (t.field, t.scene) not in flagged and t.text.strip()]
         try:
