@@ -3,7 +3,9 @@ a 30 s script.
 
 1. tests/data/moderation/labelled.jsonl (402 short texts, en/zh; written and committed before the checker was
    tuned): each text is checked under the default (TikTok) policy, once with the lexicons and personal-data
-   patterns alone and once with the embedder too. Per item:
+   patterns alone and once with the classifier (e5 embeddings, scripts/train_moderation.py) too. The same for
+   heldout.jsonl and heldout2.jsonl (written apart, never tuned or trained on): the honest estimate for texts
+   the checker has not seen. Per item:
    - a harmful item is found when a finding's category is one of its labels (minors also counts as sexual);
    - precision = found / (found + harmless items flagged + harmful items flagged only under other categories);
    - recall = found / harmful items; recall_block = share of `block` items that get a `block` finding;
@@ -13,10 +15,10 @@ a 30 s script.
 3. Speed: a 30 s script (title, hook, 6 scenes of narration and on-screen text, hashtags, call to action), checked
    with the embedder warm, in English and in Chinese: the median of 5 runs.
 
-`--calibrate` prints the embedder's threshold sweep that chose safety/data/prototypes.toml's threshold.
+The classifier's own cross-validation (on its training texts) is in reelcraft/safety/data/classifier.json.
 Last line JSON: {"precision", "recall", "recall_block", "false_positive_rate", "n"} (with the embedder).
 
-    python tests/bench/moderation.py [--calibrate]
+    python tests/bench/moderation.py
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE.parent))
 
 LABELLED = ROOT / "tests" / "data" / "moderation" / "labelled.jsonl"
+HELDOUT = ROOT / "tests" / "data" / "moderation" / "heldout.jsonl"
 
 SCRIPT_EN = {
     "title": "Budget morning routine for college students",
@@ -117,12 +120,11 @@ def trending_titles() -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--calibrate", action="store_true", help="print the embedder threshold sweep")
-    args = parser.parse_args()
+    parser.parse_args()
 
     from reelcraft.config import Settings
     from reelcraft.tools.deps import Deps
-    from reelcraft.tools.moderation import ModerationInput, TextToCheck, check_texts, semantic_scores
+    from reelcraft.tools.moderation import ModerationInput, TextToCheck, check_texts, classifier_scores
 
     deps = Deps.from_settings(Settings())
     rows = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -134,7 +136,7 @@ def main() -> None:
                for r in rows]  # fmt: skip
     lexicon_s = time.perf_counter() - started
     started = time.perf_counter()
-    semantic_scores(["warm up"], deps)
+    classifier_scores(["warm up"], deps)
     warm_s = time.perf_counter() - started
     started = time.perf_counter()
     combined = [check_texts(ModerationInput(texts=[TextToCheck(text=r["text"])]), deps).findings for r in rows]
@@ -142,7 +144,7 @@ def main() -> None:
 
     print(f"\n{'checker':<28}{'precision':>10}{'recall':>8}{'recall_block':>14}{'FPR':>7}{'s/text':>9}")
     for name, results, seconds in (("lexicons + patterns", lexicon, lexicon_s),
-                                   ("+ embedder (warn only)", combined, combined_s)):  # fmt: skip
+                                   ("+ classifier", combined, combined_s)):  # fmt: skip
         s = score(rows, results)
         print(f"{name:<28}{s['precision']:>10}{s['recall']:>8}{s['recall_block']:>14}{s['false_positive_rate']:>7}"
               f"{seconds / len(rows):>9.4f}")  # fmt: skip
@@ -172,6 +174,29 @@ def main() -> None:
             print(f"  {row['id']} {row['severity']:<5} {sorted(gold) or 'harmless'} → "
                   f"{[(f.category.value, f.severity.value) for f in flags]}: {row['text'][:80]}")  # fmt: skip
 
+    held = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines() if line.strip()]
+    held_lexicon = [check_texts(ModerationInput(texts=[TextToCheck(text=r["text"])], semantic=False)).findings
+                    for r in held]  # fmt: skip
+    held_combined = [check_texts(ModerationInput(texts=[TextToCheck(text=r["text"])]), deps).findings for r in held]
+    print(f"\nheld-out set ({len(held)} texts, never tuned on):")
+    print(f"{'checker':<28}{'precision':>10}{'recall':>8}{'recall_block':>14}{'FPR':>7}")
+    for name, results in (("lexicons + patterns", held_lexicon), ("+ classifier", held_combined)):
+        s = score(held, results)
+        print(f"{name:<28}{s['precision']:>10}{s['recall']:>8}{s['recall_block']:>14}{s['false_positive_rate']:>7}")
+    for language in ("en", "zh"):
+        pick = [i for i, r in enumerate(held) if r["language"] == language]
+        s = score([held[i] for i in pick], [held_combined[i] for i in pick])
+        print(f"  {language}: {s}")
+    print("held-out misses and false alarms:")
+    for row, flags in zip(held, held_combined, strict=True):
+        gold = set(row["categories"])
+        got = {f.category.value for f in flags}
+        if (gold and not got & (gold | ({"sexual"} if "minors" in gold else set()))) or (not gold and flags) \
+                or (row["severity"] == "block" and not any(f.severity.value == "block" for f in flags)):  # fmt: skip
+            print(f"  {row['id']} {row['severity']:<5} {sorted(gold) or 'harmless'} → "
+                  f"{[(f.category.value, f.severity.value) for f in flags]}: {row['text'][:80]}")  # fmt: skip
+    print(f"held-out: {json.dumps(score(held, held_combined))}")
+
     titles = trending_titles()
     started = time.perf_counter()
     outcomes = [check_texts(ModerationInput(texts=[TextToCheck(text=t, field="title")]), deps) for t in titles]
@@ -194,22 +219,6 @@ def main() -> None:
             runs.append(time.perf_counter() - started)
         print(f"30 s script ({name}, {len(texts)} texts): {statistics.median(runs):.3f} s median of 5 "
               f"(embedder warm); findings: {len(out.findings)}")  # fmt: skip
-
-    if args.calibrate:
-        from reelcraft.tools.moderation import prototypes
-
-        threshold = prototypes(deps).threshold
-        harmful = [bool(r["categories"]) for r in rows]
-        quiet = [i for i, flags in enumerate(lexicon) if not flags]
-        scores, _ = semantic_scores([rows[i]["text"] for i in quiet], deps)
-        title_scores, _ = semantic_scores(titles, deps)
-        print(f"\nembedder threshold sweep (now {threshold}) on the texts the lexicons pass:")
-        for candidate in (0.02, 0.026, 0.03, 0.035, 0.04, 0.045):
-            best = scores.max(axis=1)
-            adds_true = sum(best[k] >= candidate and harmful[i] for k, i in enumerate(quiet))
-            adds_false = sum(best[k] >= candidate and not harmful[i] for k, i in enumerate(quiet))
-            share = float((title_scores.max(axis=1) >= candidate).mean())
-            print(f"  {candidate:.3f}: adds {adds_true} true, {adds_false} false; flags {share:.1%} of titles")
 
     print(json.dumps(score(rows, combined)))
 
