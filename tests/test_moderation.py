@@ -63,7 +63,8 @@ def test_personal_data_is_found_by_its_shape_and_checksums() -> None:
     assert all(v and v[0][0] == "personal_data" for v in kinds.values()), kinds
     assert kinds["身份证 110105199003071239"] == [("personal_data", "block")]
     assert kinds["call me at 415-555-0132"] == [("personal_data", "warn")]
-    assert findings("身份证 110105199003071238") == []  # wrong check digit: not an ID number
+    assert findings("幸运数字 110105199003071238") == []  # wrong check digit, and not called an ID: not one
+    assert findings("身份证 110105199003071238")[0][:2] == ("personal_data", "block")  # called one: it is one
     assert findings("card 4111 1111 1111 1112") == []  # fails Luhn
 
 

@@ -32,9 +32,12 @@ HANDLE = _rule("handle", Severity.WARN,
 ID_NUMBER = _rule("id_number", Severity.BLOCK, "a Chinese resident ID number: never publish one")
 BANK_CARD = _rule("bank_card", Severity.BLOCK, "a bank-card number: never publish one")
 SSN = _rule("ssn", Severity.BLOCK, "a social-security number: never publish one")
+GOVERNMENT_ID = _rule("government_id", Severity.BLOCK,
+                      "a passport, driving-licence or national-insurance number: never publish one")
+BANK_ACCOUNT = _rule("bank_account", Severity.BLOCK, "a bank account or routing number: never publish one")
 HOME_ADDRESS = _rule("home_address", Severity.BLOCK, "a home address: it tells viewers where someone lives")
 ADDRESS = _rule("address", Severity.WARN, "a street address: fine for a shop, not for a home")
-RULES = (PHONE, EMAIL, HANDLE, ID_NUMBER, BANK_CARD, SSN, HOME_ADDRESS, ADDRESS)
+RULES = (PHONE, EMAIL, HANDLE, ID_NUMBER, BANK_CARD, SSN, GOVERNMENT_ID, BANK_ACCOUNT, HOME_ADDRESS, ADDRESS)
 
 _CN_DIGITS = str.maketrans("零〇一二三四五六七八九幺两", "0012345678912")
 _EMAIL = re.compile(r"[a-z0-9][a-z0-9._%+-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
@@ -53,12 +56,21 @@ _FORMATTED_PHONE = re.compile(
 )
 _DIGIT_RUN = re.compile(r"(?<!\d)(?<!\d[.,])\d(?:\d|[\s-](?=\d)){12,22}(?!\d|[.,]\d)")
 _ID = re.compile(r"(?<!\d)[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dx](?![\dx])")
+_GOVERNMENT_ID = re.compile(
+    r"(?:passport|driver'?s licen[cs]e|driving licen[cs]e|licen[cs]e number|护照|驾驶证|驾照)"
+    r"(?:[\s,]*(?:number|no\.?|#|号码?))?\s*[:：is]*\s*([a-z]{0,2}\d[\d-]{5,14}\d)(?![\d])"
+    r"|(?:national insurance(?: number)?|ni number)\s*[:：is]*\s*[a-z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[a-d]\b"
+)
+_BANK_ACCOUNT = re.compile(
+    r"(?:bank account|account (?:number|no\.?)|acct|routing(?: number)?|sort code|iban|银行账号|账号)\s*[:：#is]*\s*"
+    r"(?:[a-z]{2}\d{2}\s?)?\d[\d\s-]{5,30}\d"
+)
 _SSN = re.compile(r"(?<!\d)(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?!\d)")
 _NOT_PERSONAL = re.compile(
     r"(order|tracking|invoice|ref|reference|isbn|serial|sku|model|订单|单号|运单|快递|编号|货号|型号)[\s#:：号]*$"
 )
 _STREET = (r"street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|court|ct|way|place|pl|terrace|close"
-           r"|crescent|parkway|pkwy|highway|hwy|row|square|sq|gardens")  # fmt: skip
+           r"|crescent|parkway|pkwy|highway|hwy|square|gardens")  # fmt: skip
 _EN_ADDRESS = re.compile(
     rf"(?<![\w$£€¥])\d{{1,5}}[a-z]?\s+(?:[a-z][a-z'.-]*\s+){{1,3}}(?:{_STREET})\b\.?"
     r"(?:,?\s*(?:apt|apartment|unit|suite|flat|fl|floor|#)\.?\s*#?\s*\w+)?"
@@ -66,7 +78,12 @@ _EN_ADDRESS = re.compile(
 )
 _EN_HOME = re.compile(
     r"\b(apt|apartment|unit|flat|my (house|home|place|address)|i live|she lives|he lives|they live|lives at|live at"
-    r"|home address|her address|his address|come (to|by) my|find me at|my door)\b"
+    r"|home address|house address|her address|his address|come (to|by) my|find me at|my door|our new (house|home|place)"
+    r"|doxx\w*|mom's place|dad's place|where (she|he) lives)\b"
+)
+_ZH_UNIT = re.compile(
+    r"[\u4e00-\u9fff][\u4e00-\u9fff\d]{0,10}(?:小区|花园|公寓|大厦|家园|苑|村|路|街|道)[\d一二三四五六七八九十]+(?:号|栋|幢|号楼)?"
+    r"(?:[\d一二三四五六七八九十]+(?:号楼|栋|幢|单元|楼|层))*[\d]{3,4}(?:室|号)?"
 )
 _ZH_ADDRESS = re.compile(
     r"[\u4e00-\u9fff]{0,12}(?:省|市|区|县|镇|乡)[\u4e00-\u9fff\d]{0,16}(?:路|街|大道|道|巷|弄|胡同|村|里)"
@@ -74,6 +91,9 @@ _ZH_ADDRESS = re.compile(
     r"(?:[\d一二三四五六七八九十零〇a-z]+(?:号楼|栋|幢|座|单元|楼|层|室|号|户))*(?:\d+(?:室|号)?)?"
 )
 _ZH_HOME = re.compile(r"(单元|室|户|号楼|栋|幢|家住|我家|他家|她家|住在|住址|家庭住址|家的地址|上门找)")
+_ID_WORDS = re.compile(r"(身份证|证件号|id number|id no)")
+_CARD_WORDS = re.compile(r"(卡号|银行卡|这张卡|card number|card no|debit card|credit card)")
+"""A number said to be an ID or a card is one, even with a wrong check digit: the viewer still reads it."""
 _DATE = re.compile(r"(?<!\d)(\d{1,2}[-/. ]\d{1,2}[-/. ]((19|20)\d{2}|\d{2})|(19|20)\d{2}[-/. ]\d{1,2}[-/. ]\d{1,2}"
                    r"|\d{1,2}[-/. ](19|20)\d{2})(?!\d)")
 _CARD_PREFIX = re.compile(r"^(4|5[1-5]|2(2[2-9]|[3-6]\d|7[01]|720)|3[47]|6011|65|62|35|60|9)")
@@ -131,13 +151,19 @@ def find_personal(normalised: Normalised) -> list[Hit]:
         compact = re.sub(r"[\s-]", "", found.group())
         if _NOT_PERSONAL.search(_before(text, found.start())):
             continue
-        if _ID.fullmatch(compact) and _cn_id(compact):
+        said = _before(text, found.start(), 16)
+        if _ID.fullmatch(compact) and (_cn_id(compact) or _ID_WORDS.search(said)):
             add(ID_NUMBER, found.start(), found.end())
-        elif 15 <= len(compact) <= 19 and _luhn(compact) and _CARD_PREFIX.match(compact):
+        elif 15 <= len(compact) <= 19 and ((_luhn(compact) and _CARD_PREFIX.match(compact))
+                                            or _CARD_WORDS.search(said)):  # fmt: skip
             add(BANK_CARD, found.start(), found.end())
     for found in _ID.finditer(text):
-        if _cn_id(found.group()) and not _NOT_PERSONAL.search(_before(text, found.start())):
+        known = _cn_id(found.group()) or _ID_WORDS.search(_before(text, found.start(), 16))
+        if known and not _NOT_PERSONAL.search(_before(text, found.start())):
             add(ID_NUMBER, found.start(), found.end())
+    for pattern, rule in ((_GOVERNMENT_ID, GOVERNMENT_ID), (_BANK_ACCOUNT, BANK_ACCOUNT)):
+        for found in pattern.finditer(text):
+            add(rule, found.start(), found.end())
     for found in _SSN.finditer(text):
         if not _NOT_PERSONAL.search(_before(text, found.start())):
             add(SSN, found.start(), found.end())
@@ -159,7 +185,12 @@ def find_personal(normalised: Normalised) -> list[Hit]:
                     add(PHONE, found.start, found.end)
     for found in _EN_ADDRESS.finditer(text):
         home = _EN_HOME.search(text[max(0, found.start() - 40):found.end() + 20])
-        add(HOME_ADDRESS if home else ADDRESS, found.start(), found.end())
+        if home:
+            add(HOME_ADDRESS, found.start(), found.end())
+        elif "," in found.group() or re.search(r"\d{5}|[a-z]\d[a-z\d]?\s*\d[a-z]{2}$", found.group()):
+            add(ADDRESS, found.start(), found.end())  # a number and a street alone ("100 three-pointers in a row") pass
+    for found in _ZH_UNIT.finditer(text):  # a flat: building and room numbers are a home
+        add(HOME_ADDRESS, found.start(), found.end())
     for found in _ZH_ADDRESS.finditer(text):
         home = _ZH_HOME.search(text[max(0, found.start() - 8):found.end() + 8])
         add(HOME_ADDRESS if home else ADDRESS, found.start(), found.end())
