@@ -37,7 +37,7 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE.parent))
 
 LABELLED = ROOT / "tests" / "data" / "moderation" / "labelled.jsonl"
-HELDOUT = ROOT / "tests" / "data" / "moderation" / "heldout.jsonl"
+HELDOUT_SETS = [ROOT / "tests" / "data" / "moderation" / name for name in ("heldout.jsonl", "heldout2.jsonl")]
 
 SCRIPT_EN = {
     "title": "Budget morning routine for college students",
@@ -174,28 +174,30 @@ def main() -> None:
             print(f"  {row['id']} {row['severity']:<5} {sorted(gold) or 'harmless'} → "
                   f"{[(f.category.value, f.severity.value) for f in flags]}: {row['text'][:80]}")  # fmt: skip
 
-    held = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines() if line.strip()]
-    held_lexicon = [check_texts(ModerationInput(texts=[TextToCheck(text=r["text"])], semantic=False)).findings
-                    for r in held]  # fmt: skip
-    held_combined = [check_texts(ModerationInput(texts=[TextToCheck(text=r["text"])]), deps).findings for r in held]
-    print(f"\nheld-out set ({len(held)} texts, never tuned on):")
-    print(f"{'checker':<28}{'precision':>10}{'recall':>8}{'recall_block':>14}{'FPR':>7}")
-    for name, results in (("lexicons + patterns", held_lexicon), ("+ classifier", held_combined)):
-        s = score(held, results)
-        print(f"{name:<28}{s['precision']:>10}{s['recall']:>8}{s['recall_block']:>14}{s['false_positive_rate']:>7}")
-    for language in ("en", "zh"):
-        pick = [i for i, r in enumerate(held) if r["language"] == language]
-        s = score([held[i] for i in pick], [held_combined[i] for i in pick])
-        print(f"  {language}: {s}")
-    print("held-out misses and false alarms:")
-    for row, flags in zip(held, held_combined, strict=True):
-        gold = set(row["categories"])
-        got = {f.category.value for f in flags}
-        if (gold and not got & (gold | ({"sexual"} if "minors" in gold else set()))) or (not gold and flags) \
-                or (row["severity"] == "block" and not any(f.severity.value == "block" for f in flags)):  # fmt: skip
-            print(f"  {row['id']} {row['severity']:<5} {sorted(gold) or 'harmless'} → "
-                  f"{[(f.category.value, f.severity.value) for f in flags]}: {row['text'][:80]}")  # fmt: skip
-    print(f"held-out: {json.dumps(score(held, held_combined))}")
+    for path in HELDOUT_SETS:
+        held = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        held_lexicon = [check_texts(ModerationInput(texts=[TextToCheck(text=r["text"])], semantic=False)).findings
+                        for r in held]  # fmt: skip
+        held_combined = [check_texts(ModerationInput(texts=[TextToCheck(text=r["text"])]), deps).findings
+                         for r in held]  # fmt: skip
+        print(f"\nheld-out {path.name} ({len(held)} texts, never tuned or trained on):")
+        print(f"{'checker':<28}{'precision':>10}{'recall':>8}{'recall_block':>14}{'FPR':>7}")
+        for name, results in (("lexicons + patterns", held_lexicon), ("+ classifier", held_combined)):
+            s = score(held, results)
+            print(f"{name:<28}{s['precision']:>10}{s['recall']:>8}{s['recall_block']:>14}"
+                  f"{s['false_positive_rate']:>7}")  # fmt: skip
+        for language in ("en", "zh"):
+            pick = [i for i, r in enumerate(held) if r["language"] == language]
+            print(f"  {language}: {score([held[i] for i in pick], [held_combined[i] for i in pick])}")
+        print("  misses and false alarms:")
+        for row, flags in zip(held, held_combined, strict=True):
+            gold = set(row["categories"])
+            got = {f.category.value for f in flags}
+            if (gold and not got & (gold | ({"sexual"} if "minors" in gold else set()))) or (not gold and flags) \
+                    or (row["severity"] == "block" and not any(f.severity.value == "block" for f in flags)):  # fmt: skip
+                print(f"    {row['id']} {row['severity']:<5} {sorted(gold) or 'harmless'} → "
+                      f"{[(f.category.value, f.severity.value) for f in flags]}: {row['text'][:80]}")  # fmt: skip
+        print(f"{path.stem}: {json.dumps(score(held, held_combined))}")
 
     titles = trending_titles()
     started = time.perf_counter()
