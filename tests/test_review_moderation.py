@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_review_store import rendered
 
 from helpers import EN_PLAN
 from reelcraft.errors import AccessDenied, ReviewError
 from reelcraft.plan import ModerationFlag, SafetyCategory, Severity, VideoPlan
 from reelcraft.review.service import ReviewService
 from reelcraft.review.tables import Status
-from test_review_store import rendered
 
 STRICT = '[policy]\nname = "acme"\n[severity]\nclaims = "block"\n'
 

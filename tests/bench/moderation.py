@@ -193,8 +193,9 @@ def main() -> None:
         for row, flags in zip(held, held_combined, strict=True):
             gold = set(row["categories"])
             got = {f.category.value for f in flags}
-            if (gold and not got & (gold | ({"sexual"} if "minors" in gold else set()))) or (not gold and flags) \
-                    or (row["severity"] == "block" and not any(f.severity.value == "block" for f in flags)):  # fmt: skip
+            missed = bool(gold) and not got & (gold | ({"sexual"} if "minors" in gold else set()))
+            unblocked = row["severity"] == "block" and not any(f.severity.value == "block" for f in flags)
+            if missed or unblocked or (not gold and flags):
                 print(f"    {row['id']} {row['severity']:<5} {sorted(gold) or 'harmless'} → "
                       f"{[(f.category.value, f.severity.value) for f in flags]}: {row['text'][:80]}")  # fmt: skip
         print(f"{path.stem}: {json.dumps(score(held, held_combined))}")
