@@ -14,9 +14,9 @@ from reelcraft.errors import ModerationBlocked, ModerationError
 from reelcraft.models.llm import ScriptedChatModel
 from reelcraft.plan import SafetyCategory, Severity, VideoPlan
 from reelcraft.safety.check import check_text
-from reelcraft.safety.policy import preset, read_policy
+from reelcraft.safety.policy import Policy, preset, read_policy
 from reelcraft.tools.deps import Deps
-from reelcraft.tools.moderation import ModerationInput, TextToCheck, check_texts, moderate_plan
+from reelcraft.tools.moderation import ModerationInput, TextToCheck, check_texts, classifier_setting, moderate_plan
 
 TIKTOK = preset("tiktok")
 
@@ -160,11 +160,26 @@ def test_a_phone_number_on_screen_is_recorded_as_a_warning(settings: Settings) -
     assert any("415-555-0132" in w for w in deps.warnings)
 
 
-def test_the_embedder_flags_what_the_word_lists_miss_as_a_warning_only(settings: Settings) -> None:
+def test_the_classifier_blocks_what_the_word_lists_miss_and_passes_a_plain_line(settings: Settings) -> None:
     deps = Deps.from_settings(settings)
     out = check_texts(ModerationInput(texts=[
         TextToCheck(text="Skip breakfast and lunch, hunger means it is working, thinner by Friday"),
         TextToCheck(text="Overnight oats cost fifty cents and keep you full until lunch."),
+        TextToCheck(text="Pack the kids' lunchboxes the night before to save the morning"),
     ]), deps)  # fmt: skip
-    assert all(f.severity == Severity.WARN for f in out.findings)
-    assert [f.span for f in out.findings if "oats" in f.span] == []
+    assert [(f.category.value, f.severity.value) for f in out.findings] == [("self_harm", "block")]
+    assert "reads as" in out.findings[0].reason
+
+
+def test_a_policy_can_only_soften_what_the_classifier_says_unless_it_names_the_classifier() -> None:
+    plain = Policy(name="t", severity={})
+    assert classifier_setting(plain, SafetyCategory.VIOLENCE, Severity.BLOCK) == Severity.BLOCK
+    # minors always block for the word lists; the classifier's minors head fires on any child, so it warns
+    assert classifier_setting(plain, SafetyCategory.MINORS, Severity.WARN) == Severity.WARN
+    strict = Policy(name="t", severity={"spam": Severity.BLOCK, "hate": Severity.WARN, "drugs_weapons": "off"})
+    assert classifier_setting(strict, SafetyCategory.SPAM, Severity.WARN) == Severity.WARN
+    assert classifier_setting(strict, SafetyCategory.HATE, Severity.BLOCK) == Severity.WARN
+    assert classifier_setting(strict, SafetyCategory.DRUGS_WEAPONS, Severity.BLOCK) is None
+    named = Policy(name="t", severity={"spam.classifier": Severity.BLOCK, "violence.classifier": "off"})
+    assert classifier_setting(named, SafetyCategory.SPAM, Severity.WARN) == Severity.BLOCK
+    assert classifier_setting(named, SafetyCategory.VIOLENCE, Severity.BLOCK) is None

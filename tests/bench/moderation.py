@@ -4,13 +4,14 @@ a 30 s script.
 1. tests/data/moderation/labelled.jsonl (402 short texts, en/zh; written and committed before the checker was
    tuned): each text is checked under the default (TikTok) policy, once with the lexicons and personal-data
    patterns alone and once with the classifier (e5 embeddings, scripts/train_moderation.py) too. The same for
-   heldout.jsonl and heldout2.jsonl (written apart, never tuned or trained on): the honest estimate for texts
-   the checker has not seen. Per item:
+   heldout.jsonl, heldout2.jsonl and heldout3.jsonl (written apart, never tuned or trained on): the honest
+   estimate for texts the checker has not seen. Per item:
    - a harmful item is found when a finding's category is one of its labels (minors also counts as sexual);
    - precision = found / (found + harmless items flagged + harmful items flagged only under other categories);
    - recall = found / harmful items; recall_block = share of `block` items that get a `block` finding;
    - false_positive_rate = share of harmless items (traps included) with any finding.
-2. The real YouTube trending titles in ../shared/data/trends (GB and CA, 1,546 rows): the share flagged `block`,
+2. Ordinary creator lines (the test plans, the scripts below, the real briefs): how many are flagged at all.
+   The real YouTube trending titles in ../shared/data/trends (GB and CA, 1,546 rows): the share flagged `block`,
    with every such title listed.
 3. Speed: a 30 s script (title, hook, 6 scenes of narration and on-screen text, hashtags, call to action), checked
    with the embedder warm, in English and in Chinese: the median of 5 runs.
@@ -37,7 +38,7 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE.parent))
 
 LABELLED = ROOT / "tests" / "data" / "moderation" / "labelled.jsonl"
-HELDOUT_SETS = [ROOT / "tests" / "data" / "moderation" / name for name in ("heldout.jsonl", "heldout2.jsonl")]
+HELDOUT_SETS = [ROOT / "tests" / "data" / "moderation" / name for name in ("heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl")]
 
 SCRIPT_EN = {
     "title": "Budget morning routine for college students",
@@ -106,6 +107,20 @@ def score(rows: list[dict], results: list[list]) -> dict:
         "false_positive_rate": round(false_pos / max(1, harmless), 3),
         "n": len(rows),
     }
+
+
+def ordinary_lines() -> list[str]:
+    """Harmless creator texts no moderation data was written from: the test plans, the scripts above, the briefs."""
+    from helpers import EN_PLAN, ZH_PLAN
+
+    texts = [t.text for script in (SCRIPT_EN, SCRIPT_ZH) for t in _plan_texts(script)]
+    for plan in (EN_PLAN, ZH_PLAN):
+        texts += [plan["title"], plan["hook"], plan["call_to_action"], *(s["voiceover"] for s in plan["scenes"])]
+    for name in ("real_briefs.json", "real_briefs_heldout.json", "script_quality_briefs.json"):
+        data = json.loads((ROOT / "tests" / "data" / name).read_text(encoding="utf-8"))
+        items = data if isinstance(data, list) else data.get("briefs", data.get("cases", []))
+        texts += [item if isinstance(item, str) else item.get("brief", "") for item in items]
+    return [t for t in texts if t.strip()]
 
 
 def trending_titles() -> list[str]:
@@ -199,6 +214,14 @@ def main() -> None:
                 print(f"    {row['id']} {row['severity']:<5} {sorted(gold) or 'harmless'} → "
                       f"{[(f.category.value, f.severity.value) for f in flags]}: {row['text'][:80]}")  # fmt: skip
         print(f"{path.stem}: {json.dumps(score(held, held_combined))}")
+
+    ordinary = ordinary_lines()
+    found = [check_texts(ModerationInput(texts=[TextToCheck(text=t)]), deps).findings for t in ordinary]
+    print(f"\nordinary creator lines (the test plans, the bench's scripts and the real briefs): {len(ordinary)}; "
+          f"flagged {sum(map(bool, found))}, blocked {sum(any(f.severity.value == 'block' for f in x) for x in found)}")
+    for text, flags in zip(ordinary, found, strict=True):
+        if flags:
+            print(f"  {[(f.category.value, f.severity.value) for f in flags]}: {text[:80]}")
 
     titles = trending_titles()
     started = time.perf_counter()
