@@ -4,8 +4,8 @@ a 30 s script.
 1. tests/data/moderation/labelled.jsonl (402 short texts, en/zh; written and committed before the checker was
    tuned): each text is checked under the default (TikTok) policy, once with the lexicons and personal-data
    patterns alone and once with the classifier (e5 embeddings, scripts/train_moderation.py) too. The same for
-   heldout.jsonl, heldout2.jsonl and heldout3.jsonl (written apart, never tuned or trained on): the honest
-   estimate for texts the checker has not seen. Per item:
+   heldout.jsonl … heldout4.jsonl (written apart, never trained on; tests/data/moderation/README.md says how
+   often each was looked at): the honest estimate for texts the checker has not seen. Per item:
    - a harmful item is found when a finding's category is one of its labels (minors also counts as sexual);
    - precision = found / (found + harmless items flagged + harmful items flagged only under other categories);
    - recall = found / harmful items; recall_block = share of `block` items that get a `block` finding;
@@ -38,7 +38,7 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE.parent))
 
 LABELLED = ROOT / "tests" / "data" / "moderation" / "labelled.jsonl"
-HELDOUT_SETS = [ROOT / "tests" / "data" / "moderation" / name for name in ("heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl")]
+HELDOUT_SETS = [ROOT / "tests" / "data" / "moderation" / name for name in ("heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl", "heldout4.jsonl")]
 
 SCRIPT_EN = {
     "title": "Budget morning routine for college students",
