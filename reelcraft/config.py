@@ -93,6 +93,13 @@ class ReviewSettings(BaseSettings):
     """Where versions' files live (one folder per project); None is `<home>/review/media`."""
 
 
+class BatchSettings(BaseSettings):
+    db_url: str | None = None
+    """SQLAlchemy URL of the batch job store; None is the review store's database (one store for a team)."""
+    queue: int = Field(default=1, ge=1, le=8)
+    """Plans written ahead of the render: 1 keeps one embedded model and one render busy with bounded memory."""
+
+
 class ModerationSettings(BaseSettings):
     policy: str = ""
     """A platform preset (tiktok, reels, shorts, douyin, bilibili) or a policy file's path; '' follows the draft's
@@ -130,6 +137,7 @@ class Settings(BaseSettings):
     stock: StockSettings = Field(default_factory=StockSettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
     moderation: ModerationSettings = Field(default_factory=ModerationSettings)
+    batch: BatchSettings = Field(default_factory=BatchSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -165,6 +173,10 @@ class Settings(BaseSettings):
     @property
     def review_db_url(self) -> str:
         return self.review.db_url or f"sqlite:///{self.home / 'review' / 'review.db'}"
+
+    @property
+    def batch_db_url(self) -> str:
+        return self.batch.db_url or self.review_db_url
 
     @property
     def review_media_dir(self) -> Path:

@@ -120,6 +120,13 @@ class StoreError(ReelcraftError):
     stage = "store"
 
 
+class BatchError(ReelcraftError):
+    """A batch file or a batch run cannot go on: a file with no brief column, an unknown batch, a cluster that
+    does not answer."""
+
+    stage = "batch"
+
+
 class ReviewError(ReelcraftError):
     """A team-review request the store refuses: who may do what, to which version, in which state."""
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reelcraft.config import Settings
-from reelcraft.errors import ConfigError
+from reelcraft.errors import ConfigError, ReelcraftError
 from reelcraft.storage.cache import AssetCache
 
 if TYPE_CHECKING:
@@ -44,6 +44,10 @@ class Deps:
     loading: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
     """Held while a lazy part is made: the chat page warms them in a thread while a turn may ask for them
     (two embedded models loaded at once would double the wait and the memory)."""
+    asking: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    """Held for each call to the chat model: a batch writes the next plan while the last one renders (and may
+    have a line rewritten by moderation), and llama.cpp contexts are not thread-safe. Copies of these Deps
+    (`for_item`) share it."""
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: object) -> Deps:
@@ -110,6 +114,16 @@ class Deps:
 
             self.embedding = get_embedder(self.settings.trends.embedder)
         return self.embedding
+
+    def for_item(self, progress: ProgressFn | None = None) -> Deps:
+        """These Deps for one piece of work running beside others: the same models, cache and locks (the lazy
+        ones are made first, so the copies share them), its own warnings and progress."""
+        for make in (self.chat_model, self.embedder):
+            try:
+                make()
+            except ReelcraftError:  # the stage that needs it says so, with its fix
+                continue
+        return replace(self, warnings=[], progress=progress or self.progress)
 
     def warn(self, stage: str, message: str) -> None:
         self.warnings.append(f"[{stage}] {message}")

@@ -80,7 +80,8 @@ def ask_valid(deps: Deps, model: Runnable[Any, Any], messages: list[BaseMessage]
     attempt = 0
     for attempt in range(1, attempts + 1):
         try:
-            result = model.invoke(messages)
+            with deps.asking:
+                result = model.invoke(messages)
         except AssertionError:  # a test's scripted model ran out of turns: let the test see it
             raise
         except Exception as exc:  # provider/network failure: not the model's fault, do not loop

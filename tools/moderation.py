@@ -28,6 +28,7 @@ from reelcraft.errors import ModerationBlocked, ModerationError, ReelcraftError
 from reelcraft.plan import Language, ModerationFlag, Platform, SafetyCategory, Severity, VideoPlan
 from reelcraft.prompts import load_prompt
 from reelcraft.safety import check as safety_check
+from reelcraft.safety import ngrams
 from reelcraft.safety.check import describe
 from reelcraft.safety.policy import Policy, platform_policy, preset
 from reelcraft.tools.deps import Deps
@@ -122,9 +123,13 @@ def _full_check(items: list[TextToCheck], policy: Policy, deps: Deps | None) -> 
 
 
 CLASSIFIER_MARGIN = 1.25
-"""How far over its threshold (from cross-validation on the training texts) the classifier's evidence must be.
+"""How far over its flag threshold (from cross-validation on the training texts) a category's evidence must be
+for a warning.
 Ordinary creator lines reached 1.09 at most ('I brew coffee in the dorm…' read as making drugs; 130 lines of
 the test plans and real briefs), so at 1.0 it would flag a morning routine; 1.25 leaves a margin."""
+NEVER_BLOCKED_BY_CLASSIFIER = frozenset({SafetyCategory.MINORS})
+"""The minors head fires on any mention of children (a parenting tip, a school run): only the word lists and
+patterns, which need a sexual term next to a child, block for minors; the classifier warns."""
 MIN_WORDS, MIN_HAN = 5, 10
 """Shorter texts (an on-screen label, a hashtag) are left to the word lists: the classifier, trained on sentences,
 read 'Free stretching' as an offer of sex."""
@@ -137,17 +142,26 @@ def long_enough(text: str) -> bool:
 
 @dataclass(frozen=True)
 class _Classifier:
-    """Logistic heads over e5 embeddings (scripts/train_moderation.py): one for `block`, one per category."""
+    """Logistic heads (scripts/train_moderation.py), one for `block` and one per category, twice: over e5
+    embeddings (what a text means) and over hashed character n-grams (the words it uses). Each head's two
+    probabilities are averaged."""
 
     embedder: str
     heads: tuple[str, ...]
     weights: np.ndarray
     biases: np.ndarray
+    ngram_weights: np.ndarray
+    ngram_biases: np.ndarray
+    idf: np.ndarray
     block_categories: tuple[str, ...]
     """The categories the classifier may block (personal data needs a pattern, a claim a rewrite)."""
     block_thresholds: np.ndarray
     flag_categories: tuple[str, ...]
     flag_thresholds: np.ndarray
+    alone_margin: float
+    """How far over its block threshold the evidence must be for the classifier to block with no word-list
+    finding: set in training so that it blocks at most `alone_fpr` of the harmless training texts
+    (cross-validated; classifier.json)."""
 
     def block_evidence(self, probabilities: np.ndarray) -> np.ndarray:
         """As scripts/train_moderation.py: per blocking category, the geometric mean of its probability and the
@@ -165,9 +179,11 @@ def trained_classifier() -> _Classifier:
             arrays = np.load(handle)
             return _Classifier(
                 embedder=meta["embedder"], heads=tuple(meta["heads"]), weights=arrays["weights"],
-                biases=arrays["biases"], block_categories=tuple(meta["block_categories"]),
+                biases=arrays["biases"], ngram_weights=arrays["ngram_weights"].astype(np.float32),
+                ngram_biases=arrays["ngram_biases"], idf=arrays["idf"],
+                block_categories=tuple(meta["block_categories"]),
                 block_thresholds=arrays["block_thresholds"], flag_categories=tuple(meta["flag_categories"]),
-                flag_thresholds=arrays["flag_thresholds"],
+                flag_thresholds=arrays["flag_thresholds"], alone_margin=float(meta["alone_margin"]),
             )
     except (OSError, KeyError, ValueError) as exc:
         raise ModerationError(f"the moderation classifier cannot be read: {exc}",
@@ -196,39 +212,65 @@ def classifier_scores(texts: list[str], deps: Deps) -> tuple[np.ndarray, np.ndar
         return np.zeros((0, len(model.heads))), np.zeros((0, 384))
     embedder = deps.embedder()
     vectors = _unit(np.stack([embedder.query(t[:512]) for t in texts]))
-    return 1.0 / (1.0 + np.exp(-(vectors @ model.weights.T + model.biases))), vectors
+    meaning = _sigmoid(vectors @ model.weights.T + model.biases)
+    wording = _sigmoid(ngrams.features(texts, model.idf) @ model.ngram_weights.T + model.ngram_biases)
+    return (meaning + np.asarray(wording)) / 2, vectors
+
+
+def _sigmoid(logits: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-logits))
 
 
 def classifier_flags(items: list[TextToCheck], deps: Deps, policy: Policy) -> list[ModerationFlag | None]:
-    """The classifier's finding for each text, or None: a `warn` for the category with the strongest evidence,
-    when that evidence clears its cross-validated threshold by CLASSIFIER_MARGIN. The classifier never blocks
-    and never sends the writer to rewrite (docs/moderation.md says why). The reason quotes the category
-    description the text is closest to."""
+    """The classifier's finding for each text, or None. A `block` when a blocking category's evidence clears its
+    threshold by the trained `alone_margin` (minors: a `warn`); else a `warn` for the category whose evidence
+    clears its threshold by CLASSIFIER_MARGIN. It never sends the writer to rewrite: it has no span to rewrite
+    (docs/moderation.md). The reason quotes the category description the text is closest to."""
     model = trained_classifier()
     scores, vectors = classifier_scores([i.text for i in items], deps)
     flags: list[ModerationFlag | None] = []
     for item, row, vector in zip(items, scores, vectors, strict=True):
         evidence = model.block_evidence(row) / model.block_thresholds
         flagged = np.array([row[model.heads.index(c)] for c in model.flag_categories]) / model.flag_thresholds
-        if max(evidence.max(), flagged.max()) < CLASSIFIER_MARGIN:
+        if evidence.max() < model.alone_margin and flagged.max() < CLASSIFIER_MARGIN:
             flags.append(None)
             continue
-        if evidence.max() >= flagged.max():
+        may_block = np.array([SafetyCategory(c) not in NEVER_BLOCKED_BY_CLASSIFIER for c in model.block_categories])
+        severity = Severity.WARN
+        if (evidence * may_block).max() >= model.alone_margin:
+            strongest = int((evidence * may_block).argmax())
+            category, severity = SafetyCategory(model.block_categories[strongest]), Severity.BLOCK
+            sure = float(evidence[strongest] * model.block_thresholds[strongest])
+        elif evidence.max() >= flagged.max():
             category = SafetyCategory(model.block_categories[int(evidence.argmax())])
             sure = float(evidence.max() * model.block_thresholds[int(evidence.argmax())])
         else:
             category = SafetyCategory(model.flag_categories[int(flagged.argmax())])
             sure = float(row[model.heads.index(category.value)])
-        severity = Severity.WARN
-        setting = policy.setting(category, "classifier", severity)
-        if setting == "off":
+        setting = classifier_setting(policy, category, severity)
+        if setting is None:
             flags.append(None)
             continue
         reason = f"reads as {nearest_description(vector, category, deps)} (the classifier is {sure:.0%} sure)"
-        flags.append(ModerationFlag(category=category, severity=Severity(setting), span=item.text.strip(),
+        flags.append(ModerationFlag(category=category, severity=setting, span=item.text.strip(),
                                     reason=reason, field=item.field, scene=item.scene,
                                     start=item.text.find(item.text.strip())))  # fmt: skip
     return flags
+
+
+def classifier_setting(policy: Policy, category: SafetyCategory, severity: Severity) -> Severity | None:
+    """What a policy makes of a classifier finding (None: off). A `category.classifier` key is obeyed as written;
+    a key for the whole category, or the rule that minors always block, is written for the word lists, which
+    point at a span: for the classifier it may only soften or silence."""
+    explicit = policy.severity.get(f"{category.value}.classifier")
+    if explicit is not None:
+        return None if explicit == "off" else Severity(explicit)
+    general = policy.severity.get(category.value)
+    if general == "off":
+        return None
+    if general == Severity.WARN.value or category in NEVER_BLOCKED_BY_CLASSIFIER:
+        return Severity.WARN
+    return severity
 
 
 _DESCRIPTIONS: dict[str, tuple[dict[str, tuple[str, ...]], dict[str, np.ndarray]]] = {}

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from reelcraft.cli.batch import batch_app
 from reelcraft.cli.brand import brand_app
 from reelcraft.cli.gan import gan_app
 from reelcraft.cli.output import StageProgress, fail, fail_with, show_flags
@@ -31,6 +32,7 @@ app.add_typer(trends_app, name="trends")
 app.add_typer(review_app, name="review")
 app.add_typer(visuals_app, name="visuals")
 app.add_typer(brand_app, name="brand")
+app.add_typer(batch_app, name="batch")
 
 
 def _settings(llm: str | None) -> Settings:

@@ -170,3 +170,65 @@ def _versions_are_immutable(mapper: Any, connection: Any, target: VersionRow) ->
 @event.listens_for(AuditRow, "before_delete")
 def _audit_is_append_only(mapper: Any, connection: Any, target: AuditRow) -> None:
     raise ValueError("the audit log is append-only")
+
+
+class ItemStatus(enum.StrEnum):
+    """Where a batch item is: `planned` has its plan stored (a resume skips the writer), `rendering` was handed to
+    the render stage (a resume looks for its draft before rendering again)."""
+
+    PENDING = "pending"
+    PLANNED = "planned"
+    RENDERING = "rendering"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class BatchRow(Base):
+    """A batch of briefs (`reelcraft batch`): where it came from and where its manifest goes."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    source: Mapped[str] = mapped_column(String(500))
+    out_dir: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """How it was run (profile, ray address), so a resume runs it the same way."""
+
+
+class BatchItemRow(Base):
+    """One brief of a batch. `draft_id` is fixed when the item is stored, so a rerun can only add to that one
+    draft, never make a second."""
+
+    __tablename__ = "batch_items"
+    __table_args__ = (UniqueConstraint("batch_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[str] = mapped_column(String(64))
+    line: Mapped[int] = mapped_column(Integer)
+    spec: Mapped[dict[str, Any]] = mapped_column()
+    status: Mapped[ItemStatus] = mapped_column(
+        Enum(ItemStatus, native_enum=False, length=16, values_callable=_values), default=ItemStatus.PENDING)
+    plan_json: Mapped[str | None] = mapped_column(Text, default=None)
+    draft_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int | None] = mapped_column(Integer, default=None)
+    error_stage: Mapped[str | None] = mapped_column(String(40), default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    stage_seconds: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AttemptRow(Base):
+    """One try at one stage of one item: how long, and how it ended (None while it runs; a kill leaves it None)."""
+
+    __tablename__ = "batch_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_row: Mapped[int] = mapped_column(ForeignKey("batch_items.id", ondelete="CASCADE"), index=True)
+    stage: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    seconds: Mapped[float | None] = mapped_column(default=None)
+    outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    host: Mapped[str] = mapped_column(String(120), default="")

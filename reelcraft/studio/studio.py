@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import shutil
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reelcraft.brand import BrandKit
 from reelcraft.config import Settings
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from reelcraft.agent.session import SessionStore
     from reelcraft.review.service import Actor, ReviewService, VersionInfo
     from reelcraft.safety.policy import Policy
+    from reelcraft.studio.batch import BatchReport
     from reelcraft.studio.doctor import Check
     from reelcraft.studio.gan import GanService, StatusFn
     from reelcraft.studio.trends import TrendsService
@@ -225,6 +227,29 @@ class Studio:
         '4:5', '1:1', '16:9') overrides the platform's frame shape; `caption_style` names a caption style;
         `brand` names a brand kit (its font, colours, logo, intro/outro, caption style, voice and music mood),
         else the Studio's own."""
+        plan, voice = self.prepare(brief, duration=duration, language=language, platform=platform,
+                                   media_dir=media_dir, voice=voice, mood=mood, music_file=music_file, trends=trends,
+                                   aspect=aspect, caption_style=caption_style, brand=brand)  # fmt: skip
+        return self.render(plan, media_dir=media_dir, brief=brief, voice=voice, profile=profile)
+
+    def prepare(
+        self,
+        brief: str,
+        *,
+        duration: float = 30,
+        language: str | None = None,
+        platform: str | Platform = "tiktok",
+        media_dir: Path | str | None = None,
+        voice: str | None = None,
+        mood: str | None = None,
+        music_file: Path | str | None = None,
+        trends: bool = True,
+        aspect: str | Aspect | None = None,
+        caption_style: str | None = None,
+        brand: str | None = None,
+    ) -> tuple[VideoPlan, str | None]:
+        """The writer's half of `create` (its options checked first): the plan with its look, mood and music,
+        and the voice to read it. A batch runs it for the next brief while the last one renders."""
         kit = self.brand_kit(brand) if brand is not None else self.brand
         if kit is not None:  # the brand's defaults; what is asked here wins
             voice, mood = voice or kit.voice, mood or kit.music_mood
@@ -243,7 +268,21 @@ class Studio:
                 **({"music_mood": mood} if mood else {}),
                 **({"music_file": Path(music_file).resolve()} if music_file else {}),
             })  # fmt: skip
-        return self.render(plan, media_dir=media_dir, brief=brief, voice=voice, profile=profile)
+        return plan, voice
+
+    def for_item(self, progress: ProgressFn | None = None) -> Studio:
+        """This Studio for one piece of work running beside others (a batch's writer and renderer): the same
+        models, settings, drafts and brand, its own warnings and progress."""
+        twin = copy.copy(self)
+        twin.deps = self.deps.for_item(progress)
+        return twin
+
+    def batch(self, source: Path | str, out_dir: Path | str, **options: Any) -> BatchReport:
+        """Make a video for every brief in a JSONL or CSV file (`reelcraft batch`); see `studio.batch.run_batch`
+        for the options (resume, profile, progress)."""
+        from reelcraft.studio.batch import run_batch
+
+        return run_batch(self, Path(source), Path(out_dir), **options)
 
     def music(
         self,

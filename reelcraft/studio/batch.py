@@ -1,0 +1,497 @@
+"""Batches: a video for every brief in a JSONL or CSV file (`reelcraft batch`, `Studio.batch`).
+
+Every line is checked before anything runs: a bad line is reported with its number and the good lines still
+run. The batch and its items live in the SQL store (reelcraft/review/batches.py), and each stage's end is
+written there, so a killed batch resumes where it stopped: finished items are skipped, a stored plan is not
+written again, the asset cache re-makes nothing that was made, and an item's draft id is fixed up front, so no
+item ends in two drafts.
+
+On one machine the two halves of a video overlap: the writer (the embedded LLM, one thread) plans item k+1 while
+item k renders (ffmpeg and the rest of the cores). A bounded queue between them keeps at most
+`batch.queue` plans waiting, and one Studio (one loaded model) serves both.
+"""
+
+from __future__ import annotations
+
+import csv
+import errno
+import hashlib
+import io
+import json
+import queue
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from reelcraft.errors import BatchError, ReelcraftError, StoreError, validation_problems
+from reelcraft.plan import VideoPlan, check_brief, check_duration, parse_aspect, parse_language, parse_platform
+from reelcraft.review.batches import BatchInfo, BatchStore, ItemInfo, ItemStatus, NewItem
+from reelcraft.storage.cache import atomic_write_text
+
+if TYPE_CHECKING:
+    from reelcraft.studio.studio import Studio
+
+__all__ = ["BatchItem", "BatchReport", "LineProblem", "read_batch", "run_batch"]
+
+FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class BatchItem(BaseModel):
+    """One line of a batch: everything `reelcraft make` takes, and an id for the manifest."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str | None = None
+    """Names the item in the manifest; default `line-N`."""
+    brief: str
+    duration: float = Field(default=30)
+    language: str | None = None
+    platform: str = "tiktok"
+    aspect: str | None = None
+    brand: str | None = None
+    media: Path | None = None
+    """A folder of the creator's photos and clips."""
+    mood: str | None = None
+    music: Path | None = None
+    """The creator's own track."""
+    voice: str | None = None
+    caption_style: str | None = None
+    profile: str | None = None
+    """final (default) or preview."""
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str | None) -> str | None:
+        if value is not None and not _ID.match(value):
+            raise ValueError("use 1–64 letters, digits, '-', '_' or '.'")
+        return value
+
+    @field_validator("profile")
+    @classmethod
+    def _profile(cls, value: str | None) -> str | None:
+        if value not in (None, "final", "preview"):
+            raise ValueError("use final or preview")
+        return value
+
+    def check(self) -> BatchItem:
+        """The checks `make` does before it starts (a ReelcraftError names the field's stage and its fix)."""
+        check_brief(self.brief)
+        check_duration(self.duration)
+        if self.language:
+            parse_language(self.language)
+        parse_platform(self.platform)
+        if self.aspect:
+            parse_aspect(self.aspect)
+        if self.media is not None and not self.media.is_dir():
+            raise BatchError(f"media folder {self.media} does not exist", "give an existing folder, or drop media")
+        if self.music is not None and not self.music.is_file():
+            raise BatchError(f"music file {self.music} does not exist", "give an existing audio file, or drop music")
+        return self
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    line: int
+    message: str
+
+
+@dataclass
+class BatchFile:
+    items: list[tuple[int, BatchItem]]
+    problems: list[LineProblem]
+    notes: list[str] = field(default_factory=list)
+
+
+def read_batch(path: Path) -> BatchFile:
+    """Every line of a JSONL or CSV batch, checked: the good items, and each bad line with its number and why.
+    Relative media and music paths are read from the file's folder."""
+    kind = FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise BatchError(f"{path.name} is not a batch file", "give a .jsonl (one JSON object per line) or a .csv")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise BatchError(f"no batch file {path}", "check the path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BatchError(f"cannot read {path}: {exc}", "save it as UTF-8 text") from exc
+    rows, problems, notes = (_jsonl_rows if kind == "jsonl" else _csv_rows)(text)
+    items: list[tuple[int, BatchItem]] = []
+    seen: dict[str, int] = {}
+    for line, raw in rows:
+        for key in ("media", "music"):
+            if raw.get(key) and not Path(str(raw[key])).expanduser().is_absolute():
+                raw[key] = str(path.parent / str(raw[key]))
+        try:
+            item = BatchItem.model_validate(raw).check()
+        except ValidationError as exc:
+            problems.append(LineProblem(line, "; ".join(validation_problems(exc, 4))))
+            continue
+        except ReelcraftError as exc:
+            problems.append(LineProblem(line, f"{exc.message} — fix: {exc.fix}" if exc.fix else exc.message))
+            continue
+        item_id = item.id or f"line-{line}"
+        if item_id in seen:
+            problems.append(LineProblem(line, f"id {item_id!r} is also on line {seen[item_id]}"))
+            continue
+        seen[item_id] = line
+        items.append((line, item.model_copy(update={"id": item_id})))
+    if not items and not problems:
+        raise BatchError(f"{path.name} holds no briefs", "put one brief per line")
+    return BatchFile(items=items, problems=sorted(problems, key=lambda p: p.line), notes=notes)
+
+
+def _jsonl_rows(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LineProblem], list[str]]:
+    rows, problems = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(LineProblem(number, f"not JSON ({exc.msg} at column {exc.colno})"))
+            continue
+        if isinstance(value, str):
+            value = {"brief": value}
+        if not isinstance(value, dict):
+            problems.append(LineProblem(number, 'each line must be a JSON object like {"brief": "…"}'))
+            continue
+        rows.append((number, value))
+    return rows, problems, []
+
+
+def _csv_rows(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LineProblem], list[str]]:
+    reader = csv.DictReader(io.StringIO(text))
+    columns = [c.strip().lower() for c in reader.fieldnames or []]
+    if "brief" not in columns:
+        raise BatchError(f"the CSV has no 'brief' column (its columns: {', '.join(columns) or 'none'})",
+                         "name the column that holds each video's idea 'brief'")  # fmt: skip
+    known = set(BatchItem.model_fields)
+    unknown = [c for c in columns if c not in known]
+    notes = [f"ignored CSV column(s): {', '.join(unknown)}"] if unknown else []
+    rows = []
+    for record in reader:
+        values = {k.strip().lower(): (v or "").strip() for k, v in record.items() if k is not None}
+        if not any(values.values()):
+            continue
+        if None in record:
+            notes.append(f"line {reader.line_num}: more cells than columns; the extra ones are ignored")
+        rows.append((reader.line_num, {k: v for k, v in values.items() if k in known and v != ""}))
+    return rows, [], notes
+
+
+@dataclass(frozen=True)
+class ManifestRow:
+    id: str | None
+    line: int
+    status: str
+    draft_id: str | None = None
+    version: int | None = None
+    video: str | None = None
+    cover: str | None = None
+    captions: str | None = None
+    plan: str | None = None
+    score: float | None = None
+    error_stage: str | None = None
+    error: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class BatchReport:
+    batch_id: str
+    out_dir: Path
+    manifest: Path
+    rows: list[ManifestRow]
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(row.status == status for row in self.rows)
+
+
+BatchProgress = Callable[[str, str, dict[str, int]], None]
+"""(item id, what happened, counts per status) after each stage of each item."""
+
+
+def _no_progress(item: str, what: str, counts: dict[str, int]) -> None:
+    del item, what, counts
+
+
+def run_batch(studio: Studio, source: Path, out_dir: Path, *, resume: bool = False, profile: str = "final",
+              overlap: bool = True, progress: BatchProgress = _no_progress) -> BatchReport:  # fmt: skip
+    """Run (or with `resume`, finish) the batch in `source`, writing drafts to the Studio's store and the
+    manifest to `out_dir/manifest.jsonl`."""
+    began = time.perf_counter()
+    store = _store(studio)
+    marker = out_dir / "batch.json"
+    if resume:
+        if not marker.is_file():
+            raise BatchError(f"{out_dir} holds no batch to resume", "run it first without --resume")
+        batch_id = json.loads(marker.read_text(encoding="utf-8"))["batch_id"]
+    else:
+        if marker.is_file():
+            known = json.loads(marker.read_text(encoding="utf-8")).get("batch_id")
+            raise BatchError(f"{out_dir} already holds batch {known}",
+                             "add --resume to finish it, or pick another --out")
+        batch_id = _new_batch(store, source, out_dir, profile)
+    runner = _Runner(studio, store, batch_id, progress)
+    runner.run(overlap=overlap)
+    return write_manifest(studio, store, batch_id, seconds=time.perf_counter() - began)
+
+
+def retry_failed(studio: Studio, batch_id: str, *, progress: BatchProgress = _no_progress) -> BatchReport:
+    """Run a batch's failed items again (their stored plans are kept; `reelcraft batch retry ID --failed`)."""
+    began = time.perf_counter()
+    store = _store(studio)
+    store.batch(batch_id)
+    store.reset(batch_id, failed_only=True)
+    _Runner(studio, store, batch_id, progress).run(overlap=True)
+    return write_manifest(studio, store, batch_id, seconds=time.perf_counter() - began)
+
+
+def batch_status(studio: Studio, batch_id: str) -> BatchInfo:
+    return _store(studio).batch(batch_id)
+
+
+def list_batches(studio: Studio) -> list[tuple[str, Any, str]]:
+    return _store(studio).batches()
+
+
+def _store(studio: Studio) -> BatchStore:
+    url = studio.settings.batch_db_url
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    return BatchStore(url)
+
+
+def _new_batch(store: BatchStore, source: Path, out_dir: Path, profile: str) -> str:
+    read = read_batch(source)
+    batch_id = uuid.uuid4().hex[:8]
+    items = [NewItem(item_id=item.id or f"line-{line}", line=line, spec=item.model_dump(mode="json", exclude_none=True),
+                     draft_id=_draft_id(batch_id, line, item.id or "")) for line, item in read.items]  # fmt: skip
+    problems = [{"line": p.line, "message": p.message} for p in read.problems]
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BatchError(f"cannot make the output folder {out_dir}: {exc}", "pick a folder you may write") from exc
+    store.create(batch_id, source=str(source.resolve()), out_dir=str(out_dir.resolve()), items=items,
+                 options={"profile": profile, "problems": problems, "notes": read.notes})  # fmt: skip
+    atomic_write_text(out_dir / "batch.json", json.dumps({"batch_id": batch_id, "source": str(source.resolve()),
+                                                          "store": store.url.split("@")[-1]}, indent=2))  # fmt: skip
+    return batch_id
+
+
+def _draft_id(batch_id: str, line: int, item_id: str) -> str:
+    """Fixed when the batch is stored: `<batch>-<line>-<id as a slug>` (a draft id's alphabet is a-z, 0-9, -)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", item_id.lower()).strip("-")[:30] or hashlib.sha1(item_id.encode()).hexdigest()[:8]
+    return f"{batch_id}-{line:04d}-{slug}".strip("-")[:64]
+
+
+class _Runner:
+    """The writer thread and the render loop for one batch's unfinished items."""
+
+    def __init__(self, studio: Studio, store: BatchStore, batch_id: str, progress: BatchProgress) -> None:
+        self.studio, self.store, self.batch_id, self.progress = studio, store, batch_id, progress
+        self.info = store.batch(batch_id)
+        self.profile = str(self.info.options.get("profile", "final"))
+        self.counts = {s.value: self.info.count(s) for s in ItemStatus}
+        self.lock = threading.Lock()
+        self.failure: BaseException | None = None
+
+    def run(self, *, overlap: bool) -> None:
+        items = {item.item_id: item for item in self.info.items}
+        planned = [i.item_id for i in self.info.items if i.status in (ItemStatus.PLANNED, ItemStatus.RENDERING)]
+        to_plan = [i.item_id for i in self.info.items if i.status == ItemStatus.PENDING]
+        if not overlap:
+            for item_id in planned:
+                self._render(items[item_id])
+            for item_id in to_plan:
+                if self._plan(items[item_id]):
+                    self._render(self._reload(item_id))
+            return
+        ready: queue.Queue[str | None] = queue.Queue(maxsize=self.studio.settings.batch.queue)
+        stop = threading.Event()
+
+        def write() -> None:
+            try:
+                for item_id in to_plan:
+                    if stop.is_set():
+                        return
+                    if self._plan(items[item_id]):
+                        while not stop.is_set():
+                            try:
+                                ready.put(item_id, timeout=0.5)
+                                break
+                            except queue.Full:
+                                continue
+            except BaseException as exc:  # noqa: BLE001 - the store failed: the render loop re-raises it
+                self.failure = exc
+            finally:
+                while not stop.is_set():
+                    try:
+                        ready.put(None, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+
+        writer = threading.Thread(target=write, name="reelcraft-batch-writer", daemon=True)
+        writer.start()
+        try:
+            for item_id in planned:
+                self._render(items[item_id])
+            while (item_id := ready.get()) is not None:
+                self._render(self._reload(item_id))
+        finally:
+            stop.set()
+            writer.join()
+        if self.failure is not None:
+            raise self.failure
+
+    def _reload(self, item_id: str) -> ItemInfo:
+        return next(i for i in self.store.batch(self.batch_id).items if i.item_id == item_id)
+
+    def _moved(self, item: ItemInfo, old: ItemStatus | None, new: ItemStatus, what: str) -> None:
+        with self.lock:
+            if old is not None:
+                self.counts[old.value] -= 1
+            self.counts[new.value] += 1
+            counts = dict(self.counts)
+        self.progress(item.item_id, what, counts)
+
+    def _plan(self, item: ItemInfo) -> bool:
+        spec = BatchItem.model_validate(item.spec)
+        timer = _StageTimer()
+        writer = self.studio.for_item(timer.progress)
+        attempt = self.store.begin_attempt(self.batch_id, item.item_id, "plan")
+        started = time.perf_counter()
+        try:
+            plan, voice = writer.prepare(
+                spec.brief, duration=spec.duration, language=spec.language, platform=spec.platform,
+                media_dir=spec.media, voice=spec.voice, mood=spec.mood, music_file=spec.music, aspect=spec.aspect,
+                caption_style=spec.caption_style, brand=spec.brand,
+            )  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - one item's failure is recorded; the batch goes on
+            self._failed(item, ItemStatus.PENDING, attempt, exc, "script")
+            return False
+        seconds = {"plan": round(time.perf_counter() - started, 3)}
+        prepared = json.dumps({"plan": json.loads(plan.model_dump_json()), "voice": voice}, ensure_ascii=False)
+        self.store.update(self.batch_id, item.item_id, status=ItemStatus.PLANNED, plan_json=prepared,
+                          stage_seconds=seconds)  # fmt: skip
+        self.store.end_attempt(attempt, "ok")
+        self._moved(item, ItemStatus.PENDING, ItemStatus.PLANNED, "planned")
+        return True
+
+    def _render(self, item: ItemInfo) -> None:
+        if item.plan_json is None:  # cannot happen: only planned items reach the render
+            raise StoreError(f"item {item.item_id} has no stored plan", "run `reelcraft batch retry ID --failed`")
+        versions = self.studio.store.versions(item.draft_id)
+        if versions:  # rendered before a kill cut the store's update: that draft is the item's
+            self.store.update(self.batch_id, item.item_id, status=ItemStatus.DONE, version=versions[0])
+            self._moved(item, item.status, ItemStatus.DONE, "found its draft")
+            return
+        spec = BatchItem.model_validate(item.spec)
+        prepared = json.loads(item.plan_json)
+        plan = VideoPlan.model_validate(prepared["plan"])
+        self.store.update(self.batch_id, item.item_id, status=ItemStatus.RENDERING)
+        timer = _StageTimer()
+        renderer = self.studio.for_item(timer.progress)
+        attempt = self.store.begin_attempt(self.batch_id, item.item_id, "render")
+        try:
+            draft = renderer.render(plan, media_dir=spec.media, brief=spec.brief, draft_id=item.draft_id,
+                                    voice=prepared.get("voice"), profile=spec.profile or self.profile)  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - one item's failure is recorded; the batch goes on
+            self._failed(item, item.status, attempt, exc, timer.current or "render", timer.finish())
+            return
+        self.store.update(self.batch_id, item.item_id, status=ItemStatus.DONE, version=draft.version,
+                          stage_seconds=timer.finish())  # fmt: skip
+        self.store.end_attempt(attempt, "ok")
+        self._moved(item, item.status, ItemStatus.DONE, "rendered")
+
+    def _failed(self, item: ItemInfo, old: ItemStatus, attempt: int, exc: BaseException, stage: str,
+                seconds: dict[str, float] | None = None) -> None:  # fmt: skip
+        if isinstance(exc, StoreError):
+            raise exc
+        stage, message = _explain(exc, stage)
+        self.store.update(self.batch_id, item.item_id, status=ItemStatus.FAILED, error_stage=stage, error=message,
+                          stage_seconds=seconds or {})  # fmt: skip
+        self.store.end_attempt(attempt, "failed", message)
+        self._moved(item, old, ItemStatus.FAILED, f"failed at {stage}: {message}")
+
+
+def _explain(exc: BaseException, stage: str) -> tuple[str, str]:
+    """The stage and a message a person can act on, for any exception an item's work raised."""
+    if isinstance(exc, ReelcraftError):
+        return exc.stage, f"{exc.message} — fix: {exc.fix}" if exc.fix else exc.message
+    full = isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    cause = exc.__cause__ if isinstance(exc.__cause__, OSError) else None
+    if full or (cause is not None and cause.errno in (errno.ENOSPC, errno.EDQUOT)):
+        return stage, f"the disk is full ({exc}) — fix: free space, then `reelcraft batch retry ID --failed`"
+    return stage, f"{type(exc).__name__}: {exc}"
+
+
+class _StageTimer:
+    """Seconds per pipeline stage, from the progress calls the pipeline makes as it moves on."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.current: str | None = None
+        self.since = time.perf_counter()
+
+    def progress(self, stage: str, message: str) -> None:
+        del message
+        if stage != self.current:
+            self._close()
+            self.current, self.since = stage, time.perf_counter()
+
+    def _close(self) -> None:
+        if self.current is not None:
+            elapsed = time.perf_counter() - self.since
+            self.seconds[self.current] = round(self.seconds.get(self.current, 0.0) + elapsed, 3)
+
+    def finish(self) -> dict[str, float]:
+        self._close()
+        self.current = None
+        return dict(self.seconds)
+
+
+def write_manifest(studio: Studio, store: BatchStore, batch_id: str, *, seconds: float = 0.0) -> BatchReport:
+    """`manifest.jsonl` in the batch's folder, one object per line of the file (bad lines included), written
+    whole or not at all."""
+    info = store.batch(batch_id)
+    rows = [_row(studio, item) for item in info.items]
+    rows += [ManifestRow(id=None, line=p["line"], status="invalid", error_stage="batch", error=p["message"])
+             for p in info.options.get("problems", [])]  # fmt: skip
+    rows.sort(key=lambda r: r.line)
+    out_dir = Path(info.out_dir)
+    manifest = out_dir / "manifest.jsonl"
+    text = "".join(json.dumps(row.__dict__, ensure_ascii=False) + "\n" for row in rows)
+    try:
+        atomic_write_text(manifest, text)
+    except OSError as exc:
+        raise BatchError(f"cannot write the manifest {manifest}: {exc}",
+                         "free space, then `reelcraft batch status ID` shows the same rows") from exc  # fmt: skip
+    return BatchReport(batch_id=batch_id, out_dir=out_dir, manifest=manifest, rows=rows, seconds=round(seconds, 2))
+
+
+def _row(studio: Studio, item: ItemInfo) -> ManifestRow:
+    row = ManifestRow(id=item.item_id, line=item.line, status=item.status.value, draft_id=item.draft_id,
+                      version=item.version, error_stage=item.error_stage, error=item.error,
+                      seconds=item.stage_seconds)  # fmt: skip
+    if item.status != ItemStatus.DONE or item.version is None:
+        return row
+    folder = studio.store.version_dir(item.draft_id, item.version)
+    score = None
+    try:
+        score = getattr(studio.store.load(item.draft_id, item.version), "score", None)
+    except ReelcraftError:
+        score = None
+    return ManifestRow(**{**row.__dict__, "video": str(folder / "video.mp4"), "cover": str(folder / "cover.jpg"),
+                          "captions": str(folder / "captions.srt"), "plan": str(folder / "plan.json"),
+                          "score": getattr(score, "score", score) if score is not None else None})  # fmt: skip
