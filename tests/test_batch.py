@@ -174,3 +174,22 @@ def test_a_cut_off_batch_resumes_without_redoing_or_doubling(settings: Settings,
         assert resumed.store.versions(row.draft_id or "") == [1], row
     manifest = write_manifest(resumed, store, batch_id)
     assert manifest.count("done") == 4
+
+
+def test_the_job_store_works_the_same_on_postgres(settings: Settings, tmp_path: Path, postgres_url: str) -> None:
+    from sqlalchemy import text
+
+    from reelcraft.review.db import open_engine
+
+    engine = open_engine(postgres_url)
+    with engine.begin() as connection:  # a clean schema
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    settings.batch.db_url = postgres_url
+    source = _write(tmp_path / "b.jsonl", [{"brief": b, "duration": 20} for b in BRIEFS[:2]])
+    studio = _StandIn(settings, failing={f"render:{BRIEFS[1]}": RuntimeError("ffmpeg died")})
+    report = run_batch(studio, source, tmp_path / "out")
+    assert [(r.status, r.error_stage) for r in report.rows] == [("done", None), ("failed", "render")]
+    info = BatchStore(postgres_url).batch(report.batch_id)
+    assert [i.attempts for i in info.items] == [2, 2]  # a plan and a render each
+    assert BatchStore(postgres_url).attempts(report.batch_id)[-1] == ("line-2", "render", "failed")
