@@ -37,8 +37,8 @@ class _FileOrCommand(TyperGroup):
 
 
 batch_app = typer.Typer(cls=_FileOrCommand, no_args_is_help=True,
-                        help="Make a video for every brief in a JSONL or CSV file (resumable): "
-                             "reelcraft batch FILE --out DIR [--resume] [--profile preview] [--sequential]")  # fmt: skip
+                        help="Make a video for every brief in a JSONL or CSV file (resumable): reelcraft batch "
+                             "FILE --out DIR [--resume] [--profile preview] [--sequential]")  # fmt: skip
 
 
 def _studio(llm: str | None = None) -> Any:  # noqa: ANN401 - Studio, imported late (it loads the pipeline)

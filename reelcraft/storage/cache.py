@@ -61,7 +61,9 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 class AssetCache:
-    """Folders under `root/<step>/<key[:2]>/<key>`; counts hits and misses per step."""
+    """Folders under `root/<step>/<key[:2]>/<key>`; counts hits and misses per step. Every entry made is also
+    appended to `root/made.log` ("step key" per line), so across processes (a killed batch and its resume) one
+    can see that nothing finished was made twice."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -92,6 +94,7 @@ class AssetCache:
             if final.exists():  # a stale incomplete folder from a crash
                 shutil.rmtree(final)
             os.replace(tmp, final)
+            self._made(step, [key])
         except OSError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             raise StoreError(f"could not write cache entry for {step}: {exc}", "check free disk space") from exc
@@ -129,11 +132,23 @@ class AssetCache:
                     shutil.rmtree(final)
                 os.replace(tmp, final)
                 results[index] = (keys[index], final)
+            self._made(step, [keys[index] for index, _ in pending])
         finally:
             for _, tmp in pending:
                 if tmp.exists():
                     shutil.rmtree(tmp, ignore_errors=True)
         return [r for r in results if r is not None]
+
+    def _made(self, step: str, keys: list[str]) -> None:
+        if keys:  # one short append per make: whole lines even with several processes writing
+            with (self.root / "made.log").open("a", encoding="utf-8") as log:
+                log.write("".join(f"{step} {key}\n" for key in keys))
+
+    def made(self) -> list[tuple[str, str]]:
+        """(step, key) of every entry made in this cache, oldest first."""
+        log = self.root / "made.log"
+        lines = log.read_text(encoding="utf-8").splitlines() if log.is_file() else []
+        return [tuple(line.split(" ", 1)) for line in lines if " " in line]  # type: ignore[misc]
 
     def stats(self) -> dict[str, dict[str, int]]:
         steps = sorted(set(self.hits) | set(self.misses))

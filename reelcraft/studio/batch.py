@@ -393,6 +393,7 @@ class _Runner:
             raise StoreError(f"item {item.item_id} has no stored plan", "run `reelcraft batch retry ID --failed`")
         versions = self.studio.store.versions(item.draft_id)
         if versions:  # rendered before a kill cut the store's update: that draft is the item's
+            self.store.end_attempt(self.store.begin_attempt(self.batch_id, item.item_id, "render"), "found")
             self.store.update(self.batch_id, item.item_id, status=ItemStatus.DONE, version=versions[0])
             self._moved(item, item.status, ItemStatus.DONE, "found its draft")
             return

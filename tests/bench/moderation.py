@@ -38,7 +38,7 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE.parent))
 
 LABELLED = ROOT / "tests" / "data" / "moderation" / "labelled.jsonl"
-HELDOUT_SETS = [ROOT / "tests" / "data" / "moderation" / name for name in ("heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl", "heldout4.jsonl")]
+HELDOUT_SETS = [ROOT / "tests" / "data" / "moderation" / f"heldout{n}.jsonl" for n in ("", "2", "3", "4")]
 
 SCRIPT_EN = {
     "title": "Budget morning routine for college students",
