@@ -28,8 +28,9 @@ from reelcraft.storage.drafts import DraftStore
 pytestmark = pytest.mark.slow
 
 BRIEFS = ["30 s TikTok: a budget morning routine for college students, upbeat",
-          "30 s TikTok: a cheap morning routine before an early lecture",
+          "30 s TikTok: a budget morning routine for students in a dorm",
           "30 s Reel: mornings on a student budget, oats and coffee in the dorm"]  # fmt: skip
+"""Briefs the scripted plan fits without a rewrite (two answers each), so every item takes the same turns."""
 
 
 def _env(home: Path, models_home: Path) -> dict[str, str]:
