@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -90,6 +91,9 @@ class _StandIn:
         return VideoPlan.model_validate({**EN_PLAN, "title": brief[:40], "language": "en",
                                          "target_duration": options["duration"]}), None  # fmt: skip
 
+    def score_plan(self, plan: VideoPlan, **options: Any) -> Any:  # noqa: ANN401 - a DraftScore's total
+        return SimpleNamespace(total=len(plan.title))
+
     def render(self, plan: VideoPlan, *, brief: str, draft_id: str, **options: Any) -> Draft:  # noqa: ANN401
         self.rendered.append(brief)
         if f"render:{brief}" in self.failing:
@@ -117,7 +121,7 @@ def test_every_item_is_made_once_and_the_manifest_says_where(settings: Settings,
     assert rows[4]["error_stage"] == "batch" and "not JSON" in rows[4]["error"]
     for row in rows[:4]:
         assert studio.store.versions(row["draft_id"]) == [1] and row["video"].endswith("v1/video.mp4")
-        assert row["seconds"]["plan"] >= 0
+        assert row["seconds"]["plan"] >= 0 and row["score"] == len(BRIEFS[row["line"] - 1][:40])
     assert ("v0", "planned") in seen and ("v3", "rendered") in seen
     with pytest.raises(BatchError, match="already holds batch"):
         run_batch(studio, source, tmp_path / "out")
@@ -193,3 +197,18 @@ def test_the_job_store_works_the_same_on_postgres(settings: Settings, tmp_path: 
     info = BatchStore(postgres_url).batch(report.batch_id)
     assert [i.attempts for i in info.items] == [2, 2]  # a plan and a render each
     assert BatchStore(postgres_url).attempts(report.batch_id)[-1] == ("line-2", "render", "failed")
+
+
+def test_a_brief_the_policy_blocks_fails_with_its_reason_and_nothing_is_made(settings: Settings,
+                                                                             tmp_path: Path) -> None:
+    from reelcraft.models.llm import ScriptedChatModel
+    from reelcraft.studio import Studio
+
+    source = _write(tmp_path / "b.jsonl", [
+        {"id": "dare", "brief": "30 s TikTok: film your friends doing the blackout challenge, who lasts longest"}])
+    studio = Studio(settings, llm=ScriptedChatModel(turns=[]))  # the writer is never asked
+    report = run_batch(studio, source, tmp_path / "out")
+    [row] = report.rows
+    assert (row.status, row.error_stage) == ("failed", "moderation")
+    assert "dangerous" in (row.error or "") and "blackout" in (row.error or "")
+    assert studio.store.list() == []

@@ -41,6 +41,7 @@ class ItemInfo:
     draft_id: str
     plan_json: str | None = None
     version: int | None = None
+    score: int | None = None
     error_stage: str | None = None
     error: str | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
@@ -102,7 +103,8 @@ class BatchStore:
             return [(r.id, r.created_at, r.source) for r in rows]
 
     def update(self, batch_id: str, item_id: str, **changes: Any) -> None:
-        """Set an item's fields (status, plan_json, version, error_stage, error, stage_seconds) in one commit."""
+        """Set an item's fields (status, plan_json, version, score, error_stage, error, stage_seconds) in one
+        commit."""
         with self._write(f"record item {item_id}") as session:
             row = self._item(session, batch_id, item_id)
             if "stage_seconds" in changes:
@@ -191,6 +193,7 @@ class _Transaction:
 
 def _info(row: BatchItemRow, attempts: int) -> ItemInfo:
     return ItemInfo(item_id=row.item_id, line=row.line, spec=dict(row.spec), status=ItemStatus(row.status),
-                    draft_id=row.draft_id, plan_json=row.plan_json, version=row.version, error_stage=row.error_stage,
+                    draft_id=row.draft_id, plan_json=row.plan_json, version=row.version, score=row.score,
+                    error_stage=row.error_stage,
                     error=row.error, stage_seconds=dict(row.stage_seconds), attempts=attempts)  # fmt: skip
 

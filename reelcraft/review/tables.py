@@ -213,6 +213,8 @@ class BatchItemRow(Base):
     plan_json: Mapped[str | None] = mapped_column(Text, default=None)
     draft_id: Mapped[str] = mapped_column(String(64))
     version: Mapped[int | None] = mapped_column(Integer, default=None)
+    score: Mapped[int | None] = mapped_column(Integer, default=None)
+    """The draft's 0–100 score (`reelcraft score`), taken when it is rendered."""
     error_stage: Mapped[str | None] = mapped_column(String(40), default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     stage_seconds: Mapped[dict[str, Any]] = mapped_column(default=dict)

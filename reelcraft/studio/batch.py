@@ -198,7 +198,7 @@ class ManifestRow:
     cover: str | None = None
     captions: str | None = None
     plan: str | None = None
-    score: float | None = None
+    score: int | None = None
     error_stage: str | None = None
     error: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
@@ -410,8 +410,17 @@ class _Runner:
         except Exception as exc:  # noqa: BLE001 - one item's failure is recorded; the batch goes on
             self._failed(item, item.status, attempt, exc, timer.current or "render", timer.finish())
             return
-        self.store.update(self.batch_id, item.item_id, status=ItemStatus.DONE, version=draft.version,
-                          stage_seconds=timer.finish())  # fmt: skip
+        seconds = timer.finish()
+        started = time.perf_counter()
+        try:
+            score: int | None = renderer.score_plan(draft.plan, brief=spec.brief,
+                                                    scene_durations=draft.scene_durations).total  # fmt: skip
+        except ReelcraftError as exc:  # the video is made: a score that cannot be taken is a note, not a failure
+            renderer.deps.warn("score", exc.message)
+            score = None
+        seconds["score"] = round(time.perf_counter() - started, 3)
+        self.store.update(self.batch_id, item.item_id, status=ItemStatus.DONE, version=draft.version, score=score,
+                          stage_seconds=seconds)  # fmt: skip
         self.store.end_attempt(attempt, "ok")
         self._moved(item, item.status, ItemStatus.DONE, "rendered")
 
@@ -488,11 +497,6 @@ def _row(studio: Studio, item: ItemInfo) -> ManifestRow:
     if item.status != ItemStatus.DONE or item.version is None:
         return row
     folder = studio.store.version_dir(item.draft_id, item.version)
-    score = None
-    try:
-        score = getattr(studio.store.load(item.draft_id, item.version), "score", None)
-    except ReelcraftError:
-        score = None
     return ManifestRow(**{**row.__dict__, "video": str(folder / "video.mp4"), "cover": str(folder / "cover.jpg"),
                           "captions": str(folder / "captions.srt"), "plan": str(folder / "plan.json"),
-                          "score": getattr(score, "score", score) if score is not None else None})  # fmt: skip
+                          "score": item.score})  # fmt: skip

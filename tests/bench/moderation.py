@@ -195,7 +195,7 @@ def main() -> None:
                         for r in held]  # fmt: skip
         held_combined = [check_texts(ModerationInput(texts=[TextToCheck(text=r["text"])]), deps).findings
                          for r in held]  # fmt: skip
-        print(f"\nheld-out {path.name} ({len(held)} texts, never tuned or trained on):")
+        print(f"\nheld-out {path.name} ({len(held)} texts, written apart, never trained on):")
         print(f"{'checker':<28}{'precision':>10}{'recall':>8}{'recall_block':>14}{'FPR':>7}")
         for name, results in (("lexicons + patterns", held_lexicon), ("+ classifier", held_combined)):
             s = score(held, results)

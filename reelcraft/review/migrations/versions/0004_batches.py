@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("plan_json", sa.Text(), nullable=True),
         sa.Column("draft_id", sa.String(64), nullable=False),
         sa.Column("version", sa.Integer(), nullable=True),
+        sa.Column("score", sa.Integer(), nullable=True),
         sa.Column("error_stage", sa.String(40), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("stage_seconds", sa.JSON(), nullable=False),
