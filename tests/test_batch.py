@@ -212,3 +212,23 @@ def test_a_brief_the_policy_blocks_fails_with_its_reason_and_nothing_is_made(set
     assert (row.status, row.error_stage) == ("failed", "moderation")
     assert "dangerous" in (row.error or "") and "blackout" in (row.error or "")
     assert studio.store.list() == []
+
+
+def test_the_batch_page_shows_the_same_store(settings: Settings, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    source = _write(tmp_path / "b.jsonl", [{"brief": b, "duration": 20} for b in BRIEFS[:3]] + ["not json"])
+    studio = _StandIn(settings, failing={f"render:{BRIEFS[1]}": RuntimeError("ffmpeg died")})
+    report = run_batch(studio, source, tmp_path / "out")
+    monkeypatch.setenv("REELCRAFT_HOME", str(settings.home))
+    st.cache_resource.clear()
+    app = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "ui" / "pages" / "batch.py"),
+                            default_timeout=60).run()  # fmt: skip
+    assert not app.exception, app.exception
+    assert report.batch_id in app.selectbox[0].value
+    assert {m.label: m.value for m in app.metric} == {"done": "2 / 3", "failed": "1", "waiting": "0", "bad lines": "1"}
+    table = app.dataframe[0].value
+    assert list(table["status"]) == ["✅ done", "❌ failed", "✅ done", "⚠️ not run"]
+    assert "[render] RuntimeError: ffmpeg died" in table["error"][1] and "not JSON" in table["error"][3]
