@@ -98,6 +98,9 @@ class BatchSettings(BaseSettings):
     """SQLAlchemy URL of the batch job store; None is the review store's database (one store for a team)."""
     queue: int = Field(default=1, ge=1, le=8)
     """Plans written ahead of the render: 1 keeps one embedded model and one render busy with bounded memory."""
+    ray_address: str | None = None
+    """Run batches on a Ray cluster: `auto` (the one `ray start` runs here) or the head's HOST:PORT; None runs them
+    in this process."""
 
 
 class ModerationSettings(BaseSettings):

@@ -65,7 +65,7 @@ class _BatchProgress:
             f"rendered {counts.get('done', 0)} · failed {counts.get('failed', 0)}"))
         if what.startswith("failed"):
             self.bar.console.print(f"[red]✗ {item}[/red] {what}")
-        elif what in ("rendered", "found its draft"):
+        elif what.startswith(("rendered", "found its draft")):
             self.bar.console.print(f"[green]✓ {item}[/green] {what}")
 
 
@@ -76,6 +76,7 @@ def run(
     resume: Annotated[bool, typer.Option(help="Finish the batch already in --out")] = False,
     profile: Annotated[str, typer.Option(help="final or preview (an item's own profile wins)")] = "final",
     sequential: Annotated[bool, typer.Option(help="Plan and render one item at a time (no overlap)")] = False,
+    ray: Annotated[str | None, typer.Option(help="Run on a Ray cluster: auto, or the head's HOST:PORT")] = None,
     llm: Annotated[str | None, typer.Option(help="local (default, offline), openai, ollama")] = None,
 ) -> None:
     """Run a batch file: every line is checked first; bad lines are listed by number and the rest run."""
@@ -94,7 +95,7 @@ def run(
         studio = _studio(llm)
         progress = _BatchProgress(total)
         with progress.bar:
-            report = studio.batch(file, out_dir, resume=resume, profile=profile, overlap=not sequential,
+            report = studio.batch(file, out_dir, resume=resume, profile=profile, overlap=not sequential, ray=ray,
                                   progress=progress)  # fmt: skip
     except ReelcraftError as exc:
         fail_with(exc)
@@ -130,6 +131,7 @@ def status(batch_id: Annotated[str, typer.Argument(help="The batch id (in DIR/ba
 def retry(
     batch_id: Annotated[str, typer.Argument(help="The batch id")],
     failed: Annotated[bool, typer.Option("--failed", help="Run the failed items again")] = False,
+    ray: Annotated[str | None, typer.Option(help="Run on a Ray cluster: auto, or the head's HOST:PORT")] = None,
     llm: Annotated[str | None, typer.Option(help="local (default, offline), openai, ollama")] = None,
 ) -> None:
     """Run a batch's failed items again (their plans are kept when they got that far)."""
@@ -143,7 +145,7 @@ def retry(
         info = batch_status(studio, batch_id)
         progress = _BatchProgress(len(info.items))
         with progress.bar:
-            report = retry_failed(studio, batch_id, progress=progress)
+            report = retry_failed(studio, batch_id, ray=ray, progress=progress)
     except ReelcraftError as exc:
         fail_with(exc)
     _show(report.rows, f"batch {report.batch_id}")

@@ -225,9 +225,11 @@ def _no_progress(item: str, what: str, counts: dict[str, int]) -> None:
 
 
 def run_batch(studio: Studio, source: Path, out_dir: Path, *, resume: bool = False, profile: str = "final",
-              overlap: bool = True, progress: BatchProgress = _no_progress) -> BatchReport:  # fmt: skip
+              overlap: bool = True, ray: str | None = None,
+              progress: BatchProgress = _no_progress) -> BatchReport:  # fmt: skip
     """Run (or with `resume`, finish) the batch in `source`, writing drafts to the Studio's store and the
-    manifest to `out_dir/manifest.jsonl`."""
+    manifest to `out_dir/manifest.jsonl`. `ray` (or `batch.ray_address`): run the stages as tasks on that Ray
+    cluster (reelcraft/studio/batch_ray.py)."""
     began = time.perf_counter()
     store = _store(studio)
     marker = out_dir / "batch.json"
@@ -241,18 +243,27 @@ def run_batch(studio: Studio, source: Path, out_dir: Path, *, resume: bool = Fal
             raise BatchError(f"{out_dir} already holds batch {known}",
                              "add --resume to finish it, or pick another --out")
         batch_id = _new_batch(store, source, out_dir, profile)
-    runner = _Runner(studio, store, batch_id, progress)
-    runner.run(overlap=overlap)
+    _runner(studio, store, batch_id, progress, ray).run(overlap=overlap)
     return write_manifest(studio, store, batch_id, seconds=time.perf_counter() - began)
 
 
-def retry_failed(studio: Studio, batch_id: str, *, progress: BatchProgress = _no_progress) -> BatchReport:
+def _runner(studio: Studio, store: BatchStore, batch_id: str, progress: BatchProgress, ray: str | None) -> _Runner:
+    address = ray or studio.settings.batch.ray_address
+    if not address:
+        return _Runner(studio, store, batch_id, progress)
+    from reelcraft.studio.batch_ray import RayRunner
+
+    return RayRunner(studio, store, batch_id, progress, address=address)
+
+
+def retry_failed(studio: Studio, batch_id: str, *, ray: str | None = None,
+                 progress: BatchProgress = _no_progress) -> BatchReport:  # fmt: skip
     """Run a batch's failed items again (their stored plans are kept; `reelcraft batch retry ID --failed`)."""
     began = time.perf_counter()
     store = _store(studio)
     store.batch(batch_id)
     store.reset(batch_id, failed_only=True)
-    _Runner(studio, store, batch_id, progress).run(overlap=True)
+    _runner(studio, store, batch_id, progress, ray).run(overlap=True)
     return write_manifest(studio, store, batch_id, seconds=time.perf_counter() - began)
 
 
