@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -38,18 +39,20 @@ RAY = str(Path(sys.executable).with_name("ray"))
 def _free_ports(count: int) -> list[int]:
     sockets = [socket.socket() for _ in range(count)]
     for s in sockets:
-        s.bind(("127.0.0.1", 0))
+        s.bind(("127.0.0.2", 0))
     ports = [s.getsockname()[1] for s in sockets]
     for s in sockets:
         s.close()
     return ports
 
 
-def _node(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    """`ray start … --block` in its own process group: killing the group kills that node and its workers."""
-    return subprocess.Popen([RAY, "start", "--block", "--disable-usage-stats", "--node-ip-address", "127.0.0.1",
-                             *args], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
-                            start_new_session=True)  # fmt: skip
+def _node(ip: str, args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """`ray start … --block` in its own process group: killing the group kills that node and its workers.
+
+    Each node has its own loopback address (127.0.0.2, 127.0.0.3): Ray swaps 127.0.0.1 itself for the machine's
+    network address, and the test must stay on loopback."""
+    return subprocess.Popen([RAY, "start", "--block", "--disable-usage-stats", "--node-ip-address", ip, *args],
+                            env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def _wait_for_nodes(address: str, count: int, env: dict[str, str], timeout: float = 90) -> None:
@@ -74,19 +77,21 @@ def cluster(tmp_path: Path, models_home: Path) -> Iterator[dict]:
            "RAY_health_check_initial_delay_ms": "1000"}  # fmt: skip
     env.pop("REELCRAFT_SCRIPTED_LEDGER", None)
     gcs, client, *rest = _free_ports(12)
-    address = f"127.0.0.1:{gcs}"
+    address = f"127.0.0.2:{gcs}"
     head = second = None
     try:
-        head = _node(["--head", "--port", str(gcs), "--ray-client-server-port", str(client), "--num-cpus", "2",
-                      "--resources", json.dumps({"llm": 1, "render": 1}), "--include-dashboard", "false",
-                      "--node-manager-port", str(rest[0]), "--object-manager-port", str(rest[1]),
-                      "--min-worker-port", "21000", "--max-worker-port", "21099"], env, tmp_path / "head.log")
+        head = _node("127.0.0.2", [
+            "--head", "--port", str(gcs), "--ray-client-server-port", str(client), "--num-cpus", "2",
+            "--resources", json.dumps({"llm": 1, "render": 1}), "--include-dashboard", "false",
+            "--node-manager-port", str(rest[0]), "--object-manager-port", str(rest[1]),
+            "--min-worker-port", "21000", "--max-worker-port", "21099"], env, tmp_path / "head.log")
         _wait_for_nodes(address, 1, env)
-        second = _node(["--address", address, "--num-cpus", "1", "--resources", json.dumps({"render": 1}),
-                        "--node-manager-port", str(rest[2]), "--object-manager-port", str(rest[3]),
-                        "--dashboard-agent-listen-port", str(rest[4]), "--dashboard-agent-grpc-port", str(rest[5]),
-                        "--metrics-export-port", str(rest[6]), "--runtime-env-agent-port", str(rest[7]),
-                        "--min-worker-port", "21100", "--max-worker-port", "21199"], env, tmp_path / "second.log")
+        second = _node("127.0.0.3", [
+            "--address", address, "--num-cpus", "1", "--resources", json.dumps({"render": 1}),
+            "--node-manager-port", str(rest[2]), "--object-manager-port", str(rest[3]),
+            "--dashboard-agent-listen-port", str(rest[4]), "--dashboard-agent-grpc-port", str(rest[5]),
+            "--metrics-export-port", str(rest[6]), "--runtime-env-agent-port", str(rest[7]),
+            "--min-worker-port", "21100", "--max-worker-port", "21199"], env, tmp_path / "second.log")
         _wait_for_nodes(address, 2, env)
         yield {"address": address, "env": env, "home": home, "second": second}
     finally:
@@ -146,3 +151,4 @@ def test_a_batch_on_two_ray_nodes_survives_losing_one(cluster: dict, tmp_path: P
     assert all(done[(f"item{i}", stage)] == 1 for i in range(len(BRIEFS)) for stage in ("plan", "render")), done
     assert "rendered on" in output
     assert "will be retried" in output and "is dead" in output  # the kill caught a render, which Ray ran again
+    assert set(re.findall(r"Node IP: ([0-9.]+)", output)) <= {"127.0.0.2", "127.0.0.3"}  # all on loopback
