@@ -111,6 +111,10 @@ def run_ffmpeg(
     reader.join(timeout=5)
     stderr = "".join(err_lines)
     if proc.returncode != 0:
-        tail = " | ".join(line.strip() for line in stderr.strip().splitlines()[-4:])
+        lines = stderr.strip().splitlines()
+        if full := next((line.strip() for line in lines if "No space left on device" in line), None):
+            raise ReelcraftError(f"the disk is full: ffmpeg could not write ({full[-160:]})",
+                                 "free space on the data directory's disk, then run it again", stage=stage)  # fmt: skip
+        tail = " | ".join(line.strip() for line in lines[-4:])
         raise ReelcraftError(f"ffmpeg failed: {tail}", "see the message above", stage=stage)
     return stderr

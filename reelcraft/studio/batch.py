@@ -20,6 +20,7 @@ import io
 import json
 import queue
 import re
+import shutil
 import threading
 import time
 import uuid
@@ -439,22 +440,39 @@ class _Runner:
                 seconds: dict[str, float] | None = None) -> None:  # fmt: skip
         if isinstance(exc, StoreError):
             raise exc
-        stage, message = _explain(exc, stage)
+        stage, message = _explain(exc, stage, self.studio.settings.home)
         self.store.update(self.batch_id, item.item_id, status=ItemStatus.FAILED, error_stage=stage, error=message,
                           stage_seconds=seconds or {})  # fmt: skip
         self.store.end_attempt(attempt, "failed", message)
         self._moved(item, old, ItemStatus.FAILED, f"failed at {stage}: {message}")
 
 
-def _explain(exc: BaseException, stage: str) -> tuple[str, str]:
+LOW_DISK_BYTES = 64 * 2**20
+"""Free space under which an item's failure is put down to a full disk: libraries that fail to write say so in
+their own words ('LibsndfileError: System error.')."""
+
+
+def _explain(exc: BaseException, stage: str, data_dir: Path | None = None) -> tuple[str, str]:
     """The stage and a message a person can act on, for any exception an item's work raised."""
-    if isinstance(exc, ReelcraftError):
-        return exc.stage, f"{exc.message} — fix: {exc.fix}" if exc.fix else exc.message
     full = isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
     cause = exc.__cause__ if isinstance(exc.__cause__, OSError) else None
-    if full or (cause is not None and cause.errno in (errno.ENOSPC, errno.EDQUOT)):
-        return stage, f"the disk is full ({exc}) — fix: free space, then `reelcraft batch retry ID --failed`"
+    full = full or (cause is not None and cause.errno in (errno.ENOSPC, errno.EDQUOT))
+    free = _free_bytes(data_dir)
+    if full or (free is not None and free < LOW_DISK_BYTES and "disk is full" not in str(exc)):
+        where = f" ({free / 2**20:.0f} MiB free under {data_dir})" if free is not None else ""
+        what = exc.message if isinstance(exc, ReelcraftError) else f"{type(exc).__name__}: {exc}"
+        return (exc.stage if isinstance(exc, ReelcraftError) else stage,
+                f"the disk is full{where}: {what} — fix: free space, then `reelcraft batch retry ID --failed`")
+    if isinstance(exc, ReelcraftError):
+        return exc.stage, f"{exc.message} — fix: {exc.fix}" if exc.fix else exc.message
     return stage, f"{type(exc).__name__}: {exc}"
+
+
+def _free_bytes(folder: Path | None) -> int | None:
+    try:
+        return shutil.disk_usage(folder).free if folder is not None and folder.exists() else None
+    except OSError:
+        return None
 
 
 class _StageTimer:

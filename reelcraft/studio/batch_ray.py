@@ -112,7 +112,7 @@ def plan_task(settings_json: str, spec: dict[str, Any]) -> dict[str, Any]:
             caption_style=item.caption_style, brand=item.brand,
         )  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - the item's own failure: returned, so Ray does not retry it
-        stage, message = _explain(exc, "script")
+        stage, message = _explain(exc, "script", _studio(settings_json).settings.home)
         return {"error_stage": stage, "error": message, "host": socket.gethostname()}
     return {"plan": json.loads(plan.model_dump_json()), "voice": voice, "host": socket.gethostname(),
             "seconds": {"plan": round(time.perf_counter() - started, 3)}}  # fmt: skip
@@ -135,7 +135,7 @@ def render_task(settings_json: str, spec: dict[str, Any], prepared: dict[str, An
         draft = worker.render(plan, media_dir=item.media, brief=item.brief, draft_id=draft_id,
                               voice=prepared.get("voice"), profile=item.profile or profile)  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - the item's own failure: returned, so Ray does not retry it
-        stage, message = _explain(exc, timer.current or "render")
+        stage, message = _explain(exc, timer.current or "render", studio.settings.home)
         return {"error_stage": stage, "error": message, "seconds": timer.finish(), "host": socket.gethostname()}
     seconds = timer.finish()
     started = time.perf_counter()
