@@ -232,3 +232,19 @@ def test_the_batch_page_shows_the_same_store(settings: Settings, tmp_path: Path,
     table = app.dataframe[0].value
     assert list(table["status"]) == ["✅ done", "❌ failed", "✅ done", "⚠️ not run"]
     assert "[render] RuntimeError: ffmpeg died" in table["error"][1] and "not JSON" in table["error"][3]
+
+
+def test_ray_tasks_get_the_settings_whole_and_the_right_labels() -> None:
+    from pydantic import SecretStr
+
+    from reelcraft.studio.batch_ray import _studio, render_resources
+
+    settings = Settings(encoder="h264_nvenc")
+    settings.llm.api_key = SecretStr("sk-test-123")
+    assert render_resources(settings, {"GPU": 2.0, "render": 2.0}) == {
+        "resources": {"render": 1}, "num_cpus": 1, "num_gpus": 1}  # a hardware encoder goes to a GPU node
+    assert "num_gpus" not in render_resources(settings, {"render": 2.0})
+    assert "num_gpus" not in render_resources(Settings(), {"GPU": 2.0})
+    worker = _studio(settings.model_dump(mode="python"))  # what a Ray worker rebuilds: the key is not masked
+    assert worker.settings.llm.api_key.get_secret_value() == "sk-test-123"
+    assert _studio(settings.model_dump(mode="python")) is worker  # one Studio per worker and settings

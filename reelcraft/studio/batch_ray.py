@@ -92,38 +92,53 @@ def connect(address: str) -> Any:  # noqa: ANN401 - the ray module
 _STUDIOS: dict[str, Studio] = {}
 
 
-def _studio(settings_json: str) -> Studio:
-    """One Studio per worker process and settings: a worker Ray reuses keeps its loaded models."""
-    if settings_json not in _STUDIOS:
+def _studio(settings: dict[str, Any]) -> Studio:
+    """One Studio per worker process and settings: a worker Ray reuses keeps its loaded models. The settings come
+    as a dict (Ray pickles it, secrets included: JSON would mask an API key)."""
+    key = json.dumps(settings, sort_keys=True, default=str)
+    if key not in _STUDIOS:
         from reelcraft.studio.studio import Studio
 
-        _STUDIOS[settings_json] = Studio(Settings.model_validate_json(settings_json))
-    return _STUDIOS[settings_json]
+        _STUDIOS[key] = Studio(Settings.model_validate(settings))
+    return _STUDIOS[key]
 
 
-def plan_task(settings_json: str, spec: dict[str, Any]) -> dict[str, Any]:
+GPU_ENCODERS = ("h264_nvenc", "h264_qsv", "h264_vaapi")
+
+
+def render_resources(settings: Settings, cluster: dict[str, float]) -> dict[str, Any]:
+    """Ray options for a render task: the `render` label, and a GPU when the settings ask for a hardware encoder
+    and the cluster has GPUs (the renders then go to the GPU nodes). The writer asks for no GPU: the embedded
+    llama.cpp build is CPU-only, and a GPU model server is reached through `llm.provider = "openai"`."""
+    options: dict[str, Any] = {"resources": {"render": 1}, "num_cpus": 1}
+    if settings.encoder in GPU_ENCODERS and cluster.get("GPU", 0) >= 1:
+        options["num_gpus"] = 1
+    return options
+
+
+def plan_task(settings: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     """The writer's stage on a worker: the prepared plan and voice, or the item's error."""
     item = BatchItem.model_validate(spec)
     started = time.perf_counter()
     try:
-        plan, voice = _studio(settings_json).for_item().prepare(
+        plan, voice = _studio(settings).for_item().prepare(
             item.brief, duration=item.duration, language=item.language, platform=item.platform, media_dir=item.media,
             voice=item.voice, mood=item.mood, music_file=item.music, aspect=item.aspect,
             caption_style=item.caption_style, brand=item.brand,
         )  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - the item's own failure: returned, so Ray does not retry it
-        stage, message = _explain(exc, "script", _studio(settings_json).settings.home)
+        stage, message = _explain(exc, "script", _studio(settings).settings.home)
         return {"error_stage": stage, "error": message, "host": socket.gethostname()}
     return {"plan": json.loads(plan.model_dump_json()), "voice": voice, "host": socket.gethostname(),
             "seconds": {"plan": round(time.perf_counter() - started, 3)}}  # fmt: skip
 
 
-def render_task(settings_json: str, spec: dict[str, Any], prepared: dict[str, Any], draft_id: str,
+def render_task(settings: dict[str, Any], spec: dict[str, Any], prepared: dict[str, Any], draft_id: str,
                 profile: str) -> dict[str, Any]:  # fmt: skip
     """The render stage on a worker: the draft's version and score (or the draft a killed try already saved)."""
     from reelcraft.plan import VideoPlan
 
-    studio = _studio(settings_json)
+    studio = _studio(settings)
     versions = studio.store.versions(draft_id)
     if versions:
         return {"version": versions[0], "found": True, "host": socket.gethostname()}
@@ -165,9 +180,9 @@ class RayRunner(_Runner):
             raise BatchError(f"no node of the Ray cluster offers the {' or '.join(missing)} resource",
                              "start the nodes with e.g. `ray start ... --resources '{\"llm\": 1, \"render\": 1}'` "
                              "(llm on the node for the writer, render on every node that renders)")  # fmt: skip
-        settings_json = self.studio.settings.model_dump_json()
+        settings = self.studio.settings.model_dump(mode="python")
         plan_remote = ray.remote(plan_task).options(resources={"llm": 1}, num_cpus=1, max_retries=TASK_RETRIES)
-        render_remote = ray.remote(render_task).options(resources={"render": 1}, num_cpus=1,
+        render_remote = ray.remote(render_task).options(**render_resources(self.studio.settings, resources),
                                                          max_retries=TASK_RETRIES)  # fmt: skip
         running: dict[Any, tuple[str, ItemInfo, int]] = {}
 
@@ -175,7 +190,7 @@ class RayRunner(_Runner):
             if item.status != ItemStatus.RENDERING:
                 self.store.update(self.batch_id, item.item_id, status=ItemStatus.RENDERING)
             attempt = self.store.begin_attempt(self.batch_id, item.item_id, "render")
-            ref = render_remote.remote(settings_json, item.spec, prepared, item.draft_id, self.profile)
+            ref = render_remote.remote(settings, item.spec, prepared, item.draft_id, self.profile)
             running[ref] = ("render", item, attempt)
 
         for item in self.info.items:
@@ -183,7 +198,7 @@ class RayRunner(_Runner):
                 render(item, json.loads(item.plan_json))
             elif item.status == ItemStatus.PENDING:
                 attempt = self.store.begin_attempt(self.batch_id, item.item_id, "plan")
-                running[plan_remote.remote(settings_json, item.spec)] = ("plan", item, attempt)
+                running[plan_remote.remote(settings, item.spec)] = ("plan", item, attempt)
         while running:
             (ref,), _ = ray.wait(list(running), num_returns=1)
             stage, item, attempt = running.pop(ref)
