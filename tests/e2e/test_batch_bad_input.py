@@ -25,8 +25,8 @@ from reelcraft.storage.drafts import DraftStore
 pytestmark = pytest.mark.slow
 
 BRIEF = "30 s TikTok: a budget morning routine for college students, upbeat"
-MOODS = ["upbeat_pop", "calm_lofi", "epic"]
-"""One plan, three moods: each item needs its own music and render (~12 MB), so the second one fills the disk."""
+MOODS = ["upbeat_pop", "calm_lofi"]
+"""One plan, two moods: each item needs its own music and render (~12 MB), so the second one fills the disk."""
 
 
 def _cli(args: list[str], env: dict[str, str], timeout: float = 900) -> subprocess.CompletedProcess[str]:

@@ -28,7 +28,6 @@ from reelcraft.storage.drafts import DraftStore
 pytestmark = pytest.mark.slow
 
 BRIEFS = ["30 s TikTok: a budget morning routine for college students, upbeat",
-          "30 s TikTok: a budget morning routine for students in a dorm",
           "30 s Reel: mornings on a student budget, oats and coffee in the dorm"]  # fmt: skip
 """Briefs the scripted plan fits without a rewrite (two answers each), so every item takes the same turns."""
 
@@ -61,7 +60,7 @@ def test_a_killed_batch_resumes_to_every_item_done_once(tmp_path: Path, models_h
         args = [str(source), "--out", str(out), "--profile", "preview", *([] if first else ["--resume"])]
         process = _start(args, env, log)
         first = False
-        time.sleep(chance.uniform(4.0, 25.0))
+        time.sleep(chance.uniform(4.0, 18.0))
         if process.poll() is not None:
             break  # it finished before this kill: the resume below has nothing left to do
         os.killpg(process.pid, signal.SIGKILL)
