@@ -44,6 +44,9 @@ class Deps:
     loading: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
     """Held while a lazy part is made: the chat page warms them in a thread while a turn may ask for them
     (two embedded models loaded at once would double the wait and the memory)."""
+    speaking: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    """Held while a voice speaks: a batch's writer narrates the next video while the last one renders, and the
+    Mandarin voice is one worker process on a pipe."""
     asking: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     """Held for each call to the chat model: a batch writes the next plan while the last one renders (and may
     have a line rewritten by moderation), and llama.cpp contexts are not thread-safe. Copies of these Deps
