@@ -79,7 +79,6 @@ class _StandIn:
         self.store = DraftStore(settings.drafts_dir)
         self.failing = failing or {}
         self.prepared: list[str] = []
-        self.narrated: list[str] = []
         self.rendered: list[str] = []
 
     def for_item(self, progress: Any = None) -> _StandIn:  # noqa: ANN401
@@ -91,11 +90,6 @@ class _StandIn:
             raise self.failing[brief]
         return VideoPlan.model_validate({**EN_PLAN, "title": brief[:40], "language": "en",
                                          "target_duration": options["duration"]}), None  # fmt: skip
-
-    def narrate_ahead(self, plan: VideoPlan, **options: Any) -> None:  # noqa: ANN401
-        self.narrated.append(plan.title)
-        if f"narrate:{plan.title}" in self.failing:
-            raise self.failing[f"narrate:{plan.title}"]
 
     def score_plan(self, plan: VideoPlan, **options: Any) -> Any:  # noqa: ANN401 - a DraftScore's total
         return SimpleNamespace(total=len(plan.title))
@@ -121,7 +115,6 @@ def test_every_item_is_made_once_and_the_manifest_says_where(settings: Settings,
     seen: list[tuple[str, str]] = []
     report = run_batch(studio, source, tmp_path / "out", progress=lambda item, what, counts: seen.append((item, what)))
     assert studio.prepared == BRIEFS and studio.rendered == BRIEFS
-    assert studio.narrated == [b[:40] for b in BRIEFS]  # the writer narrates each plan while the last renders
     rows = [json.loads(line) for line in report.manifest.read_text(encoding="utf-8").splitlines()]
     assert [(r["id"], r["status"], r["line"]) for r in rows] == [
         ("v0", "done", 1), ("v1", "done", 2), ("v2", "done", 3), ("v3", "done", 4), (None, "invalid", 5)]
@@ -257,13 +250,14 @@ def test_ray_tasks_get_the_settings_whole_and_the_right_labels() -> None:
     assert _studio(settings.model_dump(mode="python")) is worker  # one Studio per worker and settings
 
 
-def test_a_script_the_policy_blocks_fails_in_the_writer_before_any_render(settings: Settings,
-                                                                           tmp_path: Path) -> None:  # fmt: skip
+def test_a_script_the_policy_blocks_fails_at_moderation_and_the_next_goes_on(settings: Settings,
+                                                                             tmp_path: Path) -> None:  # fmt: skip
     from reelcraft.errors import ModerationBlocked
 
     source = _write(tmp_path / "b.jsonl", [{"brief": b, "duration": 20} for b in BRIEFS[:2]])
     blocked = ModerationBlocked("scene 2 narration: a dangerous challenge", "ask for the video without it")
-    studio = _StandIn(settings, failing={f"narrate:{BRIEFS[0][:40]}": blocked})
+    studio = _StandIn(settings, failing={f"render:{BRIEFS[0]}": blocked})
     report = run_batch(studio, source, tmp_path / "out")
     assert [(r.status, r.error_stage) for r in report.rows] == [("failed", "moderation"), ("done", None)]
-    assert studio.rendered == [BRIEFS[1]]
+    assert "dangerous challenge" in (report.rows[0].error or "")
+    assert studio.store.versions(report.rows[0].draft_id or "") == [] and studio.rendered == BRIEFS[:2]

@@ -331,9 +331,6 @@ class _Runner:
         self.counts = {s.value: self.info.count(s) for s in ItemStatus}
         self.lock = threading.Lock()
         self.failure: BaseException | None = None
-        self.narrate_ahead = False
-        """Set when the writer runs beside the render: it then narrates each plan too, which balances the two
-        halves (the narration moves from the render's side, the longer one, to the writer's)."""
 
     def run(self, *, overlap: bool) -> None:
         items = {item.item_id: item for item in self.info.items}
@@ -346,7 +343,6 @@ class _Runner:
                 if self._plan(items[item_id]):
                     self._render(self._reload(item_id))
             return
-        self.narrate_ahead = True
         ready: queue.Queue[str | None] = queue.Queue(maxsize=self.studio.settings.batch.queue)
         stop = threading.Event()
 
@@ -425,14 +421,6 @@ class _Runner:
             self._failed(item, ItemStatus.PENDING, attempt, exc, "script")
             return False
         seconds = {"plan": round(time.perf_counter() - started, 3)}
-        if self.narrate_ahead:
-            started = time.perf_counter()
-            try:
-                writer.narrate_ahead(plan, voice=voice)
-            except Exception as exc:  # noqa: BLE001 - a blocked script or a voice that fails: the item's failure
-                self._failed(item, ItemStatus.PENDING, attempt, exc, "voiceover", seconds)
-                return False
-            seconds["narration"] = round(time.perf_counter() - started, 3)
         prepared = json.dumps({"plan": json.loads(plan.model_dump_json()), "voice": voice}, ensure_ascii=False)
         self.store.update(self.batch_id, item.item_id, status=ItemStatus.PLANNED, plan_json=prepared,
                           stage_seconds=seconds)  # fmt: skip

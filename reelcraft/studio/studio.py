@@ -270,17 +270,6 @@ class Studio:
             })  # fmt: skip
         return plan, voice
 
-    def narrate_ahead(self, plan: VideoPlan, *, voice: str | None = None) -> None:
-        """The render's first steps for `plan`, done early: its moderation and its narration, into the cache. A
-        batch's writer does this for the next video while the last one renders; the render then finds the voice
-        made (the same texts, the same voice, the same result). A blocked plan raises here, before any render."""
-        from reelcraft.studio.pipeline import moderation_policy, voice_and_timing
-        from reelcraft.tools.moderation import moderate_plan
-
-        kit = self.brand_kit(plan.look.brand or None) if plan.look.brand is not None else None
-        moderated, _ = moderate_plan(plan, self.deps, moderation_policy(self.settings, kit, plan.platform))
-        voice_and_timing(moderated, self.deps, voice or (kit.voice if kit else None))
-
     def for_item(self, progress: ProgressFn | None = None) -> Studio:
         """This Studio for one piece of work running beside others (a batch's writer and renderer): the same
         models, settings, drafts and brand, its own warnings and progress."""
