@@ -113,7 +113,10 @@ def test_every_item_is_made_once_and_the_manifest_says_where(settings: Settings,
                     + ['{"brief": 1'])  # fmt: skip
     studio = _StandIn(settings)
     seen: list[tuple[str, str]] = []
-    report = run_batch(studio, source, tmp_path / "out", progress=lambda item, what, counts: seen.append((item, what)))
+    last: dict[str, int] = {}
+    report = run_batch(studio, source, tmp_path / "out",
+                       progress=lambda item, what, counts: (seen.append((item, what)), last.update(counts)))
+    assert last == {"pending": 0, "planned": 0, "rendering": 0, "done": 4, "failed": 0}  # the counts add up
     assert studio.prepared == BRIEFS and studio.rendered == BRIEFS
     rows = [json.loads(line) for line in report.manifest.read_text(encoding="utf-8").splitlines()]
     assert [(r["id"], r["status"], r["line"]) for r in rows] == [

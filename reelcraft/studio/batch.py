@@ -26,7 +26,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +82,12 @@ class BatchItem(BaseModel):
         if value not in (None, "final", "preview"):
             raise ValueError("use final or preview")
         return value
+
+    def prepare(self, studio: Studio) -> tuple[VideoPlan, str | None]:
+        """The writer's stage for this item (`Studio.prepare`): its plan and the voice to read it."""
+        return studio.prepare(self.brief, duration=self.duration, language=self.language, platform=self.platform,
+                              media_dir=self.media, voice=self.voice, mood=self.mood, music_file=self.music,
+                              aspect=self.aspect, caption_style=self.caption_style, brand=self.brand)  # fmt: skip
 
     def check(self) -> BatchItem:
         """The checks `make` does before it starts (a ReelcraftError names the field's stage and its fix)."""
@@ -406,73 +412,93 @@ class _Runner:
         self.progress(item.item_id, what, counts)
 
     def _plan(self, item: ItemInfo) -> bool:
-        spec = BatchItem.model_validate(item.spec)
-        timer = _StageTimer()
-        writer = self.studio.for_item(timer.progress)
         attempt = self.store.begin_attempt(self.batch_id, item.item_id, "plan")
-        started = time.perf_counter()
-        try:
-            plan, voice = writer.prepare(
-                spec.brief, duration=spec.duration, language=spec.language, platform=spec.platform,
-                media_dir=spec.media, voice=spec.voice, mood=spec.mood, music_file=spec.music, aspect=spec.aspect,
-                caption_style=spec.caption_style, brand=spec.brand,
-            )  # fmt: skip
-        except Exception as exc:  # noqa: BLE001 - one item's failure is recorded; the batch goes on
-            self._failed(item, ItemStatus.PENDING, attempt, exc, "script")
+        return self.record_plan(item, attempt, plan_item(self.studio, BatchItem.model_validate(item.spec)))
+
+    def record_plan(self, item: ItemInfo, attempt: int, result: dict[str, Any], where: str = "") -> bool:
+        """Store what the writer's stage gave (`plan_item`, here or on a Ray worker); whether it planned."""
+        if "error" in result:
+            self._fail(item, ItemStatus.PENDING, attempt, result)
             return False
-        seconds = {"plan": round(time.perf_counter() - started, 3)}
-        prepared = json.dumps({"plan": json.loads(plan.model_dump_json()), "voice": voice}, ensure_ascii=False)
+        prepared = json.dumps({"plan": result["plan"], "voice": result["voice"]}, ensure_ascii=False)
         self.store.update(self.batch_id, item.item_id, status=ItemStatus.PLANNED, plan_json=prepared,
-                          stage_seconds=seconds)  # fmt: skip
+                          stage_seconds=result["seconds"])  # fmt: skip
         self.store.end_attempt(attempt, "ok")
-        self._moved(item, ItemStatus.PENDING, ItemStatus.PLANNED, "planned")
+        self._moved(item, ItemStatus.PENDING, ItemStatus.PLANNED, f"planned{where}")
         return True
 
-    def _render(self, item: ItemInfo) -> None:
+    def begin_render(self, item: ItemInfo) -> tuple[ItemInfo, int, dict[str, Any]]:
+        """Mark the item rendering and open its attempt: the item as it now is, the attempt, its stored plan."""
         if item.plan_json is None:  # cannot happen: only planned items reach the render
             raise StoreError(f"item {item.item_id} has no stored plan", "run `reelcraft batch retry ID --failed`")
-        versions = self.studio.store.versions(item.draft_id)
-        if versions:  # rendered before a kill cut the store's update: that draft is the item's
-            self.store.end_attempt(self.store.begin_attempt(self.batch_id, item.item_id, "render"), "found")
-            self.store.update(self.batch_id, item.item_id, status=ItemStatus.DONE, version=versions[0])
-            self._moved(item, item.status, ItemStatus.DONE, "found its draft")
-            return
-        spec = BatchItem.model_validate(item.spec)
-        prepared = json.loads(item.plan_json)
-        plan = VideoPlan.model_validate(prepared["plan"])
-        self.store.update(self.batch_id, item.item_id, status=ItemStatus.RENDERING)
-        timer = _StageTimer()
-        renderer = self.studio.for_item(timer.progress)
+        if item.status != ItemStatus.RENDERING:
+            self.store.update(self.batch_id, item.item_id, status=ItemStatus.RENDERING)
+            self._moved(item, item.status, ItemStatus.RENDERING, "rendering")
         attempt = self.store.begin_attempt(self.batch_id, item.item_id, "render")
-        try:
-            draft = renderer.render(plan, media_dir=spec.media, brief=spec.brief, draft_id=item.draft_id,
-                                    voice=prepared.get("voice"), profile=spec.profile or self.profile)  # fmt: skip
-        except Exception as exc:  # noqa: BLE001 - one item's failure is recorded; the batch goes on
-            self._failed(item, item.status, attempt, exc, timer.current or "render", timer.finish())
-            return
-        seconds = timer.finish()
-        started = time.perf_counter()
-        try:
-            score: int | None = renderer.score_plan(draft.plan, brief=spec.brief,
-                                                    scene_durations=draft.scene_durations).total  # fmt: skip
-        except ReelcraftError as exc:  # the video is made: a score that cannot be taken is a note, not a failure
-            renderer.deps.warn("score", exc.message)
-            score = None
-        seconds["score"] = round(time.perf_counter() - started, 3)
-        self.store.update(self.batch_id, item.item_id, status=ItemStatus.DONE, version=draft.version, score=score,
-                          stage_seconds=seconds)  # fmt: skip
-        self.store.end_attempt(attempt, "ok")
-        self._moved(item, item.status, ItemStatus.DONE, "rendered")
+        return replace(item, status=ItemStatus.RENDERING), attempt, json.loads(item.plan_json)
 
-    def _failed(self, item: ItemInfo, old: ItemStatus, attempt: int, exc: BaseException, stage: str,
-                seconds: dict[str, float] | None = None) -> None:  # fmt: skip
-        if isinstance(exc, StoreError):
-            raise exc
-        stage, message = _explain(exc, stage, self.studio.settings.home)
-        self.store.update(self.batch_id, item.item_id, status=ItemStatus.FAILED, error_stage=stage, error=message,
-                          stage_seconds=seconds or {})  # fmt: skip
-        self.store.end_attempt(attempt, "failed", message)
-        self._moved(item, old, ItemStatus.FAILED, f"failed at {stage}: {message}")
+    def _render(self, item: ItemInfo) -> None:
+        item, attempt, prepared = self.begin_render(item)
+        result = render_item(self.studio, BatchItem.model_validate(item.spec), prepared, item.draft_id, self.profile)
+        self.record_render(item, attempt, result)
+
+    def record_render(self, item: ItemInfo, attempt: int, result: dict[str, Any], where: str = "") -> None:
+        """Store what the render stage gave (`render_item`, here or on a Ray worker)."""
+        if "error" in result:
+            self._fail(item, item.status, attempt, result)
+            return
+        self.store.update(self.batch_id, item.item_id, status=ItemStatus.DONE, version=result["version"],
+                          score=result.get("score"), stage_seconds=result.get("seconds", {}))  # fmt: skip
+        found = bool(result.get("found"))
+        self.store.end_attempt(attempt, "found" if found else "ok")
+        self._moved(item, item.status, ItemStatus.DONE, f"{'found its draft' if found else 'rendered'}{where}")
+
+    def _fail(self, item: ItemInfo, old: ItemStatus, attempt: int, result: dict[str, Any]) -> None:
+        self.store.update(self.batch_id, item.item_id, status=ItemStatus.FAILED, error_stage=result["error_stage"],
+                          error=result["error"], stage_seconds=result.get("seconds", {}))  # fmt: skip
+        self.store.end_attempt(attempt, "failed", result["error"])
+        self._moved(item, old, ItemStatus.FAILED, f"failed at {result['error_stage']}: {result['error']}")
+
+
+def plan_item(studio: Studio, item: BatchItem) -> dict[str, Any]:
+    """The writer's stage for one item, wherever it runs (this process or a Ray worker): {"plan", "voice",
+    "seconds"}, or {"error_stage", "error"} for the item's own failure."""
+    started = time.perf_counter()
+    try:
+        plan, voice = item.prepare(studio.for_item())
+    except Exception as exc:  # noqa: BLE001 - one item's failure is recorded; the batch goes on
+        stage, message = _explain(exc, "script", studio.settings.home)
+        return {"error_stage": stage, "error": message}
+    return {"plan": json.loads(plan.model_dump_json()), "voice": voice,
+            "seconds": {"plan": round(time.perf_counter() - started, 3)}}  # fmt: skip
+
+
+def render_item(studio: Studio, item: BatchItem, prepared: dict[str, Any], draft_id: str,
+                profile: str) -> dict[str, Any]:  # fmt: skip
+    """The render stage for one item, wherever it runs: {"version", "found": True} when its draft was saved before
+    a cut-off, {"version", "score", "seconds"} when rendered, or {"error_stage", "error", "seconds"}."""
+    versions = studio.store.versions(draft_id)
+    if versions:  # rendered before a kill cut the store's update: that draft is the item's
+        return {"version": versions[0], "found": True}
+    timer = _StageTimer()
+    worker = studio.for_item(timer.progress)
+    try:
+        draft = worker.render(VideoPlan.model_validate(prepared["plan"]), media_dir=item.media, brief=item.brief,
+                              draft_id=draft_id, voice=prepared.get("voice"),
+                              profile=item.profile or profile)  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 - one item's failure is recorded; the batch goes on
+        stage, message = _explain(exc, timer.current or "render", studio.settings.home)
+        return {"error_stage": stage, "error": message, "seconds": timer.finish()}
+    seconds = timer.finish()
+    started = time.perf_counter()
+    try:
+        score: int | None = worker.score_plan(draft.plan, brief=item.brief,
+                                              scene_durations=draft.scene_durations).total  # fmt: skip
+    except ReelcraftError as exc:  # the video is made: a score that cannot be taken is a note, not a failure
+        worker.deps.warn("score", exc.message)
+        score = None
+    seconds["score"] = round(time.perf_counter() - started, 3)
+    return {"version": draft.version, "score": score, "seconds": seconds}
 
 
 LOW_DISK_BYTES = 64 * 2**20

@@ -21,14 +21,13 @@ import json
 import os
 import socket
 import threading
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reelcraft.config import Settings
-from reelcraft.errors import BatchError, ReelcraftError
+from reelcraft.errors import BatchError
 from reelcraft.review.batches import ItemInfo, ItemStatus
-from reelcraft.studio.batch import BatchItem, _explain, _Runner, _StageTimer
+from reelcraft.studio.batch import BatchItem, _Runner, plan_item, render_item
 
 if TYPE_CHECKING:
     from reelcraft.studio.studio import Studio
@@ -117,50 +116,15 @@ def render_resources(settings: Settings, cluster: dict[str, float]) -> dict[str,
 
 
 def plan_task(settings: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
-    """The writer's stage on a worker: the prepared plan and voice, or the item's error."""
-    item = BatchItem.model_validate(spec)
-    started = time.perf_counter()
-    try:
-        plan, voice = _studio(settings).for_item().prepare(
-            item.brief, duration=item.duration, language=item.language, platform=item.platform, media_dir=item.media,
-            voice=item.voice, mood=item.mood, music_file=item.music, aspect=item.aspect,
-            caption_style=item.caption_style, brand=item.brand,
-        )  # fmt: skip
-    except Exception as exc:  # noqa: BLE001 - the item's own failure: returned, so Ray does not retry it
-        stage, message = _explain(exc, "script", _studio(settings).settings.home)
-        return {"error_stage": stage, "error": message, "host": socket.gethostname()}
-    return {"plan": json.loads(plan.model_dump_json()), "voice": voice, "host": socket.gethostname(),
-            "seconds": {"plan": round(time.perf_counter() - started, 3)}}  # fmt: skip
+    """The writer's stage on a worker (`plan_item`), with the worker's host."""
+    return {**plan_item(_studio(settings), BatchItem.model_validate(spec)), "host": socket.gethostname()}
 
 
 def render_task(settings: dict[str, Any], spec: dict[str, Any], prepared: dict[str, Any], draft_id: str,
                 profile: str) -> dict[str, Any]:  # fmt: skip
-    """The render stage on a worker: the draft's version and score (or the draft a killed try already saved)."""
-    from reelcraft.plan import VideoPlan
-
-    studio = _studio(settings)
-    versions = studio.store.versions(draft_id)
-    if versions:
-        return {"version": versions[0], "found": True, "host": socket.gethostname()}
-    item = BatchItem.model_validate(spec)
-    timer = _StageTimer()
-    worker = studio.for_item(timer.progress)
-    try:
-        plan = VideoPlan.model_validate(prepared["plan"])
-        draft = worker.render(plan, media_dir=item.media, brief=item.brief, draft_id=draft_id,
-                              voice=prepared.get("voice"), profile=item.profile or profile)  # fmt: skip
-    except Exception as exc:  # noqa: BLE001 - the item's own failure: returned, so Ray does not retry it
-        stage, message = _explain(exc, timer.current or "render", studio.settings.home)
-        return {"error_stage": stage, "error": message, "seconds": timer.finish(), "host": socket.gethostname()}
-    seconds = timer.finish()
-    started = time.perf_counter()
-    try:
-        score: int | None = worker.score_plan(draft.plan, brief=item.brief,
-                                              scene_durations=draft.scene_durations).total  # fmt: skip
-    except ReelcraftError:
-        score = None
-    seconds["score"] = round(time.perf_counter() - started, 3)
-    return {"version": draft.version, "score": score, "seconds": seconds, "host": socket.gethostname()}
+    """The render stage on a worker (`render_item`), with the worker's host."""
+    result = render_item(_studio(settings), BatchItem.model_validate(spec), prepared, draft_id, profile)
+    return {**result, "host": socket.gethostname()}
 
 
 class RayRunner(_Runner):
@@ -186,16 +150,14 @@ class RayRunner(_Runner):
                                                          max_retries=TASK_RETRIES)  # fmt: skip
         running: dict[Any, tuple[str, ItemInfo, int]] = {}
 
-        def render(item: ItemInfo, prepared: dict[str, Any]) -> None:
-            if item.status != ItemStatus.RENDERING:
-                self.store.update(self.batch_id, item.item_id, status=ItemStatus.RENDERING)
-            attempt = self.store.begin_attempt(self.batch_id, item.item_id, "render")
+        def render(item: ItemInfo) -> None:
+            item, attempt, prepared = self.begin_render(item)
             ref = render_remote.remote(settings, item.spec, prepared, item.draft_id, self.profile)
             running[ref] = ("render", item, attempt)
 
         for item in self.info.items:
-            if item.status in (ItemStatus.PLANNED, ItemStatus.RENDERING) and item.plan_json:
-                render(item, json.loads(item.plan_json))
+            if item.status in (ItemStatus.PLANNED, ItemStatus.RENDERING):
+                render(item)
             elif item.status == ItemStatus.PENDING:
                 attempt = self.store.begin_attempt(self.batch_id, item.item_id, "plan")
                 running[plan_remote.remote(settings, item.spec)] = ("plan", item, attempt)
@@ -206,23 +168,8 @@ class RayRunner(_Runner):
                 result = ray.get(ref)
             except Exception as exc:  # noqa: BLE001 - the task's node or worker died more often than it is retried
                 result = {"error_stage": f"ray {stage}", "error": f"{type(exc).__name__}: {str(exc)[:300]}"}
-            if "error" in result:
-                old = item.status if stage == "render" else ItemStatus.PENDING
-                self.store.update(self.batch_id, item.item_id, status=ItemStatus.FAILED,
-                                  error_stage=result["error_stage"], error=result["error"],
-                                  stage_seconds=result.get("seconds", {}))  # fmt: skip
-                self.store.end_attempt(attempt, "failed", result["error"])
-                self._moved(item, old, ItemStatus.FAILED, f"failed at {result['error_stage']}: {result['error']}")
-            elif stage == "plan":
-                prepared = {"plan": result["plan"], "voice": result["voice"]}
-                self.store.update(self.batch_id, item.item_id, status=ItemStatus.PLANNED,
-                                  plan_json=json.dumps(prepared, ensure_ascii=False),
-                                  stage_seconds=result["seconds"])  # fmt: skip
-                self.store.end_attempt(attempt, "ok")
-                self._moved(item, ItemStatus.PENDING, ItemStatus.PLANNED, f"planned on {result['host']}")
-                render(self._reload(item.item_id), prepared)
-            else:
-                self.store.update(self.batch_id, item.item_id, status=ItemStatus.DONE, version=result["version"],
-                                  score=result.get("score"), stage_seconds=result.get("seconds", {}))  # fmt: skip
-                self.store.end_attempt(attempt, "found" if result.get("found") else "ok")
-                self._moved(item, item.status, ItemStatus.DONE, f"rendered on {result['host']}")
+            where = f" on {result['host']}" if "host" in result else ""
+            if stage == "render":
+                self.record_render(item, attempt, result, where)
+            elif self.record_plan(item, attempt, result, where):
+                render(self._reload(item.item_id))
