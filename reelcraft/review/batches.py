@@ -62,11 +62,14 @@ class BatchInfo:
 
 
 class BatchStore:
+    """Batches, items and attempts in the review store's database (`open_engine`: migrated on open)."""
+
     def __init__(self, url: str) -> None:
         self.url = url
         self._sessions = session_factory(open_engine(url))
 
-    def _write(self, action: str):  # noqa: ANN202 - a session in a transaction, with a named error
+    def _write(self, action: str) -> _Transaction:
+        """A session in one transaction, whose failure is a StoreError naming `action`."""
         return _Transaction(self, action)
 
     def create(self, batch_id: str, *, source: str, out_dir: str, items: list[NewItem],
