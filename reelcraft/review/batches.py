@@ -98,6 +98,13 @@ class BatchStore:
                              options=dict(row.options),
                              items=[_info(i, counts.get(i.id, 0)) for i in items])  # fmt: skip
 
+    def item(self, batch_id: str, item_id: str) -> ItemInfo:
+        """One item as it is stored now (without reading the whole batch)."""
+        with self._sessions() as session:
+            row = self._item(session, batch_id, item_id)
+            tries = session.scalars(select(AttemptRow.id).where(AttemptRow.item_row == row.id)).all()
+            return _info(row, len(tries))
+
     def batches(self) -> list[tuple[str, datetime, str]]:
         """(id, created, source) of every batch, newest first."""
         with self._sessions() as session:

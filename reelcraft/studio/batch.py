@@ -401,7 +401,7 @@ class _Runner:
             raise self.failure
 
     def _reload(self, item_id: str) -> ItemInfo:
-        return next(i for i in self.store.batch(self.batch_id).items if i.item_id == item_id)
+        return self.store.item(self.batch_id, item_id)
 
     def _moved(self, item: ItemInfo, old: ItemStatus | None, new: ItemStatus, what: str) -> None:
         with self.lock:
@@ -481,7 +481,7 @@ def render_item(studio: Studio, item: BatchItem, prepared: dict[str, Any], draft
     if versions:  # rendered before a kill cut the store's update: that draft is the item's
         return {"version": versions[0], "found": True}
     timer = _StageTimer()
-    worker = studio.for_item(timer.progress)
+    worker = studio.for_item(timer.progress, writes=False)
     try:
         draft = worker.render(VideoPlan.model_validate(prepared["plan"]), media_dir=item.media, brief=item.brief,
                               draft_id=draft_id, voice=prepared.get("voice"),

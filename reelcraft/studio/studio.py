@@ -270,11 +270,11 @@ class Studio:
             })  # fmt: skip
         return plan, voice
 
-    def for_item(self, progress: ProgressFn | None = None) -> Studio:
+    def for_item(self, progress: ProgressFn | None = None, *, writes: bool = True) -> Studio:
         """This Studio for one piece of work running beside others (a batch's writer and renderer): the same
-        models, settings, drafts and brand, its own warnings and progress."""
+        models, settings, drafts and brand, its own warnings and progress (`Deps.for_item`)."""
         twin = copy.copy(self)
-        twin.deps = self.deps.for_item(progress)
+        twin.deps = self.deps.for_item(progress, writes=writes)
         return twin
 
     def batch(self, source: Path | str, out_dir: Path | str, **options: Any) -> BatchReport:
