@@ -91,8 +91,10 @@ class Conversation:
         before = self._stats_before = self.studio.cache_stats()
         session = self.sessions.load(session_id)
         draft = self.studio.store.load(session.draft_id) if session.draft_id else None
-        session.messages.append(ChatMessage(role="user", text=message[:STORED_MESSAGE_CHARS]))
-        self.sessions.save(session)  # the message survives even if the turn crashes
+        said = ChatMessage(role="user", text=message[:STORED_MESSAGE_CHARS])
+        if not (session.messages and session.messages[-1].role == "user" and session.messages[-1].text == said.text):
+            session.messages.append(said)  # (a turn run again after a crash finds its message already there)
+            self.sessions.save(session)  # the message survives even if the turn crashes
         state: TurnState = self.graph.invoke({"message": message, "session": session, "draft": draft})
         session = state["session"]  # as the nodes left it (a voice choice, say)
         new = state.get("new_draft")

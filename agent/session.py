@@ -46,6 +46,10 @@ class ChatSession(BaseModel):
     look: Look | None = None
     """Frame shape, caption style and brand for a new video (the UI's sidebar sets them); None: the defaults."""
     messages: list[ChatMessage] = Field(default_factory=list)
+    owner: str | None = None
+    """Who started it on a shared server (None: a single-user install, open to whoever runs it)."""
+    project: str | None = None
+    """The owner's project: its members may open the chat too."""
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -57,6 +61,9 @@ class SessionStore:
         if not _ID.match(session_id):
             raise StoreError(f"invalid session id {session_id!r}", "use letters, digits, '-' or '_' (≤ 64)")
         return self.root / f"{session_id}.json"
+
+    def exists(self, session_id: str) -> bool:
+        return self.path(session_id).is_file()
 
     def new_id(self) -> str:
         return uuid.uuid4().hex[:12]

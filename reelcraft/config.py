@@ -103,6 +103,23 @@ class BatchSettings(BaseSettings):
     in this process."""
 
 
+class ServerSettings(BaseSettings):
+    sign_in: Literal["auto", "on", "off"] = "auto"
+    """auto: a signed-in user is needed whenever the server listens beyond localhost; on: always; off: never (a
+    single user on 127.0.0.1)."""
+    secret: SecretStr = SecretStr("")
+    """Key that signs the session cookie; '' keeps a random one in `<home>/secrets/cookie.key` (set it when several
+    servers share the users)."""
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    """How long a sign-in lasts before the cookie expires."""
+    jobs_per_user: int = Field(default=2, ge=1, le=100)
+    """Queued or running jobs one user may have at once."""
+    render_workers: int = Field(default=0, ge=0, le=64)
+    """Jobs that run at once (their LLM calls still take turns on the one model); 0 is one per CPU core."""
+    upload_mb: int = Field(default=200, ge=1, le=10_000)
+    """Largest media upload through the page."""
+
+
 class ModerationSettings(BaseSettings):
     policy: str = ""
     """A platform preset (tiktok, reels, shorts, douyin, bilibili) or a policy file's path; '' follows the draft's
@@ -141,6 +158,7 @@ class Settings(BaseSettings):
     review: ReviewSettings = Field(default_factory=ReviewSettings)
     moderation: ModerationSettings = Field(default_factory=ModerationSettings)
     batch: BatchSettings = Field(default_factory=BatchSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -8,8 +8,7 @@ same chat. Errors show the stage and what to do, never a traceback (that goes to
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Iterator
+import os
 from pathlib import Path
 
 import streamlit as st
@@ -18,7 +17,10 @@ from reelcraft.config import Settings
 from reelcraft.errors import ReelcraftError
 from reelcraft.media.caption_styles import caption_styles
 from reelcraft.plan import Aspect, CaptionLook, Draft, Look
+from reelcraft.review.service import Actor, ReviewService
+from reelcraft.review.signin import COOKIE, SignIn
 from reelcraft.studio import Studio
+from reelcraft.studio.jobs import JobInfo, JobQueue, JobStatus, shared_queue
 from reelcraft.ui.components import picture_fit, scene_flags, show_score
 
 PROVIDERS = ["local", "openai", "ollama"]
@@ -29,27 +31,72 @@ STAGE_LABELS = {"script": "✍️ script", "outline": "🧭 outline", "trends": 
                 "render": "🎬 render"}  # fmt: skip
 
 
+@st.cache_resource
+def get_queue() -> JobQueue:
+    """The process's work queue: the server's lifespan starts it; a bare `streamlit run` starts it here."""
+    queue = shared_queue()
+    queue.start()
+    return queue
+
+
 @st.cache_resource(show_spinner="Loading the models…")
 def get_studio(provider: str, model: str, base_url: str) -> Studio:
-    """One Studio (and one loaded LLM) per provider choice, shared by every session of this server."""
-    settings = Settings()
-    if settings.llm.provider != "fake":  # tests run the server with a scripted model (REELCRAFT_LLM__PROVIDER)
-        settings.llm.provider = provider  # type: ignore[assignment]
-    if model:
-        settings.llm.model = model
-    if base_url:
-        settings.llm.base_url = base_url
-    studio = Studio(settings)
+    """One Studio (and one loaded LLM) per provider choice, shared by every session and the queue's workers."""
+    studio = get_queue().studio(llm_request(provider, model, base_url))
     studio.warm_up()  # the model loads while the user types the first brief
     return studio
 
 
-def session_id(studio: Studio) -> str:
-    """The chat in the URL (`?session=`), created on first visit, so a reload comes back to it."""
+def llm_request(provider: str, model: str, base_url: str) -> dict[str, str]:
+    """The sidebar's model choice as a job carries it ({} is the configured default)."""
+    if provider == Settings().llm.provider and not model and not base_url:
+        return {}
+    return {k: v for k, v in (("provider", provider), ("model", model), ("base_url", base_url)) if v}
+
+
+def signed_in() -> Actor | None:
+    """The user the server's signed cookie names (None when it is missing, forged or expired)."""
+    return SignIn.from_settings(Settings()).read(st.context.cookies.get(COOKIE))
+
+
+def sign_in_required() -> bool:
+    return os.environ.get("REELCRAFT_SERVER__SIGN_IN") == "on"
+
+
+def who(review_store: ReviewService | None = None) -> tuple[Actor | None, str | None]:
+    """The signed-in user and their project, or (None, None) on an open single-user server. Stops the page with
+    only a sign-in link when sign-in is required and missing."""
+    if not sign_in_required():
+        st.sidebar.caption("🔓 Open: this server listens on this machine only, so anyone here can use it without "
+                           "signing in. Start it with `--host 0.0.0.0` to share it; then everyone signs in.")
+        return None, None
+    user = signed_in()
+    if user is None:
+        st.title("🎬 reelcraft")
+        st.info("Sign in to make videos on this server.")
+        st.link_button("Sign in", "/login")
+        st.stop()
+    assert user is not None
+    review = review_store or ReviewService.from_settings(Settings())
+    projects = review.projects(user)
+    project = projects[0][0] if projects else review.create_project(user, f"{user.name}'s videos")
+    st.sidebar.markdown(f"Signed in as **{user.name}** · [sign out](/logout)")
+    return user, project
+
+
+def session_id(studio: Studio, user: Actor | None, project: str | None) -> str:
+    """The chat in the URL (`?session=`), created on first visit, so a reload comes back to it. Another user's
+    chat is "not found" (unless they share its project), the same as one that never existed."""
     current = st.query_params.get("session")
     if not current:
         current = studio.sessions.new_id()
         st.query_params["session"] = current
+    try:
+        studio.open_chat(current, user, project)
+    except ReelcraftError as exc:
+        st.error(f"{exc.message}. {exc.fix}.")
+        st.link_button("New chat", "?")
+        st.stop()
     return current
 
 
@@ -107,14 +154,6 @@ def look_choices(studio: Studio, current: Look) -> Look:
                 brand=None if brand == options[0] else brand)
 
 
-def words(text: str) -> Iterator[str]:
-    """The reply as a stream, a word at a time (characters for Chinese)."""
-    pieces = text.split(" ") if " " in text else list(text)
-    for i, piece in enumerate(pieces):
-        yield piece + (" " if " " in text and i < len(pieces) - 1 else "")
-        time.sleep(0.01)
-
-
 def show_draft(draft: Draft, studio: Studio) -> None:
     from reelcraft.render.storyboard import storyboard
 
@@ -160,45 +199,77 @@ def outline_markdown(message: str) -> str:
     return "\n".join([f"**Outline** · {head}", "", *beats])
 
 
+def job_panel(job_id: str, user: str) -> None:
+    """A running or waiting job: its place in the queue, its stages, a cancel button. Polls the job store every
+    second (a fragment, not the whole page) and reloads the page when the job ends."""
+
+    @st.fragment(run_every=1.0)
+    def panel() -> None:
+        job = get_queue().get(job_id)
+        if job.finished:
+            st.rerun()
+        with st.chat_message("assistant"):
+            if job.status == JobStatus.QUEUED:
+                ahead = f"{job.position} ahead of yours" if job.position else "yours is next"
+                st.info(f"⏳ Waiting for the server: {ahead}.", icon="⏳")
+            elif job.cancel_requested:
+                st.warning("Stopping after the current step…")
+            else:
+                label = STAGE_LABELS.get(job.stage, job.stage) or "starting"
+                st.info(f"Working on it: {label}", icon="⚙️")
+            for stage, message, seconds in job.stages[-6:]:
+                if stage == "outline":
+                    st.caption(outline_markdown(message).replace("\n", " "))
+                else:
+                    st.caption(f"{seconds:>5.0f} s · {STAGE_LABELS.get(stage, stage)}: {message}")
+            if not job.cancel_requested and st.button("Cancel", key=f"cancel-{job.id}"):
+                get_queue().cancel(job.id, user)
+                st.rerun(scope="fragment")
+
+    panel()
+
+
+def show_job_end(job: JobInfo) -> None:
+    """What the last job left that the chat does not already say: its failure or its cancellation."""
+    if job.status == JobStatus.FAILED:
+        st.error(f"That did not work ({job.error_stage}): {job.error}. Your drafts are safe: try again.")
+    elif job.status == JobStatus.CANCELLED:
+        st.warning("Cancelled. Nothing of the draft was changed.")
+
+
 def main() -> None:
     st.set_page_config(page_title="reelcraft", page_icon="🎬", layout="wide")
-    studio = get_studio(*llm_choice())
-    chat_id = session_id(studio)
+    user, project = who()
+    choice = llm_choice()
+    studio = get_studio(*choice)
+    queue = get_queue()
+    chat_id = session_id(studio, user, project)
+    owner = user.name if user else "local"
     session_choices(studio, chat_id)
+    prompt = st.chat_input("Your idea, or what to change (e.g. “make scene 2 funnier”)")
+    if prompt is not None:
+        try:
+            queue.submit(user=owner, session_id=chat_id, text=prompt, project_id=project, llm=llm_request(*choice))
+        except ReelcraftError as exc:
+            st.toast(f"{exc.message}. {exc.fix}.", icon="⚠️")
     session = studio.sessions.load(chat_id)
     for message in session.messages:
         with st.chat_message(message.role):
             st.markdown(message.text)
-    prompt = st.chat_input("Your idea, or what to change (e.g. “make scene 2 funnier”)")
-    if prompt is not None:
-        with st.chat_message("user"):
-            st.markdown(prompt)
-        with st.chat_message("assistant"):
-            try:
-                outline_slot = st.empty()  # the plan's outline, in view while the rest is made
-                with st.status("Working on it…", expanded=True) as status:
-                    def progress(stage: str, message: str) -> None:
-                        label = STAGE_LABELS.get(stage, stage)
-                        if stage == "outline":
-                            outline_slot.info(outline_markdown(message), icon="🧭")
-                            return
-                        status.update(label=f"{label}: {message}"[:120], expanded=True)
-                        status.write(f"{label}: {message}")
-
-                    studio.deps.progress = progress
-                    studio.deps.warnings.clear()
-                    turn = studio.chat(chat_id, prompt)
-                    status.update(label=f"Done in {turn.seconds:.0f} s", state="complete", expanded=False)
-                st.write_stream(words(turn.reply))
-            except Exception as exc:  # noqa: BLE001 - the page must never show a traceback
-                logging.getLogger("reelcraft.ui").exception("chat turn failed")
-                st.error(f"Something went wrong ({type(exc).__name__}: {exc}). Your drafts are safe: try again, "
-                         "or run `reelcraft doctor` to check the installation.")  # fmt: skip
-        session = studio.sessions.load(chat_id)
+    waiting = queue.open_jobs(chat_id)
+    if waiting:
+        for job in waiting:
+            job_panel(job.id, owner)
+    else:
+        ended = [j for j in queue.store.for_session(chat_id) if j.finished]
+        if ended and ended[-1].status in (JobStatus.FAILED, JobStatus.CANCELLED) and (
+                not session.messages or session.messages[-1].role == "user"):
+            show_job_end(ended[-1])
     if session.draft_id:
         try:
             show_draft(studio.store.load(session.draft_id), studio)
         except Exception as exc:  # noqa: BLE001
+            logging.getLogger("reelcraft.ui").exception("draft could not be shown")
             st.error(f"The draft could not be shown ({exc}). Re-render it with “final”, or start a new chat.")
 
 

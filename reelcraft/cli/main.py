@@ -4,6 +4,7 @@ module assembles the app and holds the top-level commands; each command group is
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import time
@@ -283,7 +284,6 @@ def ui(
 ) -> None:
     """Start the chat page (Streamlit) on http://HOST:PORT."""
     import importlib.util
-    import subprocess
 
     # found, not imported: the faces do not import each other
     spec = importlib.util.find_spec("reelcraft.ui")
@@ -292,10 +292,10 @@ def ui(
     if page is None:
         fail("ui", "the chat page (reelcraft.ui) is not installed", "pip install -e . (make install)")
     console.print(f"reelcraft chat: http://{host}:{port}  (Ctrl+C stops it)")
-    command = [sys.executable, "-m", "streamlit", "run", str(page), "--server.port", str(port),
-               "--server.address", host, "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--client.toolbarMode", "minimal"]
-    raise typer.Exit(subprocess.call(command))
+    # exec, not a child: SIGTERM from systemd, Docker or a test reaches the server itself, which stops cleanly
+    command = [sys.executable, "-m", "reelcraft.ui.server", "--host", host, "--port", str(port)]
+    sys.stdout.flush()
+    os.execv(sys.executable, command)
 
 
 @app.command()

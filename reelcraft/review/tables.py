@@ -10,7 +10,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -38,7 +38,7 @@ def _values(kind: type[enum.StrEnum]) -> list[str]:
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: DateTime(timezone=True), dict[str, Any]: JSON}
+    type_annotation_map = {datetime: DateTime(timezone=True), dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class User(Base):
@@ -234,3 +234,42 @@ class AttemptRow(Base):
     outcome: Mapped[str | None] = mapped_column(String(16), default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     host: Mapped[str] = mapped_column(String(120), default="")
+
+
+class JobStatus(enum.StrEnum):
+    """A queued job's life: `queued` → `running` → `done`, `failed` or `cancelled`. A server that dies leaves
+    `running`; the next start puts it back in the queue (its finished steps are in the asset cache)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class JobRow(Base):
+    """One piece of work a user asked the shared server for (a chat turn), persisted so it outlives the page
+    that asked for it and the server that ran it."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_status_created", "status", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user: Mapped[str] = mapped_column(String(40), index=True)
+    project_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    session_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="chat")
+    request: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[JobStatus] = mapped_column(
+        Enum(JobStatus, native_enum=False, length=16, values_callable=_values), default=JobStatus.QUEUED)
+    stage: Mapped[str] = mapped_column(String(40), default="")
+    stages: Mapped[list[Any]] = mapped_column(default=list)
+    """The last progress messages: [stage, message, seconds since start]."""
+    result: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    error_stage: Mapped[str | None] = mapped_column(String(40), default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from reelcraft.agent.conversation import ChatTurn
-    from reelcraft.agent.session import SessionStore
+    from reelcraft.agent.session import ChatSession, SessionStore
     from reelcraft.review.service import Actor, ReviewService, VersionInfo
     from reelcraft.safety.policy import Policy
     from reelcraft.studio.batch import BatchReport
@@ -437,6 +437,28 @@ class Studio:
         from reelcraft.agent.session import SessionStore
 
         return SessionStore(self.settings.sessions_dir)
+
+    def open_chat(self, session_id: str, user: Actor | None = None, project_id: str | None = None) -> ChatSession:
+        """The chat `?session=` names, as `user` may see it. On a single-user install (`user` None) every chat is
+        open. A signed-in user sees their own chats and those of projects they belong to; any other chat is "not
+        found", exactly like one that does not exist, so a link gives nothing away. A new id starts a chat owned by
+        `user` in `project_id`."""
+        from reelcraft.errors import NotFound
+        from reelcraft.review.service import ReviewService
+
+        store = self.sessions
+        if not store.exists(session_id):
+            session = store.load(session_id)
+            if user is not None:
+                session.owner, session.project = user.name, project_id
+                store.save(session)
+            return session
+        session = store.load(session_id)
+        if user is None or session.owner in (None, user.name):
+            return session
+        if session.project and ReviewService.from_settings(self.settings).role(user, session.project) is not None:
+            return session
+        raise NotFound(f"no chat {session_id!r}", "start a new chat, or ask its owner to add you to the project")
 
     def apply_comment(self, review: ReviewService, actor: Actor, comment_id: int) -> VersionInfo:
         """A review comment sent to the agent as an edit: the next review version (editors and owners only)."""
