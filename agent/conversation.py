@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
@@ -150,7 +151,7 @@ class Conversation:
             profile = "final" if isinstance(action, RenderFinal) else "preview"
             sibling = isinstance(action, AddAspectVersion)  # a second video: the first one stays as it is
             new = self.studio.render(plan, brief=draft.brief, draft_id=None if sibling else draft.id,
-                                     voice=session.voice, profile=profile)  # fmt: skip
+                                     voice=session.voice, profile=profile, media_dir=_media(session))  # fmt: skip
         except ReelcraftError as exc:
             if isinstance(action, ChangeVoice):
                 session.voice = None
@@ -213,7 +214,8 @@ class Conversation:
             plan = plan.model_copy(update={"look": session.look})
             if session.look.brand is not None:
                 plan = self.studio.apply_brand(plan, session.look.brand)
-        draft = self.studio.render(plan, brief=action.brief, voice=session.voice, profile="preview")
+        draft = self.studio.render(plan, brief=action.brief, voice=session.voice, profile="preview",
+                                   media_dir=_media(session))  # fmt: skip
         return {"new_draft": draft, "changed": []}
 
     def _created_text(self, action: CreateVideo, draft: Draft, session: ChatSession) -> str:
@@ -267,3 +269,9 @@ def _delta(before: dict[str, dict[str, int]], after: dict[str, dict[str, int]]) 
     return {step: {k: v - before.get(step, {}).get(k, 0) for k, v in counts.items()}
             for step, counts in after.items()
             if any(v - before.get(step, {}).get(k, 0) for k, v in counts.items())}  # fmt: skip
+
+
+def _media(session: ChatSession) -> Path | None:
+    """The chat's uploads, when there are any left on disk."""
+    folder = Path(session.media_dir) if session.media_dir else None
+    return folder if folder is not None and folder.is_dir() and any(folder.iterdir()) else None

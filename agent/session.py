@@ -50,6 +50,8 @@ class ChatSession(BaseModel):
     """Who started it on a shared server (None: a single-user install, open to whoever runs it)."""
     project: str | None = None
     """The owner's project: its members may open the chat too."""
+    media_dir: str | None = None
+    """The folder of the photos and clips uploaded to this chat: its videos show them first."""
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
 

@@ -129,6 +129,28 @@ def session_choices(studio: Studio, chat_id: str) -> None:
     bar.caption(f"session `{session.id}` · [new chat](?)")
 
 
+def uploads(studio: Studio, chat_id: str, user: Actor | None, project: str | None) -> None:
+    """Photos and clips for this chat's videos: checked by their bytes on the server (type, size, that they
+    decode), stored in the user's project folder, shown first in the next video."""
+    limit = studio.settings.server.upload_mb
+    files = st.sidebar.file_uploader("Your photos and clips", accept_multiple_files=True, key=f"uploads-{chat_id}",
+                                     type=["jpg", "jpeg", "png", "webp", "mp4", "mov", "webm", "mkv"],
+                                     help=f"Up to {limit} MB each; the next video shows them first")  # fmt: skip
+    for upload in files or []:
+        seen = f"uploaded-{upload.file_id}"
+        if seen in st.session_state:
+            continue
+        try:
+            path = studio.add_upload(chat_id, upload.name, upload.getvalue(), user, project)
+            st.session_state[seen] = path.name
+        except ReelcraftError as exc:
+            st.session_state[seen] = None
+            st.sidebar.error(f"{exc.message}. {exc.fix}.")
+    stored = [name for key, name in st.session_state.items() if str(key).startswith("uploaded-") and name]
+    if stored:
+        st.sidebar.caption("Uploaded: " + ", ".join(sorted(stored)))
+
+
 def look_choices(studio: Studio, current: Look) -> Look:
     """Frame shape, caption style and brand kit for new videos; in the chat, 'style: boxed', 'use our brand' or
     'also make a 16:9 version' change a draft's."""
@@ -246,6 +268,7 @@ def main() -> None:
     chat_id = session_id(studio, user, project)
     owner = user.name if user else "local"
     session_choices(studio, chat_id)
+    uploads(studio, chat_id, user, project)
     prompt = st.chat_input("Your idea, or what to change (e.g. “make scene 2 funnier”)")
     if prompt is not None:
         try:

@@ -460,6 +460,28 @@ class Studio:
             return session
         raise NotFound(f"no chat {session_id!r}", "start a new chat, or ask its owner to add you to the project")
 
+    def add_upload(self, session_id: str, name: str, data: bytes, user: Actor | None = None,
+                   project_id: str | None = None) -> Path:  # fmt: skip
+        """A photo or clip for a chat's videos, checked by its bytes (`media.uploads.check_upload`: size, type,
+        decodes) and stored in the user's project folder (the review store's, editors and owners only), or under
+        `<home>/uploads/<chat>` on a single-user install. The chat's next videos show it first."""
+        from reelcraft.media.uploads import check_upload
+        from reelcraft.review.service import ReviewService
+        from reelcraft.storage.cache import atomic_write_bytes
+
+        checked = check_upload(name, data, max_bytes=self.settings.server.upload_mb * 2**20)
+        session = self.open_chat(session_id, user, project_id)
+        if user is not None and project_id is not None:
+            path = ReviewService.from_settings(self.settings).add_media(
+                user, project_id, f"chat-{session.id}/{checked.name}", checked.data)
+        else:
+            path = self.settings.home / "uploads" / session.id / checked.name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(path, checked.data)
+        session.media_dir = str(path.parent)
+        self.sessions.save(session)
+        return path
+
     def apply_comment(self, review: ReviewService, actor: Actor, comment_id: int) -> VersionInfo:
         """A review comment sent to the agent as an edit: the next review version (editors and owners only)."""
         from reelcraft.agent.comments import apply_comment
