@@ -4,9 +4,11 @@ leaves turns unused fails its test (unless `@pytest.mark.unused_turns(reason=...
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import shutil
+import signal
 import socket
 import tempfile
 from collections.abc import Generator, Iterator
@@ -50,6 +52,41 @@ def pytest_configure(config: pytest.Config) -> None:
     ledger = Path(tempfile.mkdtemp(prefix="reelcraft-scripted-"))
     config.stash[_LEDGER] = ledger
     os.environ[LEDGER_ENV] = str(ledger)
+
+
+SERVER_MARKS = (b"reelcraft.ui.server", b"streamlit")
+
+
+def servers_left(ledger: Path) -> list[tuple[int, str]]:
+    """UI servers still alive that this run started (they carry its ledger in their environment)."""
+    marker = f"{LEDGER_ENV}={ledger}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes()
+            if not any(mark in command for mark in SERVER_MARKS) or marker not in (entry / "environ").read_bytes():
+                continue
+        except OSError:
+            continue
+        found.append((int(entry.name), command.replace(b"\0", b" ").decode(errors="replace")[:200]))
+    return found
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """No UI server a test started may outlive the suite: name and kill any, and fail the run."""
+    ledger = session.config.stash.get(_LEDGER, None)
+    left = servers_left(ledger) if ledger is not None else []
+    for pid, _ in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    if left:
+        lines = "\n".join(f"  pid {pid}: {command}" for pid, command in left)
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"UI servers outlived the tests (killed now):\n{lines}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

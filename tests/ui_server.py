@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -18,12 +21,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_ui(env: dict[str, str], log: Path, timeout_s: float = 120) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    handle = log.open("w")
-    process = subprocess.Popen([sys.executable, "-m", "reelcraft.cli", "ui", "--port", str(port)], env=env,
-                               stdout=handle, stderr=subprocess.STDOUT)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+def start_ui(env: dict[str, str], log: Path, timeout_s: float = 120, port: int | None = None,
+             host: str = "127.0.0.1") -> tuple[subprocess.Popen[bytes], str]:  # fmt: skip
+    """`reelcraft ui` (it execs the server, so this process is the server). Stop it with `stop_ui`."""
+    port = port or free_port()
+    handle = log.open("a")
+    process = subprocess.Popen([sys.executable, "-m", "reelcraft.cli", "ui", "--port", str(port), "--host", host],
+                               env=env, stdout=handle, stderr=subprocess.STDOUT)  # fmt: skip
+    url = f"http://{host}:{port}"
     deadline = time.monotonic() + timeout_s
     while True:
         try:
@@ -36,6 +41,60 @@ def start_ui(env: dict[str, str], log: Path, timeout_s: float = 120) -> tuple[su
             process.kill()
             raise RuntimeError(f"the UI server did not start: {log.read_text()[-2000:]}")
         time.sleep(0.5)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process under `pid`, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo += children.get(child, [])
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def stop_ui(process: subprocess.Popen[bytes], timeout_s: float = 10) -> float:
+    """SIGTERM, as systemd or Docker stop a service; the seconds until the server and all it started are gone.
+    Kills what is left (and fails the caller's check) after `timeout_s`."""
+    started = time.monotonic()
+    family = [process.pid, *descendants(process.pid)]
+    process.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=timeout_s)
+    while time.monotonic() - started < timeout_s and any(alive(p) for p in family):
+        time.sleep(0.1)
+    seconds = time.monotonic() - started
+    for pid in family:
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    process.wait(timeout=10)
+    return seconds if not any(alive(p) for p in family[1:]) and seconds < timeout_s else float("inf")
 
 
 def launch_chromium(playwright: Any) -> Any:

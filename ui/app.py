@@ -239,11 +239,11 @@ def job_panel(job_id: str, user: str) -> None:
             else:
                 label = STAGE_LABELS.get(job.stage, job.stage) or "starting"
                 st.info(f"Working on it: {label}", icon="⚙️")
-            for stage, message, seconds in job.stages[-6:]:
-                if stage == "outline":
-                    st.caption(outline_markdown(message).replace("\n", " "))
-                else:
-                    st.caption(f"{seconds:>5.0f} s · {STAGE_LABELS.get(stage, stage)}: {message}")
+            outline = next((message for stage, message, _ in job.stages if stage == "outline"), None)
+            if outline:  # the plan's outline stays in view while the rest is made
+                st.info(outline_markdown(outline), icon="🧭")
+            for stage, message, seconds in [s for s in job.stages if s[0] != "outline"][-5:]:
+                st.caption(f"{seconds:>4.0f} s · {STAGE_LABELS.get(stage, stage)}: {message}")
             if not job.cancel_requested and st.button("Cancel", key=f"cancel-{job.id}"):
                 get_queue().cancel(job.id, user)
                 st.rerun(scope="fragment")

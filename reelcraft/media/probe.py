@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -82,6 +84,18 @@ def probe(path: Path) -> MediaInfo:
     )
 
 
+@functools.cache
+def _setpriv() -> str | None:
+    return shutil.which("setpriv")
+
+
+def dies_with_parent(cmd: list[str]) -> list[str]:
+    """`cmd` run so the kernel kills it when the thread that started it dies (util-linux's `setpriv --pdeathsig`,
+    which then execs `cmd`): a server killed with SIGKILL leaves no ffmpeg blocked on a pipe nobody will open."""
+    setpriv = _setpriv()
+    return [setpriv, "--pdeathsig", "KILL", *cmd] if setpriv and sys.platform == "linux" else cmd
+
+
 def run_ffmpeg(
     args: list[str],
     *,
@@ -93,16 +107,21 @@ def run_ffmpeg(
 ) -> str:
     """Run ffmpeg, reporting the fraction done; raise a stage error with ffmpeg's own last words."""
     cmd = [ffmpeg_binary(ffmpeg), "-hide_banner", "-nostdin", "-y", "-progress", "pipe:1", "-nostats", *args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(dies_with_parent(cmd), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None and proc.stderr is not None
     err_lines: list[str] = []
     reader = threading.Thread(target=lambda: err_lines.extend(proc.stderr), daemon=True)  # type: ignore[arg-type]
     reader.start()
-    for line in proc.stdout:
-        if on_progress and total_s and line.startswith("out_time_us="):
-            value = line.split("=", 1)[1].strip()
-            if value.isdigit():
-                on_progress(min(1.0, int(value) / 1e6 / total_s))
+    try:
+        for line in proc.stdout:
+            if on_progress and total_s and line.startswith("out_time_us="):
+                value = line.split("=", 1)[1].strip()
+                if value.isdigit():
+                    on_progress(min(1.0, int(value) / 1e6 / total_s))
+    except BaseException:  # the progress callback stopped the work (a cancelled job, a stopping server)
+        proc.kill()
+        proc.wait()
+        raise
     try:
         proc.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
@@ -110,6 +129,10 @@ def run_ffmpeg(
         raise RenderError(f"ffmpeg ran longer than {timeout_s:g} s", "try the preview profile") from None
     reader.join(timeout=5)
     stderr = "".join(err_lines)
+    if proc.returncode < 0:
+        raise ReelcraftError(f"ffmpeg was stopped by signal {-proc.returncode} before it finished",
+                             "run it again; if it keeps happening, check the machine's memory (dmesg)",
+                             stage=stage)  # fmt: skip
     if proc.returncode != 0:
         lines = stderr.strip().splitlines()
         if full := next((line.strip() for line in lines if "No space left on device" in line), None):

@@ -130,7 +130,7 @@ class JobStore:
             if row is None:
                 return True
             row.stage = stage[:40]
-            row.stages = [*row.stages, [stage[:40], message[:300], round(seconds, 1)]][-MAX_STAGES:]
+            row.stages = _trimmed([*row.stages, [stage[:40], message[:1000], round(seconds, 1)]])
             return bool(row.cancel_requested)
 
     def finish(self, job_id: str, result: dict[str, Any]) -> None:
@@ -190,6 +190,15 @@ class JobStore:
                        error_stage=row.error_stage, error=row.error, cancel_requested=bool(row.cancel_requested),
                        attempts=row.attempts, created_at=row.created_at, started_at=row.started_at,
                        finished_at=row.finished_at, position=position)  # fmt: skip
+
+
+def _trimmed(stages: list[Any]) -> list[Any]:
+    """The last MAX_STAGES messages, and the plan's outline however old it is (the page keeps showing it)."""
+    if len(stages) <= MAX_STAGES:
+        return stages
+    outline = [s for s in stages if s[0] == "outline"][:1]
+    rest = [s for s in stages if s[0] != "outline"]
+    return outline + rest[-(MAX_STAGES - len(outline)):]
 
 
 class _Tx:

@@ -35,6 +35,11 @@ class JobCancelled(Exception):  # noqa: N818 - a signal, not an error
     """The user cancelled the job; raised from its progress callback at the next stage."""
 
 
+class ServerStopping(BaseException):
+    """The server is stopping: the job stops where it is and stays `running`, so the next start runs it again.
+    A BaseException, so no `except Exception` on the way turns it into a failure the chat would show."""
+
+
 def _llm_key(llm: dict[str, Any] | None) -> tuple[str, str, str]:
     llm = llm or {}
     return str(llm.get("provider", "")), str(llm.get("model", "")), str(llm.get("base_url", ""))
@@ -141,6 +146,8 @@ class JobQueue:
             now = time.monotonic()
             if stage == last["stage"] and now - last["at"] < PROGRESS_EVERY_S:
                 return
+            if self._stopping.is_set():
+                raise ServerStopping(job.id)
             last.update(stage=stage, at=now)
             if self.store.progress(job.id, stage, message, now - started):
                 raise JobCancelled(job.id)
@@ -149,6 +156,9 @@ class JobQueue:
         studio = self.studio(job.request.get("llm")).for_item(progress)
         try:
             turn = studio.chat(job.session_id, str(job.request.get("text", "")))
+        except ServerStopping:
+            log.info("job left for the next start", extra={"job_id": job.id})
+            return
         except JobCancelled:
             self.store.cancelled(job.id)
             log.info("job cancelled", extra={"job_id": job.id})
@@ -161,11 +171,23 @@ class JobQueue:
             self.store.fail(job.id, "server", f"{type(exc).__name__}: {exc}")
             log.exception("job crashed", extra={"job_id": job.id})
             return
+        if self._stopping.is_set() and not turn.new_version and turn.action and turn.action.get("action") not in (
+                "reply", "ask_clarification"):  # its render was ended by the stop, not by a fault: undo, and run it next start
+            self._undo_reply(studio, job.session_id)
+            log.info("job cut short by the stop, left for the next start", extra={"job_id": job.id})
+            return
         draft = turn.draft
         self.store.finish(job.id, {"reply": turn.reply, "draft_id": draft.id if draft else None,
                                    "version": draft.version if draft else None, "new_version": turn.new_version,
                                    "seconds": round(time.monotonic() - started, 1)})  # fmt: skip
         log.info("job done", extra={"job_id": job.id, "seconds": round(time.monotonic() - started, 1)})
+
+    @staticmethod
+    def _undo_reply(studio: Studio, session_id: str) -> None:
+        session = studio.sessions.load(session_id)
+        if session.messages and session.messages[-1].role == "assistant":
+            session.messages.pop()
+            studio.sessions.save(session)
 
     def wait(self, job_id: str, timeout_s: float = 600.0, poll_s: float = 0.5) -> JobInfo:
         """Block until the job has ended (tests, scripts)."""

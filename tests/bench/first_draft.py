@@ -24,7 +24,7 @@ from reelcraft.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
-from ui_server import launch_chromium, start_ui  # noqa: E402
+from ui_server import launch_chromium, start_ui, stop_ui  # noqa: E402
 
 BRIEF = "30 s TikTok: a budget morning routine for college students, upbeat"
 
@@ -57,8 +57,7 @@ def main() -> None:
             page.screenshot(path=str(work / "first-draft.png"))
             browser.close()
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop_ui(process)
     print(f"screenshot: {work / 'first-draft.png'}")
     print(json.dumps({"seconds_to_outline": round(outline, 1), "seconds_to_preview": round(preview, 1),
                       "video_seconds": round(float(duration), 2)}))

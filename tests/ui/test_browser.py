@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ui_server import launch_chromium, start_ui
+from ui_server import launch_chromium, start_ui, stop_ui
 
 from helpers import EN_BRIEF, EN_PLAN, EN_TURNS
 
@@ -30,8 +30,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, models_home: Path) -> Itera
            "REELCRAFT_LLM__PROVIDER": "fake", "REELCRAFT_LLM__FAKE_TURNS": str(work / "turns.json")}  # fmt: skip
     process, url = start_ui(env, work / "server.log")
     yield url
-    process.terminate()
-    process.wait(timeout=30)
+    stop_ui(process)
 
 
 def test_a_brief_becomes_a_playable_video_and_an_edit_a_new_version(server: str, tmp_path: Path) -> None:

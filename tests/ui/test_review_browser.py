@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ui_server import launch_chromium, start_ui
+from ui_server import launch_chromium, start_ui, stop_ui
 
 from helpers import EN_TURNS
 from reelcraft import Studio
@@ -48,8 +48,7 @@ def review_server(tmp_path_factory: pytest.TempPathFactory, models_home: Path) -
            "REELCRAFT_LLM__PROVIDER": "fake", "REELCRAFT_LLM__FAKE_TURNS": str(work / "turns.json")}  # fmt: skip
     process, url = start_ui(env, work / "server.log")
     yield url, settings, draft.id
-    process.terminate()
-    process.wait(timeout=30)
+    stop_ui(process)
 
 
 def _sign_in(page, name: str) -> None:  # noqa: ANN001
