@@ -171,8 +171,8 @@ class JobQueue:
             self.store.fail(job.id, "server", f"{type(exc).__name__}: {exc}")
             log.exception("job crashed", extra={"job_id": job.id})
             return
-        if self._stopping.is_set() and not turn.new_version and turn.action and turn.action.get("action") not in (
-                "reply", "ask_clarification"):  # its render was ended by the stop, not by a fault: undo, and run it next start
+        made_nothing = not turn.new_version and (turn.action or {}).get("action") not in ("reply", "ask_clarification")
+        if self._stopping.is_set() and made_nothing:  # the stop ended its render, not a fault: undo, rerun next start
             self._undo_reply(studio, job.session_id)
             log.info("job cut short by the stop, left for the next start", extra={"job_id": job.id})
             return
