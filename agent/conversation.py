@@ -55,6 +55,8 @@ class ChatTurn(BaseModel):
     new_version: bool = False
     changed: list[str] = Field(default_factory=list)
     """Plan paths that differ from the previous version ('scenes[2].voiceover')."""
+    error: dict[str, str] | None = None
+    """When the turn could not do what was asked: the stage that failed and why (the reply says it too)."""
     cache: dict[str, dict[str, int]] = Field(default_factory=dict)
     """Cache hits and misses per step during this turn: what was re-made and what was reused."""
     seconds: float = 0.0
@@ -70,6 +72,8 @@ class TurnState(TypedDict, total=False):
     changed: list[str]
     fixed: ScorePart | None
     """For "fix the weakest part": the part that was fixed (None when nothing was weak)."""
+    error: dict[str, str]
+    """The stage and message of an error the reply explains."""
 
 
 class Conversation:
@@ -110,6 +114,7 @@ class Conversation:
         self.sessions.save(session)
         return ChatTurn(session_id=session.id, reply=state["reply"], action=state["action"].model_dump(mode="json"),
                         draft=current, new_version=new is not None, changed=state.get("changed", []),
+                        error=state.get("error"),
                         cache=_delta(before, self.studio.cache_stats()),
                         seconds=round(time.perf_counter() - started, 2))  # fmt: skip
 
@@ -120,7 +125,7 @@ class Conversation:
         try:
             action = choose_action(state["message"], plan, self.studio.deps).action
         except ReelcraftError as exc:
-            return {"action": Reply(text=self._failed(exc, plan, state["message"]))}
+            return {"action": Reply(text=self._failed(exc, plan, state["message"])), "error": _error(exc)}
         if isinstance(action, AskClarification) and _asked_last_turn(state["session"]):
             # at most one question: the second time, go ahead with what was said and sensible defaults
             action = CreateVideo(brief=" ".join(_recent_user_texts(state["session"], 2))[:2000])
@@ -155,7 +160,7 @@ class Conversation:
         except ReelcraftError as exc:
             if isinstance(action, ChangeVoice):
                 session.voice = None
-            return {"reply": self._failed(exc, draft.plan if draft else None, state["message"])}
+            return {"reply": self._failed(exc, draft.plan if draft else None, state["message"]), "error": _error(exc)}
         return {"new_draft": new, "changed": plan_diff(draft.plan, new.plan), "fixed": fixed}
 
     def _respond(self, state: TurnState) -> TurnState:
@@ -275,3 +280,7 @@ def _media(session: ChatSession) -> Path | None:
     """The chat's uploads, when there are any left on disk."""
     folder = Path(session.media_dir) if session.media_dir else None
     return folder if folder is not None and folder.is_dir() and any(folder.iterdir()) else None
+
+
+def _error(exc: ReelcraftError) -> dict[str, str]:
+    return {"stage": exc.stage, "message": exc.message, "fix": exc.fix}

@@ -114,6 +114,10 @@ class RenderError(ReelcraftError):
     stage = "render"
 
 
+class ProcessKilled(RenderError):
+    """A helper process (ffmpeg) was killed by a signal before it finished: worth one more try."""
+
+
 class StoreError(ReelcraftError):
     """A draft or asset could not be read or written."""
 

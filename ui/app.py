@@ -47,6 +47,11 @@ def get_studio(provider: str, model: str, base_url: str) -> Studio:
     return studio
 
 
+@st.cache_resource
+def get_review() -> ReviewService:
+    return ReviewService.from_settings(Settings())
+
+
 def llm_request(provider: str, model: str, base_url: str) -> dict[str, str]:
     """The sidebar's model choice as a job carries it ({} is the configured default)."""
     if provider == Settings().llm.provider and not model and not base_url:
@@ -67,8 +72,6 @@ def who(review_store: ReviewService | None = None) -> tuple[Actor | None, str | 
     """The signed-in user and their project, or (None, None) on an open single-user server. Stops the page with
     only a sign-in link when sign-in is required and missing."""
     if not sign_in_required():
-        st.sidebar.caption("🔓 Open: this server listens on this machine only, so anyone here can use it without "
-                           "signing in. Start it with `--host 0.0.0.0` to share it; then everyone signs in.")
         return None, None
     user = signed_in()
     if user is None:
@@ -77,10 +80,9 @@ def who(review_store: ReviewService | None = None) -> tuple[Actor | None, str | 
         st.link_button("Sign in", "/login")
         st.stop()
     assert user is not None
-    review = review_store or ReviewService.from_settings(Settings())
+    review = review_store or get_review()
     projects = review.projects(user)
     project = projects[0][0] if projects else review.create_project(user, f"{user.name}'s videos")
-    st.sidebar.markdown(f"Signed in as **{user.name}** · [sign out](/logout)")
     return user, project
 
 
@@ -230,7 +232,7 @@ def job_panel(job_id: str, user: str) -> None:
         job = get_queue().get(job_id)
         if job.finished:
             st.rerun()
-        with st.chat_message("assistant"):
+        with st.container(key=f"job-panel-{job.id}"), st.chat_message("assistant"):
             if job.status == JobStatus.QUEUED:
                 ahead = f"{job.position} ahead of yours" if job.position else "yours is next"
                 st.info(f"⏳ Waiting for the server: {ahead}.", icon="⏳")
@@ -263,6 +265,11 @@ def main() -> None:
     st.set_page_config(page_title="reelcraft", page_icon="🎬", layout="wide")
     user, project = who()
     choice = llm_choice()
+    if user is not None:
+        st.sidebar.markdown(f"Signed in as **{user.name}** · [sign out](/logout)")
+    else:
+        st.sidebar.caption("🔓 Open: this server listens on this machine only, so anyone here can use it without "
+                           "signing in. Start it with `--host 0.0.0.0` to share it; then everyone signs in.")
     studio = get_studio(*choice)
     queue = get_queue()
     chat_id = session_id(studio, user, project)

@@ -22,8 +22,8 @@ def show_score(score: DraftScore, *, key: str) -> None:
     parts = sorted((p for p in score.parts if p.score is not None), key=lambda p: p.score or 0)
     weakest = f" · weakest: **{score.weakest}**" if score.weakest else ""
     st.markdown(f"**Score {score.total}/100**{weakest}")
-    rows = [{"part": p.name, "score": p.score, "scene": p.scene or "", "reason": p.reason} for p in parts]
-    rows += [{"part": p.name, "score": None, "scene": "", "reason": p.reason} for p in score.parts if p.score is None]
+    rows = [{"part": p.name, "score": p.score, "scene": p.scene, "reason": p.reason} for p in parts]
+    rows += [{"part": p.name, "score": None, "scene": None, "reason": p.reason} for p in score.parts if p.score is None]
     st.dataframe(rows, hide_index=True, key=key, width="stretch", column_config={
         "score": st.column_config.ProgressColumn("score", min_value=0, max_value=100, format="%d"),
         "reason": st.column_config.TextColumn("reason", width="large"),

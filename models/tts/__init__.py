@@ -9,6 +9,7 @@ Nothing here downloads anything: the voice/model files ship inside PyPI wheels.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ValidationError
+
+from reelcraft.media.probe import dies_with_parent
 
 __all__ = [
     "SpeechRequest",
@@ -29,6 +32,7 @@ __all__ = [
 ]
 
 Language = Literal["en", "zh"]
+log = logging.getLogger(__name__)
 
 _HERE = Path(__file__).resolve().parent
 _PIPER_WORKER = _HERE / "piper_worker.py"
@@ -139,6 +143,34 @@ def _check_result(language: Language, req: SpeechRequest, res: SpeechResult, std
         raise fail(f"word tokens do not reconstruct the text: {got!r}")
 
 
+def _run_worker(cmd: list[str], payload: dict[str, object], language: Language,
+                timeout_s: float) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    """One worker process over the whole payload; it dies with the thread that started it."""
+    with tempfile.TemporaryDirectory(prefix="reelcraft-tts-") as cwd:  # workers may drop caches in cwd
+        try:
+            proc = subprocess.run(
+                dies_with_parent(cmd),
+                input=json.dumps(payload, ensure_ascii=False),
+                capture_output=True,
+                text=True,
+                encoding="utf-8",
+                timeout=timeout_s,
+                env=_worker_env(),
+                cwd=cwd,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            err = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else exc.stderr or ""
+            raise TTSFailed(
+                f"{engine_name(language)} timed out after {timeout_s:.0f}s\n{_tail(err)}"
+            ) from exc
+        except OSError as exc:
+            raise TTSUnavailable(
+                f"cannot start {cmd[0]}: {exc}. Fix: {_FIX_EN if language == 'en' else _FIX_ZH}"
+            ) from exc
+    return proc
+
+
 def synthesize(
     language: Language,
     requests: list[SpeechRequest],
@@ -161,28 +193,11 @@ def synthesize(
             for r in requests
         ],
     }
-    with tempfile.TemporaryDirectory(prefix="reelcraft-tts-") as cwd:  # workers may drop caches in cwd
-        try:
-            proc = subprocess.run(
-                cmd,
-                input=json.dumps(payload, ensure_ascii=False),
-                capture_output=True,
-                text=True,
-                encoding="utf-8",
-                timeout=timeout_s,
-                env=_worker_env(),
-                cwd=cwd,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            err = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else exc.stderr or ""
-            raise TTSFailed(
-                f"{engine_name(language)} timed out after {timeout_s:.0f}s\n{_tail(err)}"
-            ) from exc
-        except OSError as exc:
-            raise TTSUnavailable(
-                f"cannot start {cmd[0]}: {exc}. Fix: {_FIX_EN if language == 'en' else _FIX_ZH}"
-            ) from exc
+    for attempt in (1, 2):  # a worker killed by a signal (the OOM killer, an operator) is started again once
+        proc = _run_worker(cmd, payload, language, timeout_s)
+        if proc.returncode >= 0 or attempt == 2:
+            break
+        log.warning("%s worker was killed by signal %d; starting a new one", engine_name(language), -proc.returncode)
     if proc.returncode != 0:
         if "ModuleNotFoundError" in proc.stderr or "No module named" in proc.stderr:
             fix = _FIX_EN if language == "en" else _FIX_ZH

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from reelcraft.errors import ConfigError, ReelcraftError, RenderError
+from reelcraft.errors import ConfigError, ProcessKilled, ReelcraftError, RenderError
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
 VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"}
@@ -130,9 +130,9 @@ def run_ffmpeg(
     reader.join(timeout=5)
     stderr = "".join(err_lines)
     if proc.returncode < 0:
-        raise ReelcraftError(f"ffmpeg was stopped by signal {-proc.returncode} before it finished",
-                             "run it again; if it keeps happening, check the machine's memory (dmesg)",
-                             stage=stage)  # fmt: skip
+        raise ProcessKilled(f"ffmpeg was stopped by signal {-proc.returncode} before it finished",
+                            "run it again; if it keeps happening, check the machine's memory (dmesg)",
+                            stage=stage)  # fmt: skip
     if proc.returncode != 0:
         lines = stderr.strip().splitlines()
         if full := next((line.strip() for line in lines if "No space left on device" in line), None):

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from reelcraft.edit.frames import FrameSource, frame_source
 from reelcraft.edit.timeline import Timeline
-from reelcraft.errors import RenderError
+from reelcraft.errors import ProcessKilled, RenderError
 from reelcraft.media.encoders import pick_encoder
 from reelcraft.media.probe import ffmpeg_binary, run_ffmpeg
 from reelcraft.render.audio import encode_audio, mix_audio
@@ -167,8 +167,16 @@ def render_timeline(
         for k, (a, b) in enumerate(bounds):
             segment = work_dir / f"segment-{k:03d}.mp4"
             report = (lambda f, a=a, b=b: on_progress((a + f * (b - a)) / total)) if on_progress else None
-            _render_stretch(pieces_for(clips, sources, a, b), a, b, size, timeline, work_dir,
-                            [*video_args, "-an"], segment, ffmpeg, report)
+            for attempt in (1, 2):  # an ffmpeg killed from outside (OOM killer, operator) gets one more try
+                try:
+                    _render_stretch(pieces_for(clips, sources, a, b), a, b, size, timeline, work_dir,
+                                    [*video_args, "-an"], segment, ffmpeg, report)
+                    break
+                except ProcessKilled as exc:
+                    if attempt == 2:
+                        raise
+                    if on_warning:
+                        on_warning(f"{exc.message}; rendering that part again")
             listing.append(f"file '{segment.name}'")
         (work_dir / "segments.txt").write_text("\n".join(listing) + "\n", encoding="utf-8")
         mixer.join()

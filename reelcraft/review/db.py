@@ -7,6 +7,7 @@ killed mid-save leaves the previous state, never half a version.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from reelcraft.errors import ConfigError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_MIGRATING = threading.RLock()
 
 
 def alembic_config(url: str) -> Config:
@@ -52,10 +54,17 @@ def open_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
-        with engine.begin() as connection:
-            config = alembic_config(url)
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        with _MIGRATING:  # pages, the job queue and the review page open stores at once on a fresh database
+            for attempt in (1, 2):
+                try:
+                    with engine.begin() as connection:
+                        config = alembic_config(url)
+                        config.attributes["connection"] = connection
+                        command.upgrade(config, "head")
+                    break
+                except Exception:  # another process migrated it meanwhile: the second look finds it done
+                    if attempt == 2:
+                        raise
     except Exception as exc:  # noqa: BLE001 - server down, no permission, a newer schema
         raise ConfigError(f"the review database {engine.url.render_as_string(hide_password=True)} could not be "
                           f"opened or migrated: {type(exc).__name__}: {exc}",

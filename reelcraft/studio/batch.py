@@ -14,14 +14,12 @@ item k renders (ffmpeg and the rest of the cores). A bounded queue between them 
 from __future__ import annotations
 
 import csv
-import errno
 import hashlib
 import io
 import json
 import os
 import queue
 import re
-import shutil
 import threading
 import time
 import uuid
@@ -36,6 +34,7 @@ from reelcraft.errors import BatchError, ReelcraftError, StoreError, validation_
 from reelcraft.plan import VideoPlan, check_brief, check_duration, parse_aspect, parse_language, parse_platform
 from reelcraft.review.batches import BatchInfo, BatchStore, ItemInfo, ItemStatus, NewItem
 from reelcraft.storage.cache import atomic_write_text
+from reelcraft.studio.failures import explain_failure
 
 if TYPE_CHECKING:
     from reelcraft.studio.studio import Studio
@@ -44,6 +43,9 @@ __all__ = ["BatchItem", "BatchReport", "LineProblem", "read_batch", "run_batch"]
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+RETRY = "`reelcraft batch retry ID --failed`"
 
 
 class BatchItem(BaseModel):
@@ -467,7 +469,7 @@ def plan_item(studio: Studio, item: BatchItem) -> dict[str, Any]:
     try:
         plan, voice = item.prepare(studio.for_item())
     except Exception as exc:  # noqa: BLE001 - one item's failure is recorded; the batch goes on
-        stage, message = _explain(exc, "script", studio.settings.home)
+        stage, message = explain_failure(exc, "script", studio.settings.home, RETRY)
         return {"error_stage": stage, "error": message}
     return {"plan": json.loads(plan.model_dump_json()), "voice": voice,
             "seconds": {"plan": round(time.perf_counter() - started, 3)}}  # fmt: skip
@@ -487,7 +489,7 @@ def render_item(studio: Studio, item: BatchItem, prepared: dict[str, Any], draft
                               draft_id=draft_id, voice=prepared.get("voice"),
                               profile=item.profile or profile)  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - one item's failure is recorded; the batch goes on
-        stage, message = _explain(exc, timer.current or "render", studio.settings.home)
+        stage, message = explain_failure(exc, timer.current or "render", studio.settings.home, RETRY)
         return {"error_stage": stage, "error": message, "seconds": timer.finish()}
     seconds = timer.finish()
     started = time.perf_counter()
@@ -499,34 +501,6 @@ def render_item(studio: Studio, item: BatchItem, prepared: dict[str, Any], draft
         score = None
     seconds["score"] = round(time.perf_counter() - started, 3)
     return {"version": draft.version, "score": score, "seconds": seconds}
-
-
-LOW_DISK_BYTES = 64 * 2**20
-"""Free space under which an item's failure is put down to a full disk: libraries that fail to write say so in
-their own words ('LibsndfileError: System error.')."""
-
-
-def _explain(exc: BaseException, stage: str, data_dir: Path | None = None) -> tuple[str, str]:
-    """The stage and a message a person can act on, for any exception an item's work raised."""
-    full = isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
-    cause = exc.__cause__ if isinstance(exc.__cause__, OSError) else None
-    full = full or (cause is not None and cause.errno in (errno.ENOSPC, errno.EDQUOT))
-    free = _free_bytes(data_dir)
-    if full or (free is not None and free < LOW_DISK_BYTES and "disk is full" not in str(exc)):
-        where = f" ({free / 2**20:.0f} MiB free under {data_dir})" if free is not None else ""
-        what = exc.message if isinstance(exc, ReelcraftError) else f"{type(exc).__name__}: {exc}"
-        return (exc.stage if isinstance(exc, ReelcraftError) else stage,
-                f"the disk is full{where}: {what} — fix: free space, then `reelcraft batch retry ID --failed`")
-    if isinstance(exc, ReelcraftError):
-        return exc.stage, f"{exc.message} — fix: {exc.fix}" if exc.fix else exc.message
-    return stage, f"{type(exc).__name__}: {exc}"
-
-
-def _free_bytes(folder: Path | None) -> int | None:
-    try:
-        return shutil.disk_usage(folder).free if folder is not None and folder.exists() else None
-    except OSError:
-        return None
 
 
 class _StageTimer:

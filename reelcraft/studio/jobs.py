@@ -22,11 +22,13 @@ from typing import Any
 from reelcraft.config import Settings
 from reelcraft.errors import ReelcraftError
 from reelcraft.review.jobs import JobInfo, JobStatus, JobStore
+from reelcraft.studio.failures import LOW_DISK_BYTES, explain_failure, free_bytes
 from reelcraft.studio.studio import Studio
 
 __all__ = ["JobCancelled", "JobInfo", "JobQueue", "JobStatus", "shared_queue", "shared_studio"]
 
 log = logging.getLogger("reelcraft.jobs")
+RETRY = "send the message again"
 PROGRESS_EVERY_S = 1.0
 """Progress within one stage (a render's percent) is written at most this often."""
 
@@ -144,7 +146,7 @@ class JobQueue:
 
         def progress(stage: str, message: str) -> None:
             now = time.monotonic()
-            if stage == last["stage"] and now - last["at"] < PROGRESS_EVERY_S:
+            if stage == last["stage"] and now - last["at"] < PROGRESS_EVERY_S and not message.startswith("warning"):
                 return
             if self._stopping.is_set():
                 raise ServerStopping(job.id)
@@ -163,18 +165,27 @@ class JobQueue:
             self.store.cancelled(job.id)
             log.info("job cancelled", extra={"job_id": job.id})
             return
-        except ReelcraftError as exc:
-            self.store.fail(job.id, exc.stage, f"{exc.message}" + (f" — fix: {exc.fix}" if exc.fix else ""))
-            log.warning("job failed", extra={"job_id": job.id, "stage": exc.stage, "error": exc.message})
-            return
-        except Exception as exc:  # noqa: BLE001 - the worker lives on; the job says what happened
-            self.store.fail(job.id, "server", f"{type(exc).__name__}: {exc}")
-            log.exception("job crashed", extra={"job_id": job.id})
+        except Exception as exc:  # noqa: BLE001 - the worker lives on; the job says what happened, by stage
+            stage, message = explain_failure(exc, last["stage"] or "chat", self.settings.home, RETRY)
+            self.store.fail(job.id, stage, message)
+            if isinstance(exc, ReelcraftError):
+                log.warning("job failed", extra={"job_id": job.id, "stage": stage, "error": message})
+            else:
+                log.exception("job crashed", extra={"job_id": job.id, "stage": stage})
             return
         made_nothing = not turn.new_version and (turn.action or {}).get("action") not in ("reply", "ask_clarification")
         if self._stopping.is_set() and made_nothing:  # the stop ended its render, not a fault: undo, rerun next start
             self._undo_reply(studio, job.session_id)
             log.info("job cut short by the stop, left for the next start", extra={"job_id": job.id})
+            return
+        if turn.error:  # the chat says what failed; the job says it too, by stage
+            stage = turn.error["stage"]
+            message = turn.error["message"] + (f" — fix: {turn.error['fix']}" if turn.error.get("fix") else "")
+            if "disk is full" not in message and (free := free_bytes(self.settings.home)) is not None \
+                    and free < LOW_DISK_BYTES:
+                message = f"the disk is full ({free / 2**20:.0f} MiB free): {message}"
+            self.store.fail(job.id, stage, message)
+            log.warning("job failed", extra={"job_id": job.id, "stage": stage, "error": message})
             return
         draft = turn.draft
         self.store.finish(job.id, {"reply": turn.reply, "draft_id": draft.id if draft else None,

@@ -61,14 +61,17 @@ def _tree_rss(root: int) -> int:
 
 
 class PeakRss:
-    def __init__(self) -> None:
+    """The peak resident memory of a process tree (this process by default), sampled every 0.2 s."""
+
+    def __init__(self, root: int | None = None) -> None:
+        self.root = root or os.getpid()
         self.peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
         while not self._stop.wait(0.2):
-            self.peak = max(self.peak, _tree_rss(os.getpid()))
+            self.peak = max(self.peak, _tree_rss(self.root))
 
     def __enter__(self) -> PeakRss:
         self._thread.start()
