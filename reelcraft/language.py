@@ -34,9 +34,31 @@ def label(text: str) -> str:
     return "en" if sum(ch.isascii() for ch in found) / len(found) >= 0.5 else "other"
 
 
+_ASSISTANT_TALK = re.compile(
+    r"^\W*(?:i'?m sorry,? but|i am sorry,? but|sorry,? but i\b|i understand[.!]?$|okay,? i understand|"
+    r"i'?m unable to|"
+    r"好的[，,。！!]|好的，?我|我明白了[。！!]?$|明白了[。！!]?$|抱歉[，,]|对不起，我)"
+    r"|i can(?:no|')t (?:help|assist) with|as an ai\b|as a language model|作为(?:一个)?(?:ai|人工智能|语言模型)"
+    r"|\bscenes? \d|第\s*[0-9一二三四五六七八九十]+\s*个?(?:镜头|场景)|^\W*(?:okay|ok|sure),? let'?s\b",
+    re.IGNORECASE)
+"""A small model answering the person who asked ("I'm sorry, but I can't help with that", "好的，我明白了")
+instead of writing the line the narrator says."""
+
+
+def assistant_talk(text: str) -> str | None:
+    """Why `text` is a reply to the asker rather than narration, phrased for an LLM to fix; None if it is not."""
+    if _ASSISTANT_TALK.search(text.strip()):
+        return (f"{text[:60]!r} is a reply to me, not narration; write the words the narrator says to the viewer "
+                "about this scene's subject")
+    return None
+
+
 def language_problem(text: str, language: str) -> str | None:
     """Why `text` is not written in `language` ('en' or 'zh'), phrased for an LLM to fix; None if it is.
-    Chinese text may carry Latin brand names; English text may carry no Han characters at all."""
+    Chinese text may carry Latin brand names; English text may carry no Han characters at all. A model's reply to
+    the asker ('I'm sorry, but…') is never narration in any language."""
+    if talk := assistant_talk(text):
+        return talk
     if language == "zh" and letters(text) and cjk_share(text) < 0.5:
         english = list(dict.fromkeys(re.findall(r"[A-Za-z][A-Za-z'-]+", text)))[:4]
         hint = f" (say {', '.join(repr(w) for w in english)} in Chinese too)" if english else ""

@@ -103,3 +103,23 @@ def test_safe_box_of_vertical_preset() -> None:
 ])  # fmt: skip
 def test_a_narration_the_voice_cannot_read_is_named(text: str, language: str, flagged: bool) -> None:
     assert (language_problem(text, language) is not None) == flagged
+
+
+@pytest.mark.parametrize(("text", "language", "talk"), [
+    ("I'm sorry, but I can't help with that request.", "en", True),
+    ("As an AI, I cannot write that.", "en", True),
+    ("I understand.", "en", True),
+    ("好的，我明白了。", "zh", True),
+    ("I'm sorry I was late again.", "en", False),
+    ("Sorry, but no latte today: brew your own.", "en", False),
+    ("I understand how hard mornings are.", "en", False),
+    ("好的早餐只要三块钱。", "zh", False),
+    ("我明白了一个道理：早起更省钱。", "zh", False),
+])  # fmt: skip
+def test_a_models_reply_to_the_asker_is_not_narration(text: str, language: str, talk: bool) -> None:
+    """Seen in the team load test: the embedded model 'rewrote' a scene as "I'm sorry, but I can't help with that
+    request." and as "好的，我明白了。", and both were spoken in the video."""
+    from reelcraft.language import language_problem
+
+    problem = language_problem(text, language)
+    assert (problem is not None and "not narration" in problem) is talk

@@ -120,7 +120,9 @@ def edit_scene(inp: SceneEditInput, deps: Deps) -> VideoPlan:
     others = [s for i, s in enumerate(plan.scenes, start=1) if not (inp.mode == "rewrite" and i == inp.scene)]
     room = budget(plan.target_duration, language) - sum(speech_units(s.voiceover, language) for s in others)
     limit = max(room, budget(plan.target_duration / (len(others) + 1), language))
-    task = load_fragment(f"scene_{inp.mode}_task", language.value, scene=inp.scene, instruction=inp.instruction)
+    current = plan.scenes[inp.scene - 1].voiceover if inp.mode == "rewrite" else ""
+    task = load_fragment(f"scene_{inp.mode}_task", language.value, scene=inp.scene, instruction=inp.instruction,
+                         current=current)  # fmt: skip
     system, user = load_prompt("scene_edit", language.value).render(
         title=plan.title, duration=f"{plan.target_duration:g}", scenes=numbered(plan), task=task,
         word_budget=limit, char_budget=limit)  # fmt: skip
@@ -141,7 +143,7 @@ def edit_scene(inp: SceneEditInput, deps: Deps) -> VideoPlan:
             problems.append(too_long)
         if old is not None and voiceover.lower() == old.lower():
             problems.append("the voiceover is unchanged; rewrite it as asked")
-        if any(voiceover.lower() == s.voiceover.lower() for s in others):
+        if any(voiceover.lower().rstrip(".!?。！？") in s.voiceover.lower() for s in others):
             problems.append("that repeats another scene; say something new")
         if len(on_screen) > 80 or len(visual) > 300:
             problems.append("keep on_screen_text short (a few words) and visual to one sentence")
