@@ -225,9 +225,9 @@ def outline_markdown(message: str) -> str:
 
 def job_panel(job_id: str, user: str) -> None:
     """A running or waiting job: its place in the queue, its stages, a cancel button. Polls the job store every
-    second (a fragment, not the whole page) and reloads the page when the job ends."""
+    1.5 s (a fragment, not the whole page) and reloads the page when the job ends."""
 
-    @st.fragment(run_every=1.0)
+    @st.fragment(run_every=1.5)
     def panel() -> None:
         job = get_queue().get(job_id)
         if job.finished:

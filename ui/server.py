@@ -348,7 +348,11 @@ def main(argv: list[str] | None = None) -> None:
     log.info("starting", extra={"host": args.host, "port": args.port, "sign_in": required})
     build_app().run(config={"server.port": args.port, "server.address": args.host, "server.headless": True,
                             "browser.gatherUsageStats": False, "client.toolbarMode": "minimal",
-                            "server.maxUploadSize": settings.server.upload_mb})  # fmt: skip
+                            "server.maxUploadSize": settings.server.upload_mb,
+                            # a shared server: no watching of source files, and no full garbage collection after
+                            # every script run (with the models loaded, each took the GIL for a long moment, and
+                            # four open pages polling their jobs starved the renders' frame feeders)
+                            "server.fileWatcherType": "none", "runner.postScriptGC": False})  # fmt: skip
 
 
 if __name__ == "__main__":

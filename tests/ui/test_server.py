@@ -70,7 +70,8 @@ def team_server(tmp_path_factory: pytest.TempPathFactory, models_home: Path) -> 
     (work / "turns.json").write_text("[]", encoding="utf-8")
     env = {**os.environ, "REELCRAFT_HOME": str(settings.home), "REELCRAFT_MODELS_HOME": str(models_home),
            "REELCRAFT_LLM__PROVIDER": "fake", "REELCRAFT_LLM__FAKE_TURNS": str(work / "turns.json"),
-           "REELCRAFT_SERVER__SIGN_IN": "on", "REELCRAFT_LLM__API_KEY": API_KEY}  # fmt: skip
+           "REELCRAFT_SERVER__SIGN_IN": "on", "REELCRAFT_LLM__API_KEY": API_KEY,
+           "REELCRAFT_SERVER__UPLOAD_MB": "1"}  # fmt: skip
     process, url = start_ui(env, work / "server.log")
     yield url, work
     assert stop_ui(process) < 10
@@ -157,6 +158,70 @@ def test_user_b_cannot_open_user_as_chat_by_its_link(team_server: tuple[str, Pat
         browser.close()
 
 
+def _browser_sign_in(browser, url: str, name: str):  # noqa: ANN001, ANN202
+    from playwright.sync_api import expect
+
+    page = browser.new_context().new_page()
+    page.goto(f"{url}/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.get_by_text("Signed in as")).to_be_visible(timeout=60_000)
+    return page
+
+
+def test_uploads_are_refused_by_content_and_size_and_kept_in_the_users_project(team_server: tuple[str, Path],
+                                                                               tmp_path: Path) -> None:  # fmt: skip
+    import io
+    import zipfile
+
+    from PIL import Image
+    from playwright.sync_api import expect, sync_playwright
+
+    url, work = team_server
+    html = tmp_path / "clip.mp4"
+    html.write_bytes(b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>")
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("zeros.bin", b"\0" * 50_000_000)
+    (tmp_path / "bomb.mp4").write_bytes(bomb.getvalue())
+    big = tmp_path / "big.jpg"
+    Image.effect_noise((1200, 1200), 90).convert("RGB").save(big, quality=100)  # about 1.5 MB, over the 1 MB limit
+    assert big.stat().st_size > 2**20
+    photo = tmp_path / "photo.png"
+    Image.new("RGB", (320, 240), (240, 120, 30)).save(photo, "JPEG")  # a JPEG named .png
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = _browser_sign_in(browser, url, "ann")
+        page.goto(f"{url}/?session=ann-uploads")
+        picker = page.locator("[data-testid='stFileUploaderDropzoneInput']")
+        expect(picker).to_be_attached(timeout=60_000)
+        picker.set_input_files([str(html), str(tmp_path / "bomb.mp4"), str(photo)])
+        expect(page.get_by_text("its contents are HTML or XML text")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("its contents are a zip archive")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Uploaded: photo.jpg")).to_be_visible(timeout=60_000)
+        picker.set_input_files(str(big))
+        expect(page.get_by_text("1.0MB", exact=False).first).to_be_visible(timeout=60_000)  # Streamlit's own limit
+        page.screenshot(path=str(tmp_path / "uploads.png"))
+        browser.close()
+    stored = sorted(p.relative_to(work / "home") for p in (work / "home").rglob("*") if p.is_file()
+                    and p.name in ("photo.jpg", "clip.mp4", "bomb.mp4", "big.jpg", "photo.png"))  # fmt: skip
+    assert len(stored) == 1 and stored[0].name == "photo.jpg" and "uploads/chat-ann-uploads" in str(stored[0])
+
+
+def test_user_b_cannot_fetch_user_as_files_by_guessing_paths(team_server: tuple[str, Path]) -> None:
+    url, work = team_server
+    _, headers = _sign_in(url, "bob", PASSWORD)
+    bob = headers["set-cookie"].split(";")[0]
+    secret = work / "home" / "review" / "review.db"  # the store itself, and a cookie key: never served
+    for target in (secret, work / "home" / "secrets" / "cookie.key"):
+        for path in (str(target), f"/app/static/{target.name}", f"/media/{target.name}",
+                     f"/static/../../../..{target}", f"/_stcore/{target.name}"):  # fmt: skip
+            status, _, body = _get(f"{url}/{path.lstrip('/')}", cookie=bob)
+            assert target.read_bytes()[:64] not in body and b"SQLite format" not in body, (path, status)
+    assert _get(f"{url}/media/{'ab' * 28}.mp4", cookie=bob)[0] == 404
+
+
 # -- stopping and crashing mid-render ---------------------------------------------------------------------
 
 
@@ -210,18 +275,28 @@ def test_a_server_stopped_mid_render_runs_the_job_again_and_finishes_it_once(how
     assert port_free(port)
     assert JobStore(settings.review_db_url).get(job.id).status == JobStatus.RUNNING  # left as it was
 
-    process, _ = start_ui(env, tmp_path / "server.log", port=port)  # the same port: it was freed
+    process, url = start_ui(env, tmp_path / "server.log", port=port)  # the same port: it was freed
     try:
         deadline = time.monotonic() + 600
         while (info := JobStore(settings.review_db_url).get(job.id)).status != JobStatus.DONE:
             assert info.status in (JobStatus.QUEUED, JobStatus.RUNNING), info
             assert time.monotonic() < deadline
             time.sleep(1)
+        from playwright.sync_api import expect, sync_playwright
+
+        with sync_playwright() as playwright:  # the user's page, reloaded, shows the result
+            browser = launch_chromium(playwright)
+            page = browser.new_page()
+            page.goto(f"{url}/?session=stopped-chat")
+            expect(page.get_by_text(" · v1").first).to_be_visible(timeout=120_000)
+            expect(page.locator("video")).to_be_attached(timeout=60_000)
+            browser.close()
     finally:
         assert stop_ui(process) < 10
     assert info.attempts == 2 and info.result and info.result["version"] == 1
     studio = Studio(settings)
     session = studio.sessions.load("stopped-chat")
+
     assert [m.role for m in session.messages] == ["user", "assistant"]  # the turn once, not twice
     drafts = studio.drafts()
     assert len(drafts) == 1 and drafts[0].version == 1 and Path(drafts[0].outputs.video).is_file()

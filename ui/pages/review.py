@@ -19,6 +19,7 @@ from reelcraft.config import Settings
 from reelcraft.errors import ReelcraftError
 from reelcraft.plan import Language, ModerationFlag, VideoPlan, plan_diff
 from reelcraft.review.service import Actor, ReviewService, VersionInfo
+from reelcraft.review.signin import COOKIE, SignIn
 from reelcraft.review.tables import Role, Status
 from reelcraft.ui.components import review_player, show_score
 
@@ -55,9 +56,12 @@ def player(path: Path, key: str) -> float | None:
 
 def login(review: ReviewService) -> Actor | None:
     actor: Actor | None = st.session_state.get("actor")
+    cookie_user = SignIn.from_settings(Settings()).read(st.context.cookies.get(COOKIE))
+    if actor is None and cookie_user is not None:  # signed in on the team server already: no second form
+        actor = st.session_state["actor"] = cookie_user
     if actor is not None:
-        st.sidebar.markdown(f"Signed in as **{actor.name}**")
-        if st.sidebar.button("Sign out"):
+        st.sidebar.markdown(f"Signed in as **{actor.name}**" + (" · [sign out](/logout)" if cookie_user else ""))
+        if cookie_user is None and st.sidebar.button("Sign out"):
             st.session_state.clear()
             st.rerun()
         return actor
