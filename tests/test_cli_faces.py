@@ -64,14 +64,16 @@ def test_doctor_prints_the_apis_rows_and_fails_when_one_is_missing(monkeypatch: 
     assert CliRunner().invoke(app, ["doctor"]).exit_code == 0
 
 
-def test_ui_finds_the_chat_page_without_importing_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ui_execs_the_server_without_importing_the_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`reelcraft ui` becomes the server (exec), so a SIGTERM sent to it reaches the server itself."""
     calls: list[list[str]] = []
-    monkeypatch.setattr(subprocess, "call", lambda command: calls.append(command) or 0)
+    monkeypatch.setattr(os, "execv", lambda path, command: calls.append([path, *command]))
     was_imported = "reelcraft.ui" in sys.modules
-    done = CliRunner().invoke(app, ["ui", "--port", "8999"])
+    done = CliRunner().invoke(app, ["ui", "--port", "8999", "--host", "0.0.0.0"])
     assert done.exit_code == 0, done.output
-    page = Path(calls[0][calls[0].index("run") + 1])
-    assert page.name == "app.py" and page.is_file() and page.parent.name == "ui"
+    path, *command = calls[0]
+    assert path == sys.executable and command[1:] == ["-m", "reelcraft.ui.server", "--host", "0.0.0.0",
+                                                      "--port", "8999"]  # fmt: skip
     assert ("reelcraft.ui" in sys.modules) == was_imported
 
 
