@@ -1,8 +1,11 @@
 """The reelcraft chat page: type an idea, watch the draft, change it by talking.
 
-Run with `reelcraft ui` (or `make ui`). A thin face over `Studio.chat`: the session (conversation, draft,
-sidebar choices) lives in the project store under `?session=<id>`, so a reload or a second tab shows the
-same chat. Errors show the stage and what to do, never a traceback (that goes to `<home>/logs/ui.log`).
+Run with `reelcraft ui` (or `make ui`). A thin face over the API: every message becomes a job in the server's
+work queue (`reelcraft.studio.jobs`), which runs the chat turn (`Studio.chat`) on a worker; the page shows the
+job's place, stages and result, and polls it, so a closed tab or a reload loses nothing. The session
+(conversation, draft, sidebar choices, uploads) lives in the project store under `?session=<id>` and belongs to
+the signed-in user on a shared server (docs/team-server.md). Errors show the stage and what to do, never a
+traceback (that goes to `<home>/logs/ui.log`).
 """
 
 from __future__ import annotations
@@ -68,7 +71,7 @@ def sign_in_required() -> bool:
     return os.environ.get("REELCRAFT_SERVER__SIGN_IN") == "on"
 
 
-def who(review_store: ReviewService | None = None) -> tuple[Actor | None, str | None]:
+def who() -> tuple[Actor | None, str | None]:
     """The signed-in user and their project, or (None, None) on an open single-user server. Stops the page with
     only a sign-in link when sign-in is required and missing."""
     if not sign_in_required():
@@ -80,7 +83,7 @@ def who(review_store: ReviewService | None = None) -> tuple[Actor | None, str | 
         st.link_button("Sign in", "/login")
         st.stop()
     assert user is not None
-    review = review_store or get_review()
+    review = get_review()
     projects = review.projects(user)
     project = projects[0][0] if projects else review.create_project(user, f"{user.name}'s videos")
     return user, project

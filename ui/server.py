@@ -50,8 +50,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 PAGE = Path(__file__).with_name("app.py")
-PUBLIC = ("/login", "/logout", "/healthz", "/readyz", "/_stcore/health", "/favicon.ico")
-"""What answers without sign-in: the sign-in itself and the probes."""
+PUBLIC = frozenset({"/login", "/logout", "/healthz", "/readyz", "/_stcore/health", "/favicon.ico"})
+"""What answers without sign-in: the sign-in itself and the probes (exact paths: '/login/../media' is not public)."""
 
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
 log = logging.getLogger("reelcraft.server")
@@ -144,7 +144,7 @@ class Gate:
             await send(message)
 
         try:
-            if self.required and user is None and not path.startswith(PUBLIC):
+            if self.required and user is None and path.rstrip("/") not in PUBLIC:
                 await self._refuse(scope, receive, tagged)
             else:
                 scope.setdefault("state", {})["user"] = user

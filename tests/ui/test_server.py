@@ -88,7 +88,8 @@ def test_without_sign_in_only_the_sign_in_and_the_probes_answer(team_server: tup
     for path in ("/media/0123456789abcdef.mp4", "/_stcore/upload_file/x/y", "/_stcore/host-config",
                  "/app/static/x.png"):  # fmt: skip
         assert _get(f"{url}{path}")[0] == 401, path
-    for path in ("/static/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/media/../../../etc/passwd"):
+    for path in ("/static/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/media/../../../etc/passwd",
+                 "/login/../media/x.mp4", "/healthz/../_stcore/host-config", "/login%2f..%2fmedia/x.mp4"):
         status, _, body = _get(f"{url}{path}")
         assert status in (303, 400, 401, 404) and b"root:" not in body, path
     with pytest.raises(InvalidStatus) as refused:
