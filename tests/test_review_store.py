@@ -35,10 +35,10 @@ def rendered(tmp_path: Path, draft_id: str = "d-1234", plan: VideoPlan = PLAN, t
 
 def test_the_schema_comes_from_the_alembic_migration_and_reopening_changes_nothing(review: ReviewService) -> None:
     assert {"users", "projects", "memberships", "drafts", "versions", "comments", "audit_log",
-            "login_attempts", "brands", "batches", "batch_items", "batch_attempts",
+            "login_attempts", "brands", "batches", "batch_items", "batch_attempts", "jobs",
             "alembic_version"} <= set(table_names(review.engine))  # fmt: skip
     with review.engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
     again = ReviewService.open(review.engine.url.render_as_string(hide_password=False), review.media_root)
     assert again.drafts(Actor(0, "nobody")) == [] and table_names(again.engine) == table_names(review.engine)
 
