@@ -221,3 +221,36 @@ def test_json_logs_carry_the_request_id_and_never_a_secret() -> None:
     entry = json.loads(line)
     assert entry["request_id"] == "req-42" and entry["user"] == "ann" and entry["llm"]["model"] == "qwen"
     assert "hunter2" not in line and "sk-1" not in line and "sk-live" not in line
+
+
+@pytest.mark.slow
+def test_a_running_job_cancelled_by_its_user_stops_at_its_next_stage(tmp_path: Path, models_home: Path) -> None:
+    """Through the real queue, with real voice and render (the LLM scripted): cancel lands mid-way, the job ends
+    `cancelled`, nothing of a draft is made, and the worker takes the next job."""
+    from helpers import EN_BRIEF, EN_TURNS
+    from reelcraft.studio import Studio
+    from reelcraft.studio.jobs import JobQueue
+
+    hello = {"action": "reply", "scene": 0, "text": "Hello! Send me an idea.", "number": 0, "order": []}
+    (tmp_path / "turns.json").write_text(json.dumps([*EN_TURNS, hello]), encoding="utf-8")
+    settings = Settings(home=tmp_path / "home", models_home=models_home)
+    settings.llm.provider, settings.llm.fake_turns = "fake", tmp_path / "turns.json"
+    queue = JobQueue(settings, workers=1)
+    job = queue.submit(user="ann", session_id="cancel-me", text=EN_BRIEF)
+    queue.start()
+    try:
+        deadline = time.monotonic() + 300
+        while not (stages := [s[0] for s in queue.get(job.id).stages]) or "voiceover" not in stages:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        with pytest.raises(NotFound):
+            queue.cancel(job.id, "bob")  # only its owner
+        assert queue.cancel(job.id, "ann").cancel_requested
+        ended = queue.wait(job.id, timeout_s=120)
+        other = queue.submit(user="ann", session_id="after", text="hi")  # the worker is free again
+        assert queue.wait(other.id, timeout_s=120).status == JobStatus.DONE
+    finally:
+        queue.stop()
+    assert ended.status == JobStatus.CANCELLED, ended
+    assert Studio(settings).drafts() == []
+    assert [m.role for m in Studio(settings).sessions.load("cancel-me").messages] == ["user"]

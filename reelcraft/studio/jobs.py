@@ -33,8 +33,9 @@ PROGRESS_EVERY_S = 1.0
 """Progress within one stage (a render's percent) is written at most this often."""
 
 
-class JobCancelled(Exception):  # noqa: N818 - a signal, not an error
-    """The user cancelled the job; raised from its progress callback at the next stage."""
+class JobCancelled(BaseException):  # noqa: N818 - a signal, not an error
+    """The user cancelled the job; raised from its progress callback at the next stage. A BaseException, like
+    ServerStopping, so no `except Exception` on the way turns it into a failure."""
 
 
 class ServerStopping(BaseException):
