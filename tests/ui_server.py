@@ -14,6 +14,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from reelcraft.ui.server import descendants
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -41,24 +43,6 @@ def start_ui(env: dict[str, str], log: Path, timeout_s: float = 120, port: int |
             process.kill()
             raise RuntimeError(f"the UI server did not start: {log.read_text()[-2000:]}")
         time.sleep(0.5)
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process under `pid`, from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry.name))
-    found, todo = [], list(children.get(pid, []))
-    while todo:
-        child = todo.pop()
-        found.append(child)
-        todo += children.get(child, [])
-    return found
 
 
 def alive(pid: int) -> bool:

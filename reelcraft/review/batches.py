@@ -15,10 +15,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 
 from reelcraft.errors import StoreError
-from reelcraft.review.db import open_engine, session_factory
+from reelcraft.review.db import StoreTransaction, open_engine, session_factory
 from reelcraft.review.tables import AttemptRow, BatchItemRow, BatchRow, ItemStatus, utcnow
 
 __all__ = ["BatchInfo", "BatchStore", "ItemInfo", "ItemStatus", "NewItem"]
@@ -68,9 +67,10 @@ class BatchStore:
         self.url = url
         self._sessions = session_factory(open_engine(url))
 
-    def _write(self, action: str) -> _Transaction:
+    def _write(self, action: str) -> StoreTransaction:
         """A session in one transaction, whose failure is a StoreError naming `action`."""
-        return _Transaction(self, action)
+        return StoreTransaction(self._sessions, "batch store", action,
+                                "free disk space or check the database server, then resume the batch")
 
     def create(self, batch_id: str, *, source: str, out_dir: str, items: list[NewItem],
                options: dict[str, Any]) -> None:  # fmt: skip
@@ -170,35 +170,6 @@ class BatchStore:
 
     def _where(self) -> str:
         return self.url.split("@")[-1]
-
-
-class _Transaction:
-    """A session whose commit failing (a full disk, a lost server) is a StoreError naming what was being saved;
-    the transaction is rolled back, so the store keeps its last whole state."""
-
-    def __init__(self, store: BatchStore, action: str) -> None:
-        self.store, self.action = store, action
-
-    def __enter__(self) -> Any:
-        self.session = self.store._sessions()
-        return self.session
-
-    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
-        try:
-            if kind is None:
-                self.session.commit()
-            else:
-                self.session.rollback()
-        except SQLAlchemyError as error:
-            self.session.rollback()
-            raise StoreError(f"the batch store could not {self.action}: {error.__class__.__name__}: {error}",
-                             "free disk space or check the database server, then resume the batch") from error
-        finally:
-            self.session.close()
-        if isinstance(exc, SQLAlchemyError):
-            raise StoreError(f"the batch store could not {self.action}: {exc}",
-                             "free disk space or check the database server, then resume the batch") from exc
-        return False
 
 
 def _info(row: BatchItemRow, attempts: int) -> ItemInfo:

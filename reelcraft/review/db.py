@@ -14,9 +14,10 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from reelcraft.errors import ConfigError
+from reelcraft.errors import ConfigError, StoreError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATING = threading.RLock()
@@ -78,3 +79,31 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def table_names(engine: Engine) -> list[str]:
     return sorted(inspect(engine).get_table_names())
+
+
+class StoreTransaction:
+    """A session in one transaction whose failure (a full disk, a lost server) is a StoreError saying what `store`
+    could not do and `fix`; it is rolled back, so the store keeps its last whole state."""
+
+    def __init__(self, sessions: sessionmaker[Session], store: str, action: str, fix: str) -> None:
+        self.sessions, self.store, self.action, self.fix = sessions, store, action, fix
+
+    def __enter__(self) -> Session:
+        self.session = self.sessions()
+        return self.session
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
+        try:
+            if kind is None:
+                self.session.commit()
+            else:
+                self.session.rollback()
+        except SQLAlchemyError as error:
+            self.session.rollback()
+            raise StoreError(f"the {self.store} could not {self.action}: {error.__class__.__name__}: {error}",
+                             self.fix) from error
+        finally:
+            self.session.close()
+        if isinstance(exc, SQLAlchemyError):
+            raise StoreError(f"the {self.store} could not {self.action}: {exc}", self.fix) from exc
+        return False

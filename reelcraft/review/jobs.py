@@ -14,11 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, func, select, update
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased
 
-from reelcraft.errors import Conflict, NotFound, StoreError
-from reelcraft.review.db import open_engine, session_factory
+from reelcraft.errors import Conflict, NotFound
+from reelcraft.review.db import StoreTransaction, open_engine, session_factory
 from reelcraft.review.tables import JobRow, JobStatus, utcnow
 
 __all__ = ["JobInfo", "JobStatus", "JobStore"]
@@ -63,8 +62,9 @@ class JobStore:
         self.url = url
         self._sessions = session_factory(open_engine(url))
 
-    def _tx(self, action: str) -> _Tx:
-        return _Tx(self, action)
+    def _tx(self, action: str) -> StoreTransaction:
+        return StoreTransaction(self._sessions, "job store", action,
+                                "free disk space or check the database server, then try again")
 
     def submit(self, *, user: str, session_id: str, request: dict[str, Any], project_id: str | None = None,
                kind: str = "chat", limit: int = 2) -> JobInfo:  # fmt: skip
@@ -199,31 +199,3 @@ def _trimmed(stages: list[Any]) -> list[Any]:
     outline = [s for s in stages if s[0] == "outline"][:1]
     rest = [s for s in stages if s[0] != "outline"]
     return outline + rest[-(MAX_STAGES - len(outline)):]
-
-
-class _Tx:
-    """One transaction; a failed commit (full disk, lost server) is a StoreError naming the action."""
-
-    def __init__(self, store: JobStore, action: str) -> None:
-        self.store, self.action = store, action
-
-    def __enter__(self) -> Session:
-        self.session = self.store._sessions()
-        return self.session
-
-    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
-        try:
-            if kind is None:
-                self.session.commit()
-            else:
-                self.session.rollback()
-        except SQLAlchemyError as error:
-            self.session.rollback()
-            raise StoreError(f"the job store could not {self.action}: {type(error).__name__}: {error}",
-                             "free disk space or check the database server, then try again") from error
-        finally:
-            self.session.close()
-        if isinstance(exc, SQLAlchemyError):
-            raise StoreError(f"the job store could not {self.action}: {exc}",
-                             "free disk space or check the database server, then try again") from exc
-        return False
